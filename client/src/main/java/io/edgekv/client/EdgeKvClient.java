@@ -1,0 +1,667 @@
+package io.edgekv.client;
+
+import com.google.protobuf.ByteString;
+import io.edgekv.api.v1.AdminServiceGrpc;
+import io.edgekv.api.v1.BatchGetRequest;
+import io.edgekv.api.v1.Condition;
+import io.edgekv.api.v1.DeleteRequest;
+import io.edgekv.api.v1.GetRequest;
+import io.edgekv.api.v1.KvServiceGrpc;
+import io.edgekv.api.v1.PutRequest;
+import io.edgekv.api.v1.ScanRequest;
+import io.edgekv.api.v1.StatusRequest;
+import io.edgekv.api.v1.StatusResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A client of an EdgeKV cluster: reads, writes, deletes and scans keys of one namespace
+ * through any of a list of endpoints.
+ *
+ * <h2>Guarantees</h2>
+ *
+ * <ul>
+ *   <li><b>Deadline.</b> Every call, retries and backoff included, completes within the
+ *       {@linkplain Builder#deadline(Duration) deadline} (default 5 s), plus scheduling jitter.
+ *   <li><b>Retries and failover.</b> A call that fails with {@code UNAVAILABLE} (or whose
+ *       attempt exceeds {@link RetryPolicy#perAttemptTimeout()}) is retried on the next
+ *       endpoint, round robin, as the {@link RetryPolicy} allows; no other failure is retried.
+ *       The next call starts from the endpoint that last answered.
+ *   <li><b>Idempotent writes.</b> Each logical {@code put} or {@code delete} carries one
+ *       request id (a random UUID unless the caller gives one) on all its attempts, so the
+ *       server applies it at most once even when a retry follows a lost acknowledgement.
+ *   <li><b>Sessions.</b> The client remembers the latest session token any response carried
+ *       and sends it with every later request whose options do not name one, so {@link
+ *       Consistency#SESSION} reads see this client's own writes on any node.
+ * </ul>
+ *
+ * <h2>Errors</h2>
+ *
+ * Every failure is an unchecked {@link EdgeKvException} (a failed condition a {@link
+ * ConditionFailedException}): thrown by the synchronous methods, and the exceptional
+ * completion of the futures the {@code ...Async} methods return. A miss is not an error:
+ * {@link GetResult#found()} is false. Arguments are checked before any call: a null key,
+ * value or options object throws {@link NullPointerException} at once.
+ *
+ * <h2>Threads</h2>
+ *
+ * Instances are thread-safe and meant to be shared: build one per application and {@link
+ * #close()} it at shutdown. The futures of the asynchronous methods complete on gRPC's
+ * threads, so dependent stages that block should run on an executor of their own ({@code
+ * thenApplyAsync(fn, executor)}). Cancelling such a future stops further retries but not an
+ * attempt already sent.
+ */
+public final class EdgeKvClient implements AutoCloseable {
+
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+
+  private final List<Endpoint> endpoints;
+  private final List<ManagedChannel> channels;
+  private final String namespace;
+  private final Duration deadline;
+  private final RetryPolicy retryPolicy;
+  private final ScheduledExecutorService scheduler;
+  private final FailoverCaller caller;
+  private final AtomicReference<String> sessionToken;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private EdgeKvClient(Builder b) {
+    this.endpoints = List.copyOf(b.endpoints);
+    this.namespace = b.namespace;
+    this.deadline = b.deadline;
+    this.retryPolicy = b.retryPolicy;
+    this.sessionToken = new AtomicReference<>(b.sessionToken);
+    List<ManagedChannel> opened = new ArrayList<>(endpoints.size());
+    for (Endpoint e : endpoints) {
+      opened.add(b.channelFactory.apply(e));
+    }
+    this.channels = List.copyOf(opened);
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "edgekv-client-retry");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.setRemoveOnCancelPolicy(true);
+    this.scheduler = Executors.unconfigurableScheduledExecutorService(timer);
+    this.caller = new FailoverCaller(endpoints, channels, retryPolicy, deadline, scheduler);
+  }
+
+  /** A builder with the defaults: namespace {@code "default"}, 5 s deadline, default retries. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * Reads {@code key} (UTF-8) at {@link Consistency#EVENTUAL}.
+   *
+   * @return the result; {@link GetResult#found()} is false on a miss
+   * @throws EdgeKvException if the call fails
+   * @throws NullPointerException if {@code key} is null
+   */
+  public GetResult get(String key) {
+    return await(getAsync(key));
+  }
+
+  /**
+   * Reads {@code key} at {@link Consistency#EVENTUAL}.
+   *
+   * @see #get(byte[], ReadOptions)
+   */
+  public GetResult get(byte[] key) {
+    return await(getAsync(key));
+  }
+
+  /**
+   * Reads {@code key} (UTF-8) with the given options.
+   *
+   * @see #get(byte[], ReadOptions)
+   */
+  public GetResult get(String key, ReadOptions options) {
+    return await(getAsync(utf8(key, "key"), options));
+  }
+
+  /**
+   * Reads {@code key} with the given options.
+   *
+   * @return the result; {@link GetResult#found()} is false on a miss
+   * @throws EdgeKvException if the call fails (e.g. {@code INVALID_ARGUMENT} for a key over
+   *     the size limit, {@code UNAVAILABLE} once retries are used up, {@code DEADLINE_EXCEEDED})
+   * @throws NullPointerException if an argument is null
+   */
+  public GetResult get(byte[] key, ReadOptions options) {
+    return await(getAsync(key, options));
+  }
+
+  /** Asynchronous {@link #get(String)}. */
+  public CompletableFuture<GetResult> getAsync(String key) {
+    return getAsync(utf8(key, "key"), ReadOptions.defaults());
+  }
+
+  /** Asynchronous {@link #get(byte[])}. */
+  public CompletableFuture<GetResult> getAsync(byte[] key) {
+    return getAsync(key, ReadOptions.defaults());
+  }
+
+  /**
+   * Asynchronous {@link #get(byte[], ReadOptions)}: the future completes with the result or
+   * exceptionally with an {@link EdgeKvException}.
+   *
+   * @throws NullPointerException if an argument is null
+   */
+  public CompletableFuture<GetResult> getAsync(byte[] key, ReadOptions options) {
+    ByteString k = ByteString.copyFrom(Objects.requireNonNull(key, "key"));
+    GetRequest request = GetRequest.newBuilder()
+        .setNamespace(namespace)
+        .setKey(k)
+        .setRead(Protos.readOptions(Objects.requireNonNull(options, "options"), tokenFor(options.sessionToken().orElse(null))))
+        .build();
+    return caller.<io.edgekv.api.v1.GetResponse>call("get", (ch, d, obs) ->
+            KvServiceGrpc.newStub(ch).withDeadline(d).get(request, obs))
+        .thenApply(r -> {
+          remember(r.getSessionToken());
+          return Protos.getResult(k, r);
+        });
+  }
+
+  /**
+   * Reads many keys from one consistent view of one node.
+   *
+   * @param keys the keys; the results come in the same order
+   * @return one result per key; a miss has {@link GetResult#found()} false
+   * @throws EdgeKvException if the call fails
+   * @throws NullPointerException if {@code keys}, one of its keys, or {@code options} is null
+   */
+  public List<GetResult> batchGet(List<byte[]> keys, ReadOptions options) {
+    return await(batchGetAsync(keys, options));
+  }
+
+  /** Asynchronous {@link #batchGet(List, ReadOptions)}. */
+  public CompletableFuture<List<GetResult>> batchGetAsync(List<byte[]> keys, ReadOptions options) {
+    Objects.requireNonNull(keys, "keys");
+    Objects.requireNonNull(options, "options");
+    List<ByteString> ks = new ArrayList<>(keys.size());
+    for (byte[] key : keys) {
+      ks.add(ByteString.copyFrom(Objects.requireNonNull(key, "keys must not contain null")));
+    }
+    BatchGetRequest request = BatchGetRequest.newBuilder()
+        .setNamespace(namespace)
+        .addAllKeys(ks)
+        .setRead(Protos.readOptions(options, tokenFor(options.sessionToken().orElse(null))))
+        .build();
+    return caller.<io.edgekv.api.v1.BatchGetResponse>call("batchGet", (ch, d, obs) ->
+            KvServiceGrpc.newStub(ch).withDeadline(d).batchGet(request, obs))
+        .thenApply(r -> {
+          remember(r.getSessionToken());
+          return Protos.batchGetResults(ks, r);
+        });
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Writes {@code value} under {@code key}, both UTF-8, unconditionally.
+   *
+   * @see #put(byte[], byte[], PutOptions)
+   */
+  public PutResult put(String key, String value) {
+    return await(putAsync(key, value));
+  }
+
+  /**
+   * Writes {@code value} (UTF-8) under {@code key} (UTF-8) with the given options.
+   *
+   * @see #put(byte[], byte[], PutOptions)
+   */
+  public PutResult put(String key, String value, PutOptions options) {
+    return await(putAsync(utf8(key, "key"), utf8(value, "value"), options));
+  }
+
+  /**
+   * Writes {@code value} under {@code key} unconditionally.
+   *
+   * @see #put(byte[], byte[], PutOptions)
+   */
+  public PutResult put(byte[] key, byte[] value) {
+    return await(putAsync(key, value, PutOptions.defaults()));
+  }
+
+  /**
+   * Writes {@code value} under {@code key}. The write is acknowledged once a majority of the
+   * region has it durably; it then replicates to other regions asynchronously.
+   *
+   * @return the version the write was stamped with, and the session token naming it
+   * @throws ConditionFailedException if the options' condition did not hold (nothing was
+   *     written)
+   * @throws EdgeKvException if the call fails otherwise (e.g. {@code INVALID_ARGUMENT} naming
+   *     the field and limit a key, value, tag or metadata broke; {@code UNAVAILABLE} when the
+   *     region has no quorum and retries are used up). After {@code UNAVAILABLE} or {@code
+   *     DEADLINE_EXCEEDED} the write may or may not have been applied; repeating it with the
+   *     same {@link PutOptions.Builder#requestId request id} is safe.
+   * @throws NullPointerException if an argument is null
+   */
+  public PutResult put(byte[] key, byte[] value, PutOptions options) {
+    return await(putAsync(key, value, options));
+  }
+
+  /** Asynchronous {@link #put(String, String)}. */
+  public CompletableFuture<PutResult> putAsync(String key, String value) {
+    return putAsync(utf8(key, "key"), utf8(value, "value"), PutOptions.defaults());
+  }
+
+  /** Asynchronous {@link #put(byte[], byte[], PutOptions)}. */
+  public CompletableFuture<PutResult> putAsync(byte[] key, byte[] value, PutOptions options) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    Objects.requireNonNull(options, "options");
+    PutRequest.Builder request = PutRequest.newBuilder()
+        .setNamespace(namespace)
+        .setKey(ByteString.copyFrom(key))
+        .setValue(ByteString.copyFrom(value))
+        .putAllMetadata(options.metadata())
+        .addAllTags(options.tags())
+        .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
+    options.ttl().ifPresent(ttl -> request.setTtlMs(ttl.toMillis()));
+    if (options.ifAbsent()) {
+      request.setCondition(Condition.newBuilder().setIfAbsent(true));
+    }
+    options.ifVersion().ifPresent(v -> request.setCondition(Condition.newBuilder().setIfVersion(Protos.version(v))));
+    String token = tokenFor(options.sessionToken().orElse(null));
+    if (token != null) {
+      request.setSessionToken(token);
+    }
+    PutRequest built = request.build();
+    return caller.<io.edgekv.api.v1.PutResponse>call("put", (ch, d, obs) ->
+            KvServiceGrpc.newStub(ch).withDeadline(d).put(built, obs))
+        .thenApply(r -> {
+          remember(r.getSessionToken());
+          return Protos.putResult(r);
+        });
+  }
+
+  /**
+   * Deletes {@code key} (UTF-8) unconditionally.
+   *
+   * @see #delete(byte[], DeleteOptions)
+   */
+  public DeleteResult delete(String key) {
+    return await(deleteAsync(utf8(key, "key"), DeleteOptions.defaults()));
+  }
+
+  /**
+   * Deletes {@code key} unconditionally.
+   *
+   * @see #delete(byte[], DeleteOptions)
+   */
+  public DeleteResult delete(byte[] key) {
+    return await(deleteAsync(key, DeleteOptions.defaults()));
+  }
+
+  /**
+   * Deletes {@code key} by writing a versioned tombstone. Deleting a missing key succeeds with
+   * {@link DeleteResult#existed()} false.
+   *
+   * @throws ConditionFailedException if the options' condition did not hold
+   * @throws EdgeKvException if the call fails otherwise; as for {@code put}, a retry with the
+   *     same request id is safe after {@code UNAVAILABLE} or {@code DEADLINE_EXCEEDED}
+   * @throws NullPointerException if an argument is null
+   */
+  public DeleteResult delete(byte[] key, DeleteOptions options) {
+    return await(deleteAsync(key, options));
+  }
+
+  /** Asynchronous {@link #delete(String)}. */
+  public CompletableFuture<DeleteResult> deleteAsync(String key) {
+    return deleteAsync(utf8(key, "key"), DeleteOptions.defaults());
+  }
+
+  /** Asynchronous {@link #delete(byte[], DeleteOptions)}. */
+  public CompletableFuture<DeleteResult> deleteAsync(byte[] key, DeleteOptions options) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(options, "options");
+    DeleteRequest.Builder request = DeleteRequest.newBuilder()
+        .setNamespace(namespace)
+        .setKey(ByteString.copyFrom(key))
+        .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
+    options.ifVersion().ifPresent(v -> request.setCondition(Condition.newBuilder().setIfVersion(Protos.version(v))));
+    String token = tokenFor(options.sessionToken().orElse(null));
+    if (token != null) {
+      request.setSessionToken(token);
+    }
+    DeleteRequest built = request.build();
+    return caller.<io.edgekv.api.v1.DeleteResponse>call("delete", (ch, d, obs) ->
+            KvServiceGrpc.newStub(ch).withDeadline(d).delete(built, obs))
+        .thenApply(r -> {
+          remember(r.getSessionToken());
+          return Protos.deleteResult(r);
+        });
+  }
+
+  // ---------------------------------------------------------------- scans
+
+  /**
+   * Reads one page of the live entries whose key starts with {@code prefix}, in key order.
+   * Pass the page's {@link ScanPage#continuationToken()} back through {@link
+   * ScanOptions#withContinuationToken(String)} for the next page.
+   *
+   * @throws EdgeKvException if the call fails
+   * @throws NullPointerException if an argument is null
+   */
+  public ScanPage scan(byte[] prefix, ScanOptions options) {
+    return await(scanAsync(prefix, options));
+  }
+
+  /** Asynchronous {@link #scan(byte[], ScanOptions)}. */
+  public CompletableFuture<ScanPage> scanAsync(byte[] prefix, ScanOptions options) {
+    Objects.requireNonNull(prefix, "prefix");
+    Objects.requireNonNull(options, "options");
+    ScanRequest.Builder request = ScanRequest.newBuilder()
+        .setNamespace(namespace)
+        .setPrefix(ByteString.copyFrom(prefix))
+        .setLimit(options.limit())
+        .setKeysOnly(options.keysOnly())
+        .setRead(Protos.readOptions(options.read(), tokenFor(options.read().sessionToken().orElse(null))));
+    options.continuationToken().ifPresent(request::setContinuationToken);
+    ScanRequest built = request.build();
+    return caller.<io.edgekv.api.v1.ScanResponse>call("scan", (ch, d, obs) ->
+            KvServiceGrpc.newStub(ch).withDeadline(d).scan(built, obs))
+        .thenApply(r -> {
+          remember(r.getSessionToken());
+          return Protos.scanPage(r);
+        });
+  }
+
+  /**
+   * All pages of a prefix scan, starting from the options' continuation token. The iterable
+   * fetches each page lazily, synchronously, when its iterator is advanced; each iterator
+   * starts the scan anew. Iteration throws {@link EdgeKvException} if fetching a page fails.
+   * Pages are fetched one call at a time, so the scan as a whole is not one consistent
+   * snapshot: entries written during it may or may not appear.
+   *
+   * @throws NullPointerException if an argument is null
+   */
+  public Iterable<ScanPage> scanPages(byte[] prefix, ScanOptions options) {
+    byte[] p = Objects.requireNonNull(prefix, "prefix").clone();
+    Objects.requireNonNull(options, "options");
+    return () -> new Iterator<>() {
+      private ScanPage last;
+
+      @Override
+      public boolean hasNext() {
+        return last == null || last.hasMore();
+      }
+
+      @Override
+      public ScanPage next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        ScanOptions pageOptions = last == null
+            ? options
+            : options.withContinuationToken(last.continuationToken());
+        last = scan(p, pageOptions);
+        return last;
+      }
+    };
+  }
+
+  /**
+   * The entries of all pages of a prefix scan, fetched lazily page by page as the stream is
+   * consumed (see {@link #scanPages(byte[], ScanOptions)}).
+   *
+   * @throws NullPointerException if an argument is null
+   */
+  public Stream<KvEntry> scanAll(byte[] prefix, ScanOptions options) {
+    return StreamSupport.stream(scanPages(prefix, options).spliterator(), false)
+        .flatMap(page -> page.entries().stream());
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  /**
+   * The status of the fleet as the node asked sees it ({@code AdminService.Status}), or of
+   * that node only when {@code local} is true. Retried like a read.
+   *
+   * @throws EdgeKvException if the call fails
+   */
+  public StatusResponse adminStatus(boolean local) {
+    return await(adminStatusAsync(local));
+  }
+
+  /** Asynchronous {@link #adminStatus(boolean)}. */
+  public CompletableFuture<StatusResponse> adminStatusAsync(boolean local) {
+    StatusRequest request = StatusRequest.newBuilder().setLocal(local).build();
+    return caller.call("adminStatus", (ch, d, obs) ->
+        AdminServiceGrpc.newStub(ch).withDeadline(d).status(request, obs));
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /**
+   * The latest session token this client received, or null if it has received none yet. Pass
+   * it to another client (e.g. in a later request of the same user) to carry the session on.
+   */
+  public String sessionToken() {
+    return sessionToken.get();
+  }
+
+  /** The namespace every call of this client is scoped to. */
+  public String namespace() {
+    return namespace;
+  }
+
+  /** The endpoints, as {@code host:port}, in the order given. */
+  public List<String> endpoints() {
+    return endpoints.stream().map(Endpoint::toString).toList();
+  }
+
+  /** The deadline of each call, retries included. */
+  public Duration deadline() {
+    return deadline;
+  }
+
+  /** The retry policy. */
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
+  }
+
+  /**
+   * Shuts the client down: no new call is accepted (they fail with {@code CANCELLED}), calls
+   * in flight get up to 5 seconds to finish, then every channel is closed and calls still
+   * pending fail with {@code CANCELLED}. Idempotent; blocks for at most about 5 seconds.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    caller.shutdown();
+    channels.forEach(ManagedChannel::shutdown);
+    long deadlineNanos = System.nanoTime() + CLOSE_GRACE.toNanos();
+    try {
+      for (ManagedChannel channel : channels) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0 || !channel.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+          channel.shutdownNow();
+        }
+      }
+    } catch (InterruptedException e) {
+      channels.forEach(ManagedChannel::shutdownNow);
+      Thread.currentThread().interrupt();
+    } finally {
+      scheduler.shutdownNow();
+      caller.failPending();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EdgeKvClient{endpoints=" + endpoints + ", namespace=" + namespace + "}";
+  }
+
+  private String tokenFor(String explicit) {
+    return explicit != null ? explicit : sessionToken.get();
+  }
+
+  private void remember(String token) {
+    if (token != null && !token.isEmpty()) {
+      sessionToken.set(token);
+    }
+  }
+
+  private static byte[] utf8(String s, String name) {
+    return Objects.requireNonNull(s, name).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      future.cancel(false);
+      Thread.currentThread().interrupt();
+      throw new EdgeKvException(Status.Code.CANCELLED, "interrupted while waiting for the call", e);
+    } catch (ExecutionException e) {
+      throw Errors.translate(e.getCause());
+    }
+  }
+
+  /**
+   * Builds an {@link EdgeKvClient}. Every setter rejects an invalid value at once with an
+   * {@link IllegalArgumentException} (or {@link NullPointerException}) whose message names
+   * the option. Not thread-safe.
+   */
+  public static final class Builder {
+    private final List<Endpoint> endpoints = new ArrayList<>();
+    private String namespace = "default";
+    private Duration deadline = Duration.ofSeconds(5);
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
+    private String sessionToken;
+    private Function<Endpoint, ManagedChannel> channelFactory = Channels::open;
+
+    private Builder() {}
+
+    /**
+     * Adds one endpoint, {@code HOST:PORT} (an IPv6 host in brackets: {@code [::1]:7400}).
+     *
+     * @throws IllegalArgumentException naming {@code endpoint} if malformed, or if it was
+     *     already added
+     */
+    public Builder endpoint(String endpoint) {
+      add("endpoint", endpoint);
+      return this;
+    }
+
+    /**
+     * Replaces the endpoints. The client starts with the first one and fails over to the
+     * others in order.
+     *
+     * @throws IllegalArgumentException naming {@code endpoints} if one is malformed or
+     *     appears twice
+     * @throws NullPointerException if the list is null
+     */
+    public Builder endpoints(List<String> endpoints) {
+      Objects.requireNonNull(endpoints, "endpoints");
+      this.endpoints.clear();
+      for (String e : endpoints) {
+        add("endpoints", e);
+      }
+      return this;
+    }
+
+    private void add(String option, String text) {
+      Endpoint endpoint = Endpoint.parse(option, text);
+      if (endpoints.contains(endpoint)) {
+        throw new IllegalArgumentException(option + ": duplicate endpoint '" + text + "'");
+      }
+      endpoints.add(endpoint);
+    }
+
+    /**
+     * Sets the namespace (tenant) every call is scoped to; default {@code "default"}.
+     *
+     * @throws IllegalArgumentException if empty or blank
+     * @throws NullPointerException if null
+     */
+    public Builder namespace(String namespace) {
+      Objects.requireNonNull(namespace, "namespace");
+      if (namespace.isBlank()) {
+        throw new IllegalArgumentException("namespace must not be empty");
+      }
+      this.namespace = namespace;
+      return this;
+    }
+
+    /**
+     * Sets the deadline of each call, all its attempts and backoffs included; default 5 s.
+     *
+     * @throws IllegalArgumentException if zero or negative
+     * @throws NullPointerException if null
+     */
+    public Builder deadline(Duration deadline) {
+      Objects.requireNonNull(deadline, "deadline");
+      if (deadline.isNegative() || deadline.isZero()) {
+        throw new IllegalArgumentException("deadline must be positive, got " + deadline);
+      }
+      this.deadline = deadline;
+      return this;
+    }
+
+    /**
+     * Sets the retry policy; default {@link RetryPolicy#defaults()}.
+     *
+     * @throws NullPointerException if null
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * Starts the client's session from a token an earlier client received (see {@link
+     * EdgeKvClient#sessionToken()}); null or empty starts a fresh session.
+     */
+    public Builder sessionToken(String sessionToken) {
+      this.sessionToken = sessionToken == null || sessionToken.isEmpty() ? null : sessionToken;
+      return this;
+    }
+
+    /** Replaces how channels are opened; for tests over in-process transport. */
+    Builder channelFactory(Function<Endpoint, ManagedChannel> channelFactory) {
+      this.channelFactory = Objects.requireNonNull(channelFactory, "channelFactory");
+      return this;
+    }
+
+    /**
+     * Builds the client and opens one channel per endpoint (connections are made lazily, on
+     * the first call).
+     *
+     * @throws IllegalStateException naming {@code endpoints} if no endpoint was given
+     */
+    public EdgeKvClient build() {
+      if (endpoints.isEmpty()) {
+        throw new IllegalStateException("endpoints: at least one endpoint is required");
+      }
+      return new EdgeKvClient(this);
+    }
+  }
+}

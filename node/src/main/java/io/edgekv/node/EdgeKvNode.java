@@ -1,0 +1,183 @@
+package io.edgekv.node;
+
+import io.edgekv.invalidation.InvalidationBus;
+import io.edgekv.node.admin.AdminServiceImpl;
+import io.edgekv.node.admin.InternalServiceImpl;
+import io.edgekv.node.admin.LocalStatus;
+import io.edgekv.node.api.KvServiceImpl;
+import io.edgekv.node.api.ReadBarriers;
+import io.edgekv.node.api.RequestValidator;
+import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.http.HttpEndpoints;
+import io.edgekv.node.metrics.NodeMetrics;
+import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.raft.Peer;
+import io.edgekv.replication.raft.RaftTuning;
+import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.storage.StorageOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One EdgeKV node: its region replica (RocksDB + Raft), its invalidation bus, the public and
+ * internal gRPC servers and the HTTP endpoints. Nothing is shared between nodes of one
+ * process: each has its own servers, registry, clock and threads.
+ */
+public final class EdgeKvNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EdgeKvNode.class);
+  /** How long a graceful stop lets in-flight calls finish. */
+  private static final Duration GRACE = Duration.ofSeconds(5);
+
+  private final NodeConfig config;
+  private final RegionReplica replica;
+  private final InvalidationBus bus;
+  private final NodeMetrics metrics;
+  private final Readiness readiness;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final ExecutorService grpcExecutor;
+  private final ScheduledExecutorService background;
+  private final Map<String, ManagedChannel> internalChannels = new ConcurrentHashMap<>();
+  private Server publicServer;
+  private Server internalServer;
+  private HttpEndpoints http;
+  private volatile boolean closed;
+
+  public EdgeKvNode(NodeConfig config, Clock clock) {
+    this.config = config;
+    NodeConfig.NodeAddress self = config.self();
+    NodeConfig.Region region = config.region();
+    List<Peer> peers = region.nodes().stream().map(n -> new Peer(n.id(), n.host(), n.raftPort())).toList();
+    this.bus = new InvalidationBus(10_000);
+    this.replica = new RegionReplica(new RegionReplica.Settings(config.nodeId(), region.name(), config.bindHost(),
+        self.raftPort(), peers, config.topology().shards(), config.dataPath(),
+        new StorageOptions(config.storage().blockCacheBytes(), config.storage().writeBufferBytes(),
+            config.storage().maxBackgroundJobs()),
+        new RaftTuning(config.raft().electionMin(), config.raft().electionMax(), config.raft().request(),
+            config.limits().maxValueBytes() + (1 << 20))),
+        new HybridClock(clock), bus::publish);
+    this.metrics = new NodeMetrics(config.nodeId(), region.name());
+    this.readiness = new Readiness(replica);
+    this.grpcExecutor = Executors.newFixedThreadPool(4, named("grpc-" + config.nodeId()));
+    this.background = Executors.newSingleThreadScheduledExecutor(named("background-" + config.nodeId()));
+  }
+
+  private static ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Opens storage, joins the Raft groups and starts serving; returns once the ports are bound. */
+  public EdgeKvNode start() throws IOException {
+    replica.start();
+    LocalStatus localStatus = new LocalStatus(config, replica, readiness);
+    KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
+        new ReadBarriers(replica, Duration.ofSeconds(1)), metrics);
+    AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, this::internalChannel);
+    publicServer = Transport.server(config, config.self().publicPort(), grpcExecutor,
+        List.of(kv, admin, health.getHealthService())).start();
+    internalServer = Transport.server(config, config.self().internalPort(), grpcExecutor,
+        List.of(new InternalServiceImpl(localStatus), health.getHealthService())).start();
+    http = new HttpEndpoints(config.bindHost(), config.self().httpPort(), readiness, metrics, config.nodeId());
+    http.start();
+    readiness.markStarted();
+    background.scheduleWithFixedDelay(this::tick, 50, 50, TimeUnit.MILLISECONDS);
+    LOG.info("node {} of region {} serving on {}", config.nodeId(), config.region().name(), config.self().publicAddress());
+    return this;
+  }
+
+  private void tick() {
+    try {
+      replica.sampleFreshness();
+      ServingStatus status = readiness.ready() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+      health.setStatus("", status);
+    } catch (RuntimeException e) {
+      LOG.warn("background tick failed on {}", config.nodeId(), e);
+    }
+  }
+
+  private ManagedChannel internalChannel(String nodeId) {
+    return internalChannels.computeIfAbsent(nodeId,
+        id -> Transport.internalChannel(config, config.topology().node(id).orElseThrow()));
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  public RegionReplica replica() {
+    return replica;
+  }
+
+  public InvalidationBus bus() {
+    return bus;
+  }
+
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Stops gracefully: refuses new calls, lets in-flight calls finish (bounded), then closes Raft
+   * and storage. Safe to call twice.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    readiness.setDraining(true);
+    health.enterTerminalState();
+    background.shutdownNow();
+    long deadline = System.nanoTime() + GRACE.toNanos();
+    for (Server server : new Server[] {publicServer, internalServer}) {
+      if (server != null) {
+        server.shutdown();
+      }
+    }
+    for (Server server : new Server[] {publicServer, internalServer}) {
+      if (server != null) {
+        try {
+          if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            server.shutdownNow();
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          server.shutdownNow();
+        }
+      }
+    }
+    if (http != null) {
+      http.close();
+    }
+    internalChannels.values().forEach(ManagedChannel::shutdownNow);
+    replica.close();
+    grpcExecutor.shutdownNow();
+    metrics.close();
+    LOG.info("node {} stopped", config.nodeId());
+  }
+}

@@ -1,0 +1,75 @@
+package io.edgekv.node.api;
+
+import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
+import com.google.rpc.ErrorInfo;
+import io.edgekv.replication.WriteUnavailableException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one translation of domain exceptions to gRPC statuses with {@code google.rpc} details.
+ * The code answers the client's two questions: may I retry ({@code UNAVAILABLE}), and was it
+ * my request ({@code INVALID_ARGUMENT}, {@code FAILED_PRECONDITION}).
+ */
+public final class Errors {
+  private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+  static final String DOMAIN = "edgekv.io";
+
+  private Errors() {}
+
+  public static StatusRuntimeException toStatus(Throwable error) {
+    Throwable e = unwrap(error);
+    com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder();
+    switch (e) {
+      case StatusRuntimeException already -> {
+        return already;
+      }
+      case InvalidInputException invalid -> {
+        status.setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(invalid.getMessage());
+        status.addDetails(Any.pack(BadRequest.newBuilder()
+            .addFieldViolations(BadRequest.FieldViolation.newBuilder()
+                .setField(invalid.field()).setDescription(invalid.getMessage()))
+            .build()));
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("INVALID_FIELD").setDomain(DOMAIN)
+            .putMetadata("field", invalid.field());
+        if (!invalid.limit().isEmpty()) {
+          info.putMetadata("limit", invalid.limit());
+        }
+        status.addDetails(Any.pack(info.build()));
+      }
+      case ConditionNotMetException failed -> {
+        status.setCode(Code.FAILED_PRECONDITION_VALUE).setMessage(failed.getMessage());
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("CONDITION_FAILED").setDomain(DOMAIN);
+        if (failed.current() != null) {
+          info.putMetadata("currentVersion", failed.current().toString());
+        }
+        status.addDetails(Any.pack(info.build()));
+      }
+      case WriteUnavailableException unavailable ->
+          status.setCode(Code.UNAVAILABLE_VALUE).setMessage("write not committed: " + unavailable.getMessage());
+      case NodeUnavailableException unavailable ->
+          status.setCode(Code.UNAVAILABLE_VALUE).setMessage(unavailable.getMessage());
+      case CancellationException cancelled ->
+          status.setCode(Code.CANCELLED_VALUE).setMessage("cancelled");
+      default -> {
+        LOG.error("internal error", e);
+        status.setCode(Code.INTERNAL_VALUE).setMessage("internal error: " + e);
+      }
+    }
+    return StatusProto.toStatusRuntimeException(status.build());
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+}

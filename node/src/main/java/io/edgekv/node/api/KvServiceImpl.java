@@ -1,0 +1,261 @@
+package io.edgekv.node.api;
+
+import com.google.protobuf.ByteString;
+import io.edgekv.api.v1.BatchGetRequest;
+import io.edgekv.api.v1.BatchGetResponse;
+import io.edgekv.api.v1.Consistency;
+import io.edgekv.api.v1.DeleteRequest;
+import io.edgekv.api.v1.DeleteResponse;
+import io.edgekv.api.v1.Entry;
+import io.edgekv.api.v1.GetRequest;
+import io.edgekv.api.v1.GetResponse;
+import io.edgekv.api.v1.KeyResult;
+import io.edgekv.api.v1.KvServiceGrpc;
+import io.edgekv.api.v1.PutRequest;
+import io.edgekv.api.v1.PutResponse;
+import io.edgekv.api.v1.ReadOptions;
+import io.edgekv.api.v1.ScanRequest;
+import io.edgekv.api.v1.ScanResponse;
+import io.edgekv.api.v1.ServedBy;
+import io.edgekv.internal.v1.Applied;
+import io.edgekv.internal.v1.CommandResult;
+import io.edgekv.internal.v1.StoredEntry;
+import io.edgekv.node.metrics.NodeMetrics;
+import io.edgekv.replication.Version;
+import io.edgekv.replication.command.Command;
+import io.edgekv.replication.command.Proposal;
+import io.edgekv.replication.command.WriteCondition;
+import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.storage.EntryKey;
+import io.edgekv.replication.storage.StoredEntries;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The public key-value API of one node. Reads come from the local RocksDB once the requested
+ * consistency allows (see {@link ReadBarriers}); writes go through the region's Raft group.
+ * A service knows nothing of ports: the node binds it to a server.
+ */
+public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
+  /** How long a write's reply waits for this node to have applied the write itself. */
+  private static final long LOCAL_APPLY_WAIT_MILLIS = 500;
+
+  private final RegionReplica replica;
+  private final RequestValidator validate;
+  private final ReadBarriers barriers;
+  private final NodeMetrics metrics;
+  private final Clock clock;
+
+  public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics) {
+    this.replica = replica;
+    this.validate = validator;
+    this.barriers = barriers;
+    this.metrics = metrics;
+    this.clock = replica.clock().clock();
+  }
+
+  @Override
+  public void get(GetRequest request, StreamObserver<GetResponse> observer) {
+    Consistency consistency = request.getRead().getConsistency();
+    call("get", NodeMetrics.consistencyTag(consistency), observer, () -> {
+      String namespace = validate.namespace(request.getNamespace());
+      byte[] key = validate.key(request.getKey(), "key");
+      int shard = replica.shardOf(namespace, key);
+      return barriers.await(shard, request.getRead()).thenApply(token -> {
+        StoredEntry stored = replica.engine(shard).entries.get(new EntryKey(namespace, key));
+        GetResponse.Builder out = GetResponse.newBuilder()
+            .setServedBy(servedBy(shard, consistency))
+            .setSessionToken(token.encode());
+        if (StoredEntries.isLive(stored, clock.millis())) {
+          out.setFound(true).setEntry(toEntry(key, stored, true));
+        }
+        return out.build();
+      });
+    });
+  }
+
+  @Override
+  public void batchGet(BatchGetRequest request, StreamObserver<BatchGetResponse> observer) {
+    Consistency consistency = request.getRead().getConsistency();
+    call("batch_get", NodeMetrics.consistencyTag(consistency), observer, () -> {
+      String namespace = validate.namespace(request.getNamespace());
+      validate.batchSize(request.getKeysCount());
+      List<byte[]> keys = new ArrayList<>();
+      for (int i = 0; i < request.getKeysCount(); i++) {
+        keys.add(validate.key(request.getKeys(i), "keys[" + i + "]"));
+      }
+      return barriers.awaitAll(request.getRead()).thenApply(token -> {
+        long now = clock.millis();
+        BatchGetResponse.Builder out = BatchGetResponse.newBuilder();
+        for (byte[] key : keys) {
+          int shard = replica.shardOf(namespace, key);
+          StoredEntry stored = replica.engine(shard).entries.get(new EntryKey(namespace, key));
+          KeyResult.Builder result = KeyResult.newBuilder().setKey(ByteString.copyFrom(key));
+          if (StoredEntries.isLive(stored, now)) {
+            result.setFound(true).setEntry(toEntry(key, stored, true));
+          }
+          out.addResults(result);
+        }
+        return out.setServedBy(servedBy(0, consistency)).setSessionToken(token.encode()).build();
+      });
+    });
+  }
+
+  @Override
+  public void put(PutRequest request, StreamObserver<PutResponse> observer) {
+    call("put", "none", observer, () -> {
+      String namespace = validate.namespace(request.getNamespace());
+      byte[] key = validate.key(request.getKey(), "key");
+      byte[] value = validate.value(request.getValue());
+      validate.condition(request.getCondition());
+      Command.Put put = new Command.Put(namespace, key, value, validate.metadata(request.getMetadataMap()),
+          validate.tags(request.getTagsList()), validate.ttlMillis(request.getTtlMs()), 0,
+          WriteCondition.of(request.getCondition()));
+      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "", put);
+      SessionToken session = barriers.sessionOf(request.getSessionToken());
+      int shard = replica.shardOf(namespace, key);
+      return write(proposal, shard).thenApply(applied -> PutResponse.newBuilder()
+          .setVersion(applied.getVersion())
+          .setServedBy(servedBy(shard, Consistency.STRONG))
+          .setSessionToken(session.advance(shard, applied.getIndex()).encode())
+          .build());
+    });
+  }
+
+  @Override
+  public void delete(DeleteRequest request, StreamObserver<DeleteResponse> observer) {
+    call("delete", "none", observer, () -> {
+      String namespace = validate.namespace(request.getNamespace());
+      byte[] key = validate.key(request.getKey(), "key");
+      validate.condition(request.getCondition());
+      Command.Delete delete = new Command.Delete(namespace, key, WriteCondition.of(request.getCondition()));
+      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "", delete);
+      SessionToken session = barriers.sessionOf(request.getSessionToken());
+      int shard = replica.shardOf(namespace, key);
+      return write(proposal, shard).thenApply(applied -> DeleteResponse.newBuilder()
+          .setExisted(applied.getExisted())
+          .setVersion(applied.getVersion())
+          .setServedBy(servedBy(shard, Consistency.STRONG))
+          .setSessionToken(session.advance(shard, applied.getIndex()).encode())
+          .build());
+    });
+  }
+
+  @Override
+  public void scan(ScanRequest request, StreamObserver<ScanResponse> observer) {
+    Consistency consistency = request.getRead().getConsistency();
+    call("scan", NodeMetrics.consistencyTag(consistency), observer, () -> {
+      String namespace = validate.namespace(request.getNamespace());
+      byte[] prefix = validate.prefix(request.getPrefix());
+      int limit = validate.scanLimit(request.getLimit());
+      byte[] after = ScanToken.decode(request.getContinuationToken(), prefix);
+      return barriers.awaitAll(request.getRead()).thenApply(token -> {
+        List<Entry> page = scanShards(namespace, prefix, after, limit + 1, request.getKeysOnly());
+        ScanResponse.Builder out = ScanResponse.newBuilder();
+        boolean more = page.size() > limit;
+        List<Entry> entries = more ? page.subList(0, limit) : page;
+        out.addAllEntries(entries);
+        if (more) {
+          out.setContinuationToken(ScanToken.encode(entries.get(entries.size() - 1).getKey().toByteArray()));
+        }
+        return out.setServedBy(servedBy(0, consistency)).setSessionToken(token.encode()).build();
+      });
+    });
+  }
+
+  /** Up to {@code max} live entries after {@code after}, merged from all shards in key order. */
+  private List<Entry> scanShards(String namespace, byte[] prefix, byte[] after, int max, boolean keysOnly) {
+    long now = clock.millis();
+    List<Entry> merged = new ArrayList<>();
+    EntryKey start = new EntryKey(namespace, after != null ? after : prefix);
+    for (int shard = 0; shard < replica.shards(); shard++) {
+      int[] taken = {0};
+      replica.engine(shard).entries.forEachFrom(start, (key, stored) -> {
+        if (!key.hasPrefix(namespace, prefix)) {
+          return false;
+        }
+        if ((after == null || !Arrays.equals(key.key(), after)) && StoredEntries.isLive(stored, now)) {
+          merged.add(toEntry(key.key(), stored, !keysOnly));
+          taken[0]++;
+        }
+        return taken[0] < max;
+      });
+    }
+    merged.sort(Comparator.comparing(e -> e.getKey().toByteArray(), Arrays::compareUnsigned));
+    return merged.size() > max ? merged.subList(0, max) : merged;
+  }
+
+  private CompletableFuture<Applied> write(Proposal proposal, int shard) {
+    return replica.submit(proposal).thenCompose(result -> {
+      if (result.getOutcomeCase() == CommandResult.OutcomeCase.CONDITION_FAILED) {
+        var failed = result.getConditionFailed();
+        throw new ConditionNotMetException("condition failed: " + failed.getReason()
+            + (failed.getFound() ? " (current version " + Version.of(failed.getCurrent()) + ")" : ""),
+            failed.getFound() ? Version.of(failed.getCurrent()) : null);
+      }
+      Applied applied = result.getApplied();
+      // Read-your-writes on the node that took the write, also for EVENTUAL reads.
+      return replica.appliedIndex(shard).await(applied.getIndex())
+          .completeOnTimeout(0L, LOCAL_APPLY_WAIT_MILLIS, TimeUnit.MILLISECONDS)
+          .thenApply(ignored -> applied);
+    });
+  }
+
+  private ServedBy servedBy(int shard, Consistency consistency) {
+    return ServedBy.newBuilder()
+        .setNode(replica.nodeId())
+        .setRegion(replica.region())
+        .setConsistency(consistency == Consistency.CONSISTENCY_UNSPECIFIED ? Consistency.EVENTUAL : consistency)
+        .setAppliedIndex(replica.appliedIndex(shard).get())
+        .setAsOfHlc(replica.clock().peek())
+        .build();
+  }
+
+  static Entry toEntry(byte[] key, StoredEntry stored, boolean withValue) {
+    Entry.Builder entry = Entry.newBuilder()
+        .setKey(ByteString.copyFrom(key))
+        .setVersion(StoredEntries.version(stored).toProto())
+        .putAllMetadata(stored.getMetadataMap())
+        .addAllTags(stored.getTagsList())
+        .setExpiresAtUnixMs(stored.getExpiresAtUnixMs())
+        .setDigest(stored.getDigest());
+    if (withValue) {
+      entry.setValue(stored.getValue());
+    }
+    return entry.build();
+  }
+
+  /**
+   * Runs one call: times it by op, consistency and final status, and turns any failure into a
+   * status through {@link Errors}, the one translator.
+   */
+  private <T> void call(String op, String consistency, StreamObserver<T> observer,
+      Supplier<CompletableFuture<T>> body) {
+    long start = System.nanoTime();
+    CompletableFuture<T> future;
+    try {
+      future = body.get();
+    } catch (RuntimeException e) {
+      future = CompletableFuture.failedFuture(e);
+    }
+    future.whenComplete((response, error) -> {
+      String status = "OK";
+      if (error != null) {
+        var translated = Errors.toStatus(error);
+        status = translated.getStatus().getCode().name();
+        observer.onError(translated);
+      } else {
+        observer.onNext(response);
+        observer.onCompleted();
+      }
+      metrics.requestTimer(op, consistency, status).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    });
+  }
+}

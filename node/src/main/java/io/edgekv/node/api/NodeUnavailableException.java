@@ -1,0 +1,8 @@
+package io.edgekv.node.api;
+
+/** This node cannot serve the call now (starting, draining, no quorum); another node may. */
+public final class NodeUnavailableException extends RuntimeException {
+  public NodeUnavailableException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,87 @@
+package io.edgekv.node.api;
+
+import io.edgekv.api.v1.Consistency;
+import io.edgekv.api.v1.ReadOptions;
+import io.edgekv.replication.raft.RegionReplica;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides when the local replica may answer a read at the requested consistency
+ * (docs/consistency.md):
+ * <ul>
+ *   <li>EVENTUAL: at once.
+ *   <li>SESSION: once this replica has applied what the session token names; after a bounded
+ *       wait, through a Raft read index instead (which covers the token).
+ *   <li>BOUNDED: at once if this replica's staleness is within the bound, else read index.
+ *   <li>STRONG: after a Raft read index confirmed by the leader with a majority (linearizable).
+ * </ul>
+ * Every path completes with the caller's session token advanced to what the read reflects.
+ */
+public final class ReadBarriers {
+  private final RegionReplica replica;
+  private final Duration sessionWait;
+
+  public ReadBarriers(RegionReplica replica, Duration sessionWait) {
+    this.replica = replica;
+    this.sessionWait = sessionWait;
+  }
+
+  /** The caller's session token, or an empty one (also for a token of another region). */
+  public SessionToken sessionOf(String token) {
+    SessionToken empty = SessionToken.empty(replica.region(), replica.shards());
+    if (token.isEmpty()) {
+      return empty;
+    }
+    SessionToken decoded = SessionToken.decode(token);
+    return decoded.region().equals(replica.region()) && decoded.appliedIndexes().length == replica.shards()
+        ? decoded : empty;
+  }
+
+  /** Completes when shard {@code shard} may be read locally at the requested consistency. */
+  public CompletableFuture<SessionToken> await(int shard, ReadOptions read) {
+    SessionToken session = sessionOf(read.getSessionToken());
+    return barrier(shard, read, session).thenApply(ignored -> session.advance(shard, replica.appliedIndex(shard).get()));
+  }
+
+  /** Like {@link #await} for every shard (batch reads and scans). */
+  public CompletableFuture<SessionToken> awaitAll(ReadOptions read) {
+    SessionToken session = sessionOf(read.getSessionToken());
+    CompletableFuture<?>[] all = new CompletableFuture<?>[replica.shards()];
+    for (int shard = 0; shard < all.length; shard++) {
+      all[shard] = barrier(shard, read, session);
+    }
+    return CompletableFuture.allOf(all).thenApply(ignored -> {
+      SessionToken out = session;
+      for (int shard = 0; shard < all.length; shard++) {
+        out = out.advance(shard, replica.appliedIndex(shard).get());
+      }
+      return out;
+    });
+  }
+
+  private CompletableFuture<?> barrier(int shard, ReadOptions read, SessionToken session) {
+    return switch (read.getConsistency()) {
+      case EVENTUAL, CONSISTENCY_UNSPECIFIED -> CompletableFuture.completedFuture(null);
+      case SESSION -> {
+        long target = session.appliedIndexes()[shard];
+        yield replica.appliedIndex(shard).await(target)
+            .orTimeout(sessionWait.toMillis(), TimeUnit.MILLISECONDS)
+            .exceptionallyCompose(slow -> replica.readBarrier(shard));
+      }
+      case BOUNDED -> {
+        long bound = read.getMaxStalenessMs();
+        if (bound == 0) {
+          throw new InvalidInputException("read.max_staleness_ms", "1",
+              "read.max_staleness_ms must be set (at least 1) for BOUNDED reads");
+        }
+        yield replica.stalenessMillis(shard) <= bound
+            ? CompletableFuture.completedFuture(null) : replica.readBarrier(shard);
+      }
+      case STRONG -> replica.readBarrier(shard);
+      case UNRECOGNIZED -> throw new InvalidInputException("read.consistency", "",
+          "read.consistency " + read.getConsistencyValue() + " is not one of EVENTUAL, SESSION, BOUNDED, STRONG");
+    };
+  }
+}

@@ -1,0 +1,183 @@
+package io.edgekv.node.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The whole configuration of one node, as read from its YAML file. Every section has defaults;
+ * {@link #validate()} rejects bad values with a message naming the key.
+ *
+ * @param nodeId this node's id; it must appear in {@code topology}
+ * @param dataDir where RocksDB and the Raft log live
+ * @param bindHost address the node's servers bind (127.0.0.1 by default)
+ */
+public record NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
+    RaftSettings raft, StorageSettings storage, Tls tls) {
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+
+  /** Regions, their nodes and the shard count, the same on every node. */
+  public record Topology(int shards, List<Region> regions) {
+    public Topology {
+      regions = regions == null ? List.of() : List.copyOf(regions);
+    }
+
+    public List<NodeAddress> allNodes() {
+      List<NodeAddress> out = new ArrayList<>();
+      regions.forEach(r -> out.addAll(r.nodes()));
+      return out;
+    }
+
+    public Optional<Region> regionOf(String nodeId) {
+      return regions.stream().filter(r -> r.nodes().stream().anyMatch(n -> n.id().equals(nodeId))).findFirst();
+    }
+
+    public Optional<NodeAddress> node(String nodeId) {
+      return allNodes().stream().filter(n -> n.id().equals(nodeId)).findFirst();
+    }
+  }
+
+  public record Region(String name, List<NodeAddress> nodes) {
+    public Region {
+      nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    }
+  }
+
+  /** Where one node listens: public gRPC API, HTTP (health, metrics), internal gRPC, Raft. */
+  public record NodeAddress(String id, String host, int publicPort, int httpPort, int internalPort, int raftPort) {
+    public String publicAddress() {
+      return host + ":" + publicPort;
+    }
+
+    public String httpAddress() {
+      return host + ":" + httpPort;
+    }
+
+    public String internalAddress() {
+      return host + ":" + internalPort;
+    }
+  }
+
+  /**
+   * Input limits of the public API.
+   *
+   * @param maxValueBytes largest value accepted (default 1 MiB, at most 16 MiB)
+   */
+  public record Limits(int maxValueBytes) {
+    public static final int MAX_KEY_BYTES = 512;
+    public static final int MAX_TAGS = 16;
+    public static final int MAX_TAG_BYTES = 128;
+    public static final int MAX_METADATA_BYTES = 1024;
+    public static final int MAX_VALUE_LIMIT = 16 << 20;
+    public static final Limits DEFAULT = new Limits(1 << 20);
+  }
+
+  public record RaftSettings(String electionTimeoutMin, String electionTimeoutMax, String requestTimeout) {
+    public static final RaftSettings DEFAULT = new RaftSettings("1s", "2s", "3s");
+
+    public Duration electionMin() {
+      return Durations.parse(electionTimeoutMin, "raft.electionTimeoutMin");
+    }
+
+    public Duration electionMax() {
+      return Durations.parse(electionTimeoutMax, "raft.electionTimeoutMax");
+    }
+
+    public Duration request() {
+      return Durations.parse(requestTimeout, "raft.requestTimeout");
+    }
+  }
+
+  public record StorageSettings(long blockCacheBytes, long writeBufferBytes, int maxBackgroundJobs) {
+    public static final StorageSettings DEFAULT = new StorageSettings(8L << 20, 4L << 20, 2);
+  }
+
+  /** Transport security; off until the security work turns it on (DESIGN.md section 10). */
+  public record Tls(boolean enabled) {
+    public static final Tls OFF = new Tls(false);
+  }
+
+  public NodeConfig {
+    limits = limits == null ? Limits.DEFAULT : limits;
+    raft = raft == null ? RaftSettings.DEFAULT : raft;
+    storage = storage == null ? StorageSettings.DEFAULT : storage;
+    tls = tls == null ? Tls.OFF : tls;
+    bindHost = bindHost == null ? "127.0.0.1" : bindHost;
+  }
+
+  public Path dataPath() {
+    return Path.of(dataDir);
+  }
+
+  public NodeAddress self() {
+    return topology.node(nodeId).orElseThrow();
+  }
+
+  public Region region() {
+    return topology.regionOf(nodeId).orElseThrow();
+  }
+
+  /** Checks every value; throws {@link ConfigException} naming the first bad key. */
+  public NodeConfig validate() {
+    require(nodeId != null && ID.matcher(nodeId).matches(), "nodeId",
+        "must be 1-63 letters, digits, '_', '.' or '-', was '" + nodeId + "'");
+    require(dataDir != null && !dataDir.isBlank(), "dataDir", "is required");
+    require(topology != null, "topology", "is required");
+    require(topology.shards() >= 1 && topology.shards() <= 64, "topology.shards",
+        "must be between 1 and 64, was " + topology.shards());
+    require(!topology.regions().isEmpty(), "topology.regions", "must list at least one region");
+    List<String> seen = new ArrayList<>();
+    for (int r = 0; r < topology.regions().size(); r++) {
+      Region region = topology.regions().get(r);
+      String at = "topology.regions[" + r + "]";
+      require(region.name() != null && ID.matcher(region.name()).matches(), at + ".name",
+          "must be 1-63 letters, digits, '_', '.' or '-', was '" + region.name() + "'");
+      require(!region.nodes().isEmpty(), at + ".nodes", "must list at least one node");
+      for (int n = 0; n < region.nodes().size(); n++) {
+        NodeAddress node = region.nodes().get(n);
+        String nat = at + ".nodes[" + n + "]";
+        require(node.id() != null && ID.matcher(node.id()).matches(), nat + ".id", "is missing or malformed: '" + node.id() + "'");
+        require(!seen.contains(node.id()), nat + ".id", "'" + node.id() + "' appears twice");
+        seen.add(node.id());
+        require(node.host() != null && !node.host().isBlank(), nat + ".host", "is required");
+        port(node.publicPort(), nat + ".publicPort");
+        port(node.httpPort(), nat + ".httpPort");
+        port(node.internalPort(), nat + ".internalPort");
+        port(node.raftPort(), nat + ".raftPort");
+      }
+    }
+    require(topology.node(nodeId).isPresent(), "nodeId", "'" + nodeId + "' is not a node of the topology");
+    require(limits.maxValueBytes() >= 1 && limits.maxValueBytes() <= Limits.MAX_VALUE_LIMIT, "limits.maxValueBytes",
+        "must be between 1 and " + Limits.MAX_VALUE_LIMIT + " (16 MiB), was " + limits.maxValueBytes());
+    try {
+      Duration min = raft.electionMin();
+      Duration max = raft.electionMax();
+      Duration request = raft.request();
+      require(min.toMillis() >= 50, "raft.electionTimeoutMin", "must be at least 50ms, was " + raft.electionTimeoutMin());
+      require(max.compareTo(min) > 0, "raft.electionTimeoutMax",
+          "must be greater than raft.electionTimeoutMin, was " + raft.electionTimeoutMax());
+      require(request.toMillis() >= 100, "raft.requestTimeout", "must be at least 100ms, was " + raft.requestTimeout());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    require(storage.blockCacheBytes() >= 1 << 20, "storage.blockCacheBytes", "must be at least 1048576, was " + storage.blockCacheBytes());
+    require(storage.writeBufferBytes() >= 1 << 20, "storage.writeBufferBytes", "must be at least 1048576, was " + storage.writeBufferBytes());
+    require(storage.maxBackgroundJobs() >= 1, "storage.maxBackgroundJobs", "must be at least 1, was " + storage.maxBackgroundJobs());
+    require(!tls.enabled(), "tls.enabled", "TLS is not available in this release; set it to false");
+    return this;
+  }
+
+  private static void port(int port, String key) {
+    require(port > 0 && port < 65536, key, "must be a port between 1 and 65535, was " + port);
+  }
+
+  private static void require(boolean ok, String key, String message) {
+    if (!ok) {
+      throw new ConfigException(key + " " + message);
+    }
+  }
+}

@@ -1,0 +1,340 @@
+package io.edgekv.replication.raft;
+
+import io.edgekv.internal.v1.CommandResult;
+import io.edgekv.replication.ChangeListener;
+import io.edgekv.replication.WriteUnavailableException;
+import io.edgekv.replication.command.CommandCodec;
+import io.edgekv.replication.command.Proposal;
+import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.StorageOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.zip.CRC32C;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's replica of its region: one Ratis server (one Raft port) hosting the region's S
+ * shard groups, each with its own {@link KvStateMachine} and RocksDB, and a Ratis client per
+ * group that sends proposals to the group's leader wherever it is.
+ *
+ * <p>Thread-safe after {@link #start()}.
+ */
+public final class RegionReplica implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RegionReplica.class);
+
+  /**
+   * What this replica is.
+   *
+   * @param peers every node of the region, this one included
+   * @param shards number of Raft groups in the region, fixed at bootstrap
+   */
+  public record Settings(String nodeId, String region, String bindHost, int raftPort, List<Peer> peers,
+      int shards, Path dataDir, StorageOptions storage, RaftTuning tuning) {
+    public Settings {
+      peers = List.copyOf(peers);
+      if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
+        throw new IllegalArgumentException("node " + nodeId + " is not among the region's peers " + peers);
+      }
+      if (shards < 1 || shards > 64) {
+        throw new IllegalArgumentException("shards must be between 1 and 64, was " + shards);
+      }
+    }
+  }
+
+  private final Settings settings;
+  private final HybridClock clock;
+  private final ChangeListener listener;
+  private final List<RaftGroup> groups = new ArrayList<>();
+  private final List<KvStateMachine> machines = new ArrayList<>();
+  private final List<RaftClient> clients = new ArrayList<>();
+  private final Map<RaftGroupId, KvStateMachine> machineByGroup = new HashMap<>();
+  private final List<Freshness> freshness = new ArrayList<>();
+  private RaftServer server;
+
+  public RegionReplica(Settings settings, HybridClock clock, ChangeListener listener) {
+    this.settings = settings;
+    this.clock = clock;
+    this.listener = listener;
+    List<RaftPeer> raftPeers = settings.peers().stream()
+        .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build())
+        .toList();
+    for (int shard = 0; shard < settings.shards(); shard++) {
+      RaftGroup group = RaftGroup.valueOf(groupId(settings.region(), shard), raftPeers);
+      groups.add(group);
+    }
+  }
+
+  /** The stable group id of a region's shard, the same on every node. */
+  public static RaftGroupId groupId(String region, int shard) {
+    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(
+        ("edgekv/" + region + "/shard-" + shard).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Opens the engines, starts the Raft server and joins every shard group. */
+  public void start() throws IOException {
+    for (int shard = 0; shard < settings.shards(); shard++) {
+      KvEngine engine = new KvEngine(settings.dataDir().resolve("shard-" + shard), settings.storage());
+      KvStateMachine machine = new KvStateMachine(shard, settings.region(), engine, clock, listener);
+      machines.add(machine);
+      freshness.add(new Freshness(clock.clock()));
+      machineByGroup.put(groups.get(shard).getGroupId(), machine);
+    }
+    RaftProperties properties = serverProperties();
+    server = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(settings.nodeId()))
+        .setProperties(properties)
+        .setStateMachineRegistry(machineByGroup::get)
+        .setOption(RaftStorage.StartupOption.RECOVER)
+        .build();
+    server.start();
+    List<RaftGroupId> existing = new ArrayList<>();
+    server.getGroupIds().forEach(existing::add);
+    for (RaftGroup group : groups) {
+      if (!existing.contains(group.getGroupId())) {
+        // First start of this node: format the group's storage with the bootstrap peers.
+        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
+            ClientId.randomId(), server.getId(), 0, group, true));
+        if (!reply.isSuccess()) {
+          throw new IOException("cannot join Raft group " + group.getGroupId(), reply.getException());
+        }
+      }
+      clients.add(newClient(group));
+    }
+  }
+
+  private RaftProperties serverProperties() {
+    RaftTuning tuning = settings.tuning();
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    GrpcConfigKeys.Server.setHost(p, settings.bindHost());
+    GrpcConfigKeys.Server.setPort(p, settings.raftPort());
+    RaftServerConfigKeys.setStorageDir(p, List.of(settings.dataDir().resolve("raft").toFile()));
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(tuning.electionTimeoutMin().toMillis()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(tuning.electionTimeoutMax().toMillis()));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, millis(tuning.requestTimeout().toMillis()));
+    // Durability: the log is fsynced before an append is acknowledged (the default, stated here on purpose).
+    RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
+    // Sizes: a maximum-size entry must fit the log buffer, the appender batch and the gRPC message.
+    int entry = tuning.maxEntryBytes();
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entry + (2 << 20)));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(Math.max(32 << 20, 2L * entry)));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(entry + (1 << 20)));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entry + (3 << 20)));
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // Many nodes share one process in dev and tests: keep the pools small.
+    RaftServerConfigKeys.ThreadPool.setProxyCached(p, true);
+    RaftServerConfigKeys.ThreadPool.setServerCached(p, true);
+    RaftServerConfigKeys.ThreadPool.setClientCached(p, true);
+    return p;
+  }
+
+  private RaftClient newClient(RaftGroup group) {
+    RaftTuning tuning = settings.tuning();
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(tuning.maxEntryBytes() + (2 << 20)));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(500, tuning.requestTimeout().toMillis() / 3)));
+    return RaftClient.newBuilder()
+        .setProperties(p)
+        .setRaftGroup(group)
+        .setLeaderId(null)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            Integer.MAX_VALUE, millis(100)))
+        .build();
+  }
+
+  /** The shard a key belongs to: a stable hash of namespace and key, the same on every node. */
+  public int shardOf(String namespace, byte[] key) {
+    if (settings.shards() == 1) {
+      return 0;
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(namespace.getBytes(StandardCharsets.UTF_8));
+    crc.update(0);
+    crc.update(key);
+    return (int) (crc.getValue() % settings.shards());
+  }
+
+  public int shards() {
+    return settings.shards();
+  }
+
+  public String nodeId() {
+    return settings.nodeId();
+  }
+
+  public String region() {
+    return settings.region();
+  }
+
+  public HybridClock clock() {
+    return clock;
+  }
+
+  public KvEngine engine(int shard) {
+    return machines.get(shard).engine();
+  }
+
+  public AppliedIndex appliedIndex(int shard) {
+    return machines.get(shard).appliedIndex();
+  }
+
+  /**
+   * Proposes a command to its shard's group and completes with the applied result once a
+   * majority has it durably. Completes exceptionally with {@link WriteUnavailableException}
+   * when the group cannot commit it within the request timeout; the caller may retry with the
+   * same request id, which is applied at most once.
+   */
+  public CompletableFuture<CommandResult> submit(Proposal proposal) {
+    int shard = shardOf(proposal.command().namespace(), proposal.command().key());
+    Message message = Message.valueOf(ByteString.copyFrom(CommandCodec.encode(proposal)));
+    long timeoutMillis = settings.tuning().requestTimeout().toMillis();
+    return clients.get(shard).async().send(message)
+        .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .handle((reply, error) -> {
+          if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            String why = cause instanceof TimeoutException
+                ? "no commit within " + timeoutMillis + " ms (no leader or no quorum in region " + settings.region() + ")"
+                : String.valueOf(cause.getMessage());
+            throw new WriteUnavailableException("shard " + shard + ": " + why, cause);
+          }
+          if (!reply.isSuccess()) {
+            throw new WriteUnavailableException("shard " + shard + ": " + reply.getException(), reply.getException());
+          }
+          try {
+            return CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("undecodable apply result", e);
+          }
+        });
+  }
+
+  /**
+   * Completes once this replica has applied everything committed in the shard's group when the
+   * call was made (Raft read index, confirmed by the leader with a majority), so that a local
+   * read that follows is linearizable. Fails with {@link WriteUnavailableException} without a quorum.
+   */
+  public CompletableFuture<Long> readBarrier(int shard) {
+    long timeoutMillis = settings.tuning().requestTimeout().toMillis();
+    return clients.get(shard).async().sendReadOnly(Message.EMPTY, RaftPeerId.valueOf(settings.nodeId()))
+        .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        .handle((reply, error) -> {
+          if (error != null || !reply.isSuccess()) {
+            Throwable cause = error != null ? error : reply.getException();
+            throw new WriteUnavailableException("shard " + shard + ": no read index within " + timeoutMillis
+                + " ms (no leader or no quorum in region " + settings.region() + ")", cause);
+          }
+          return machines.get(shard).appliedIndex().get();
+        });
+  }
+
+  /**
+   * How far behind this replica may be, in milliseconds: 0 on the leader; on a follower, the time
+   * since it last had applied everything the leader had told it was committed. Long.MAX_VALUE
+   * when it has never been caught up or knows no leader.
+   */
+  public long stalenessMillis(int shard) {
+    return freshness.get(shard).stalenessMillis();
+  }
+
+  /** Samples each shard's freshness; called periodically by the node. */
+  public void sampleFreshness() {
+    long now = clock.clock().millis();
+    for (GroupInfo group : groups()) {
+      freshness.get(group.shard()).sample(group, now);
+    }
+  }
+
+  /** Each shard group's state on this replica. */
+  public List<GroupInfo> groups() {
+    List<GroupInfo> out = new ArrayList<>();
+    for (int shard = 0; shard < groups.size(); shard++) {
+      RaftGroup group = groups.get(shard);
+      try {
+        RaftServer.Division division = server.getDivision(group.getGroupId());
+        DivisionInfo info = division.getInfo();
+        RaftPeerId leader = info.getLeaderId();
+        out.add(new GroupInfo(shard, group.getGroupId().getUuid().toString(),
+            roleName(info.getCurrentRole()), leader == null ? "" : leader.toString(),
+            machines.get(shard).appliedIndex().get(), division.getRaftLog().getLastCommittedIndex(),
+            info.getCurrentTerm(),
+            division.getGroup().getPeers().stream().map(p -> p.getId().toString()).sorted().toList()));
+      } catch (IOException e) {
+        out.add(new GroupInfo(shard, group.getGroupId().getUuid().toString(), "UNKNOWN", "",
+            machines.get(shard).appliedIndex().get(), 0, 0, List.of()));
+      }
+    }
+    return out;
+  }
+
+  private static String roleName(RaftPeerRole role) {
+    return role == null ? "UNKNOWN" : role.name();
+  }
+
+  /** True when every shard group on this replica knows a leader. */
+  public boolean everyGroupHasLeader() {
+    return groups().stream().allMatch(g -> !g.leader().isEmpty());
+  }
+
+  private static TimeDuration millis(long ms) {
+    return TimeDuration.valueOf(ms, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    for (RaftClient client : clients) {
+      try {
+        client.close();
+      } catch (IOException e) {
+        LOG.warn("closing Raft client", e);
+      }
+    }
+    if (server != null) {
+      try {
+        server.close();
+      } catch (IOException e) {
+        LOG.warn("closing Raft server", e);
+      }
+    }
+    for (KvStateMachine machine : machines) {
+      machine.engine().close();
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package io.edgekv.replication.storage;
+
+import io.edgekv.internal.v1.AppliedPosition;
+import io.edgekv.internal.v1.StoredEntry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * One shard's RocksDB: the entries, their indexes, the request-deduplication table and the
+ * applied Raft position, each in its own column family.
+ *
+ * <p>Batches are written to the WAL without fsync: the Raft log is fsynced before an entry
+ * commits, and the applied position travels in the same batch as the data, so after a crash
+ * RocksDB is at some applied position p and Ratis replays everything after p.
+ */
+public final class KvEngine implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private static final byte[] APPLIED_KEY = "applied".getBytes(StandardCharsets.UTF_8);
+  private static final List<String> FAMILIES =
+      List.of("entries", "tag_index", "expiry_index", "requests", "requests_by_time", "raft_meta");
+
+  private final Path dir;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final LRUCache cache;
+  private final WriteOptions writeOptions = new WriteOptions();
+  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+  private final RocksDB db;
+
+  /** Entries by (namespace, key); tombstones included. */
+  public final Table<EntryKey, StoredEntry> entries;
+  /** {@code namespace 0 tag 0 key} for every live entry carrying a tag. */
+  public final Table<byte[], byte[]> tagIndex;
+  /** {@code expiresAt(8, big-endian) entryKey} for every entry with an expiry. */
+  public final Table<byte[], byte[]> expiryIndex;
+  /** Request id to the result it produced, for at-most-once apply of retried commands. */
+  public final Table<byte[], byte[]> requests;
+  /** {@code appliedAtMillis(8) requestId}, to expire the deduplication records in order. */
+  public final Table<byte[], byte[]> requestsByTime;
+  private final Table<byte[], AppliedPosition> raftMeta;
+
+  public KvEngine(Path dir, StorageOptions options) {
+    this.dir = dir;
+    try {
+      Files.createDirectories(dir);
+      cache = new LRUCache(options.blockCacheBytes());
+      dbOptions = new DBOptions()
+          .setCreateIfMissing(true)
+          .setCreateMissingColumnFamilies(true)
+          .setMaxBackgroundJobs(options.maxBackgroundJobs())
+          .setMaxOpenFiles(256)
+          .setKeepLogFileNum(2);
+      cfOptions = new ColumnFamilyOptions()
+          .setWriteBufferSize(options.writeBufferBytes())
+          .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache));
+      List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+      descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+      for (String family : FAMILIES) {
+        descriptors.add(new ColumnFamilyDescriptor(family.getBytes(StandardCharsets.UTF_8), cfOptions));
+      }
+      db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    } catch (RocksDBException | IOException e) {
+      throw new StorageException("cannot open RocksDB at " + dir, e);
+    }
+    entries = new Table<>("entries", db, handles.get(1), EntryKey.CODEC, new ProtoCodec<>(StoredEntry.parser()));
+    tagIndex = new Table<>("tag_index", db, handles.get(2), Codec.BYTES, Codec.BYTES);
+    expiryIndex = new Table<>("expiry_index", db, handles.get(3), Codec.BYTES, Codec.BYTES);
+    requests = new Table<>("requests", db, handles.get(4), Codec.BYTES, Codec.BYTES);
+    requestsByTime = new Table<>("requests_by_time", db, handles.get(5), Codec.BYTES, Codec.BYTES);
+    raftMeta = new Table<>("raft_meta", db, handles.get(6), Codec.BYTES, new ProtoCodec<>(AppliedPosition.parser()));
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** The last applied Raft position, or term 0 / index 0 for a new engine. */
+  public AppliedPosition appliedPosition() {
+    AppliedPosition position = raftMeta.get(APPLIED_KEY);
+    return position == null ? AppliedPosition.newBuilder().setFormat(1).build() : position;
+  }
+
+  /** Adds the applied position to a batch, so that it commits with the data it covers. */
+  public void setAppliedPosition(WriteBatch batch, long term, long index) {
+    raftMeta.put(batch, APPLIED_KEY, AppliedPosition.newBuilder().setFormat(1).setTerm(term).setIndex(index).build());
+  }
+
+  public void write(WriteBatch batch) {
+    try {
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw new StorageException("write batch failed in " + dir, e);
+    }
+  }
+
+  /** Writes a consistent, hard-linked copy of the database to {@code target} (which must not exist). */
+  public void checkpoint(Path target) {
+    try (Checkpoint checkpoint = Checkpoint.create(db)) {
+      checkpoint.createCheckpoint(target.toString());
+    } catch (RocksDBException e) {
+      throw new StorageException("checkpoint to " + target + " failed", e);
+    }
+  }
+
+  /** Flushes memtables to SST files. */
+  public void flush() {
+    try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(flush, handles);
+    } catch (RocksDBException e) {
+      throw new StorageException("flush failed in " + dir, e);
+    }
+  }
+
+  /** Approximate size of the live data on disk, in bytes. */
+  public long approximateSizeBytes() {
+    try {
+      return db.getLongProperty("rocksdb.total-sst-files-size")
+          + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
+    } catch (RocksDBException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public void close() {
+    for (ColumnFamilyHandle handle : handles) {
+      handle.close();
+    }
+    db.close();
+    writeOptions.close();
+    dbOptions.close();
+    cfOptions.close();
+    cache.close();
+  }
+}

@@ -1,0 +1,81 @@
+package io.edgekv.replication.storage;
+
+import java.util.function.BiPredicate;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+
+/**
+ * A typed view of one column family. Reads go straight to RocksDB; writes only go into a
+ * {@link WriteBatch}, so that every change of one applied command commits atomically.
+ */
+public final class Table<K, V> {
+  private final String name;
+  private final RocksDB db;
+  private final ColumnFamilyHandle handle;
+  private final Codec<K> keyCodec;
+  private final Codec<V> valueCodec;
+
+  Table(String name, RocksDB db, ColumnFamilyHandle handle, Codec<K> keyCodec, Codec<V> valueCodec) {
+    this.name = name;
+    this.db = db;
+    this.handle = handle;
+    this.keyCodec = keyCodec;
+    this.valueCodec = valueCodec;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public V get(K key) {
+    try {
+      byte[] bytes = db.get(handle, keyCodec.encode(key));
+      return bytes == null ? null : valueCodec.decode(bytes);
+    } catch (RocksDBException e) {
+      throw new StorageException("read from " + name + " failed", e);
+    }
+  }
+
+  public void put(WriteBatch batch, K key, V value) {
+    try {
+      batch.put(handle, keyCodec.encode(key), valueCodec.encode(value));
+    } catch (RocksDBException e) {
+      throw new StorageException("batch put into " + name + " failed", e);
+    }
+  }
+
+  public void delete(WriteBatch batch, K key) {
+    try {
+      batch.delete(handle, keyCodec.encode(key));
+    } catch (RocksDBException e) {
+      throw new StorageException("batch delete from " + name + " failed", e);
+    }
+  }
+
+  /**
+   * Visits entries in key order starting at {@code from} (inclusive) until the visitor returns
+   * false or the table ends.
+   */
+  public void forEachFrom(K from, BiPredicate<K, V> visitor) {
+    try (ReadOptions options = new ReadOptions(); RocksIterator it = db.newIterator(handle, options)) {
+      if (from == null) {
+        it.seekToFirst();
+      } else {
+        it.seek(keyCodec.encode(from));
+      }
+      for (; it.isValid(); it.next()) {
+        if (!visitor.test(keyCodec.decode(it.key()), valueCodec.decode(it.value()))) {
+          return;
+        }
+      }
+    }
+  }
+
+  ColumnFamilyHandle handle() {
+    return handle;
+  }
+}
