@@ -51,9 +51,13 @@ final class Errors {
     }
     String description = status.getDescription();
     if (description == null || description.isEmpty()) {
-      description = status.getCause() != null && status.getCode() == Status.Code.UNKNOWN
-          ? String.valueOf(status.getCause())
-          : status.getCode().name().toLowerCase().replace('_', ' ');
+      description = status.getCode().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+    }
+    // Failures made in the client's own transport (connection refused, DNS) carry the reason
+    // only in the cause; gRPC's description alone ("io exception") does not tell what failed.
+    Throwable cause = status.getCause();
+    if (cause != null && cause.getMessage() != null && !description.contains(cause.getMessage())) {
+      description = description + ": " + cause.getMessage();
     }
     if (status.getCode() == Status.Code.FAILED_PRECONDITION) {
       return new ConditionFailedException(

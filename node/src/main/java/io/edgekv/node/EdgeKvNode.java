@@ -69,7 +69,8 @@ public final class EdgeKvNode implements AutoCloseable {
         new StorageOptions(config.storage().blockCacheBytes(), config.storage().writeBufferBytes(),
             config.storage().maxBackgroundJobs()),
         new RaftTuning(config.raft().electionMin(), config.raft().electionMax(), config.raft().request(),
-            config.limits().maxValueBytes() + (1 << 20))),
+            config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES, config.raft().snapshotEvery(),
+            config.raft().segmentBytes())),
         new HybridClock(clock), bus::publish);
     this.metrics = new NodeMetrics(config.nodeId(), region.name());
     this.readiness = new Readiness(replica);

@@ -69,7 +69,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       byte[] key = validate.key(request.getKey(), "key");
       int shard = replica.shardOf(namespace, key);
       return barriers.await(shard, request.getRead()).thenApply(token -> {
-        StoredEntry stored = replica.engine(shard).entries.get(new EntryKey(namespace, key));
+        StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
         GetResponse.Builder out = GetResponse.newBuilder()
             .setServedBy(servedBy(shard, consistency))
             .setSessionToken(token.encode());
@@ -96,7 +96,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         BatchGetResponse.Builder out = BatchGetResponse.newBuilder();
         for (byte[] key : keys) {
           int shard = replica.shardOf(namespace, key);
-          StoredEntry stored = replica.engine(shard).entries.get(new EntryKey(namespace, key));
+          StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
           KeyResult.Builder result = KeyResult.newBuilder().setKey(ByteString.copyFrom(key));
           if (StoredEntries.isLive(stored, now)) {
             result.setFound(true).setEntry(toEntry(key, stored, true));
@@ -177,15 +177,18 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     EntryKey start = new EntryKey(namespace, after != null ? after : prefix);
     for (int shard = 0; shard < replica.shards(); shard++) {
       int[] taken = {0};
-      replica.engine(shard).entries.forEachFrom(start, (key, stored) -> {
-        if (!key.hasPrefix(namespace, prefix)) {
-          return false;
-        }
-        if ((after == null || !Arrays.equals(key.key(), after)) && StoredEntries.isLive(stored, now)) {
-          merged.add(toEntry(key.key(), stored, !keysOnly));
-          taken[0]++;
-        }
-        return taken[0] < max;
+      replica.read(shard, engine -> {
+        engine.entries.forEachFrom(start, (key, stored) -> {
+          if (!key.hasPrefix(namespace, prefix)) {
+            return false;
+          }
+          if ((after == null || !Arrays.equals(key.key(), after)) && StoredEntries.isLive(stored, now)) {
+            merged.add(toEntry(key.key(), stored, !keysOnly));
+            taken[0]++;
+          }
+          return taken[0] < max;
+        });
+        return null;
       });
     }
     merged.sort(Comparator.comparing(e -> e.getKey().toByteArray(), Arrays::compareUnsigned));

@@ -2,6 +2,7 @@ package io.edgekv.node.api;
 
 import io.edgekv.api.v1.Consistency;
 import io.edgekv.api.v1.ReadOptions;
+import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.raft.RegionReplica;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 public final class ReadBarriers {
   private final RegionReplica replica;
   private final Duration sessionWait;
+  /** Chaos self-test bugs only (refused unless explicitly allowed): see {@link UnsafeSwitches}. */
+  private final UnsafeSwitches unsafe = UnsafeSwitches.fromEnvironment();
 
   public ReadBarriers(RegionReplica replica, Duration sessionWait) {
     this.replica = replica;
@@ -65,6 +68,9 @@ public final class ReadBarriers {
     return switch (read.getConsistency()) {
       case EVENTUAL, CONSISTENCY_UNSPECIFIED -> CompletableFuture.completedFuture(null);
       case SESSION -> {
+        if (unsafe.on(UnsafeSwitches.Switch.SESSION_READS_LOCAL)) {
+          yield CompletableFuture.completedFuture(null);
+        }
         long target = session.appliedIndexes()[shard];
         yield replica.appliedIndex(shard).await(target)
             .orTimeout(sessionWait.toMillis(), TimeUnit.MILLISECONDS)
@@ -79,7 +85,8 @@ public final class ReadBarriers {
         yield replica.stalenessMillis(shard) <= bound
             ? CompletableFuture.completedFuture(null) : replica.readBarrier(shard);
       }
-      case STRONG -> replica.readBarrier(shard);
+      case STRONG -> unsafe.on(UnsafeSwitches.Switch.STRONG_READS_LOCAL)
+          ? CompletableFuture.completedFuture(null) : replica.readBarrier(shard);
       case UNRECOGNIZED -> throw new InvalidInputException("read.consistency", "",
           "read.consistency " + read.getConsistencyValue() + " is not one of EVENTUAL, SESSION, BOUNDED, STRONG");
     };

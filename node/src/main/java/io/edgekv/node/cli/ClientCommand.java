@@ -2,6 +2,8 @@ package io.edgekv.node.cli;
 
 import io.edgekv.client.EdgeKvClient;
 import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -14,13 +16,25 @@ import picocli.CommandLine.Spec;
  */
 abstract class ClientCommand implements Callable<Integer> {
 
+  /**
+   * gRPC reports transport trouble (a name that does not resolve, a refused connection) as
+   * java.util.logging warnings with stack traces; the command reports the same failure as its
+   * one error line, so those warnings are muted while it runs. Held strongly: JUL keeps
+   * loggers only weakly, and a collected logger forgets its level.
+   */
+  private static final Logger GRPC_LOG = Logger.getLogger("io.grpc");
+
   @Spec
   CommandSpec spec;
 
   @Override
   public final Integer call() {
+    Level previous = GRPC_LOG.getLevel();
+    GRPC_LOG.setLevel(Level.OFF);
     try (EdgeKvClient client = global().newClient(spec, EdgeKvCommand.root(spec).env())) {
       return run(client);
+    } finally {
+      GRPC_LOG.setLevel(previous);
     }
   }
 

@@ -4,6 +4,7 @@ import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
@@ -86,14 +87,26 @@ public final class GlobalOptions {
    */
   public EdgeKvClient newClient(CommandSpec spec, Map<String, String> env) {
     List<String> list = endpoints(env);
-    String source = !endpoint.isEmpty() || !endpoints.isEmpty()
-        ? (endpoints.isEmpty() ? "--endpoint" : "--endpoints")
-        : (env.containsKey(ENDPOINTS_ENV) ? ENDPOINTS_ENV : "--endpoint");
+    // Check each source alone first, so that an error names the option (or variable) the bad
+    // address came from.
+    Map<String, List<String>> sources = new LinkedHashMap<>();
+    sources.put("--endpoint", endpoint);
+    sources.put("--endpoints", endpoints);
+    if (endpoint.isEmpty() && endpoints.isEmpty() && env.containsKey(ENDPOINTS_ENV)) {
+      sources.put(ENDPOINTS_ENV, list);
+    }
+    for (Map.Entry<String, List<String>> source : sources.entrySet()) {
+      try {
+        EdgeKvClient.builder().endpoints(source.getValue());
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), source.getKey() + ": " + afterOptionName(e.getMessage()));
+      }
+    }
     EdgeKvClient.Builder builder = EdgeKvClient.builder();
     try {
       builder.endpoints(list);
     } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), source + ": " + afterOptionName(e.getMessage()));
+      throw new ParameterException(spec.commandLine(), "--endpoint/--endpoints: " + afterOptionName(e.getMessage()));
     }
     try {
       builder.namespace(namespace);

@@ -76,8 +76,27 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     public static final Limits DEFAULT = new Limits(1 << 20);
   }
 
-  public record RaftSettings(String electionTimeoutMin, String electionTimeoutMax, String requestTimeout) {
+  /**
+   * Raft timing and log settings.
+   *
+   * @param snapshotEvery applied entries between snapshots (default 100000)
+   * @param segmentBytes Raft log segment size (default 32 MiB); only whole segments are purged
+   */
+  public record RaftSettings(String electionTimeoutMin, String electionTimeoutMax, String requestTimeout,
+      Long snapshotEvery, Long segmentBytes) {
     public static final RaftSettings DEFAULT = new RaftSettings("1s", "2s", "3s");
+
+    public RaftSettings {
+      electionTimeoutMin = electionTimeoutMin == null ? "1s" : electionTimeoutMin;
+      electionTimeoutMax = electionTimeoutMax == null ? "2s" : electionTimeoutMax;
+      requestTimeout = requestTimeout == null ? "3s" : requestTimeout;
+      snapshotEvery = snapshotEvery == null ? 100_000L : snapshotEvery;
+      segmentBytes = segmentBytes == null ? 32L << 20 : segmentBytes;
+    }
+
+    public RaftSettings(String electionTimeoutMin, String electionTimeoutMax, String requestTimeout) {
+      this(electionTimeoutMin, electionTimeoutMax, requestTimeout, null, null);
+    }
 
     public Duration electionMin() {
       return Durations.parse(electionTimeoutMin, "raft.electionTimeoutMin");
@@ -164,6 +183,8 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
+    require(raft.snapshotEvery() >= 1, "raft.snapshotEvery", "must be at least 1, was " + raft.snapshotEvery());
+    require(raft.segmentBytes() >= 16 << 10, "raft.segmentBytes", "must be at least 16384, was " + raft.segmentBytes());
     require(storage.blockCacheBytes() >= 1 << 20, "storage.blockCacheBytes", "must be at least 1048576, was " + storage.blockCacheBytes());
     require(storage.writeBufferBytes() >= 1 << 20, "storage.writeBufferBytes", "must be at least 1048576, was " + storage.writeBufferBytes());
     require(storage.maxBackgroundJobs() >= 1, "storage.maxBackgroundJobs", "must be at least 1, was " + storage.maxBackgroundJobs());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.edgekv.api.v1.GetRequest;
 import io.edgekv.api.v1.PutRequest;
 import io.edgekv.api.v1.StatusRequest;
+import io.edgekv.client.EdgeKvClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -193,6 +194,16 @@ class EdgeKvCommandTest {
   }
 
   @Test
+  void unresolvableEndpointGivesExitFourAndOnlyTheErrorLine() {
+    CliRun get = CliRun.run(Map.of(), NO_INPUT, "kv", "get", "k", "--endpoint", "no-such-host.invalid:7400",
+        "--timeout", "2s");
+
+    assertEquals(ExitCodes.UNAVAILABLE, get.exitCode(), get.toString());
+    assertEquals(1, get.stderrLines().size(), get.toString());
+    assertTrue(get.stderrLines().get(0).matches("error: (UNAVAILABLE|DEADLINE_EXCEEDED): .*"), get.toString());
+  }
+
+  @Test
   void callsFailOverFromADeadEndpointToALiveOne() throws IOException {
     int deadPort;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -230,11 +241,14 @@ class EdgeKvCommandTest {
   void malformedEndpointIsAUsageErrorNamingTheOption() {
     CliRun run = CliRun.run(Map.of(), NO_INPUT, "kv", "get", "k", "--endpoints", "127.0.0.1:7400,nohost");
     CliRun fromEnv = CliRun.run(Map.of("EDGEKV_ENDPOINTS", "nohost"), NO_INPUT, "kv", "get", "k");
+    CliRun both = CliRun.run(Map.of(), NO_INPUT, "kv", "get", "k", "--endpoints", "127.0.0.1:7400",
+        "--endpoint", "127.0.0.1:99999");
 
     assertEquals(ExitCodes.USAGE, run.exitCode(), run.toString());
     assertOneErrorLine(run, "error: USAGE: --endpoints: expected HOST:PORT, got 'nohost'");
     assertEquals(ExitCodes.USAGE, fromEnv.exitCode(), fromEnv.toString());
     assertOneErrorLine(fromEnv, "error: USAGE: EDGEKV_ENDPOINTS: expected HOST:PORT, got 'nohost'");
+    assertOneErrorLine(both, "error: USAGE: --endpoint: port must be between 1 and 65535, got '127.0.0.1:99999'");
   }
 
   @ParameterizedTest
@@ -299,10 +313,12 @@ class EdgeKvCommandTest {
 
   @Test
   void scanPrintsOneLinePerEntryAcrossPages() {
-    for (int i = 0; i < 150; i++) {
-      edgekv("kv", "put", String.format("p/%03d", i), "v" + i);
+    try (EdgeKvClient client = EdgeKvClient.builder().endpoint(server.endpoint()).build()) {
+      for (int i = 0; i < 150; i++) {
+        client.put(String.format("p/%03d", i), "v" + i);
+      }
+      client.put("q/1", "other");
     }
-    edgekv("kv", "put", "q/1", "other");
 
     CliRun all = edgekv("kv", "scan", "p/");
     CliRun limited = edgekv("kv", "scan", "p/", "--limit", "3", "--keys-only");
@@ -385,7 +401,7 @@ class EdgeKvCommandTest {
 
   @Test
   void benchHumanOutputIsATableOnStdoutWithProgressOnStderr() {
-    CliRun run = edgekv("bench", "--duration", "200ms", "--keys", "5", "--concurrency", "1");
+    CliRun run = edgekv("bench", "--duration", "200ms", "--keys", "5", "--concurrency", "1", "--value-size", "16");
 
     assertEquals(0, run.exitCode(), run.toString());
     List<String> lines = run.stdoutLines();

@@ -8,21 +8,27 @@ import io.edgekv.replication.command.CommandCodec;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.StorageOptions;
 import java.io.IOException;
-import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,36 +39,59 @@ import org.slf4j.LoggerFactory;
  * then runs the deterministic {@link Applier} and commits the data, its indexes, the
  * deduplication record and the applied position in one RocksDB batch.
  *
- * <p>RocksDB is this state machine's snapshot: the latest snapshot Ratis sees is the applied
- * position stored in RocksDB, so after a restart Ratis resumes applying right after it and no
- * entry is applied twice.
+ * <p>Restart: RocksDB holds its own applied position, which may be ahead of the latest
+ * snapshot; Ratis replays the log from the snapshot and entries at or below that position are
+ * skipped, so nothing applies twice. Snapshots are RocksDB checkpoints ({@link CheckpointStorage});
+ * a follower that installs one from the leader swaps its RocksDB for it in {@link #reinitialize}.
  */
 public final class KvStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
 
   private final int shard;
   private final String region;
-  private final KvEngine engine;
+  private final Path engineDir;
+  private final StorageOptions storageOptions;
   private final HybridClock clock;
   private final ChangeListener listener;
-  private final Applier applier;
+  private final CheckpointStorage checkpoints = new CheckpointStorage();
   private final AppliedIndex appliedIndex = new AppliedIndex();
+  /** Readers hold the read lock; swapping the engine for an installed snapshot takes the write lock. */
+  private final ReentrantReadWriteLock engineLock = new ReentrantReadWriteLock();
+  private KvEngine engine;
+  private Applier applier;
 
-  public KvStateMachine(int shard, String region, KvEngine engine, HybridClock clock, ChangeListener listener) {
+  public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
+      ChangeListener listener) {
     this.shard = shard;
     this.region = region;
-    this.engine = engine;
+    this.engineDir = engineDir;
+    this.storageOptions = storageOptions;
     this.clock = clock;
     this.listener = listener;
-    this.applier = new Applier(engine, shard);
+    openEngine();
+  }
+
+  private void openEngine() {
+    engine = new KvEngine(engineDir, storageOptions);
+    applier = new Applier(engine, shard);
+    appliedIndex.advanceTo(engine.appliedPosition().getIndex());
   }
 
   public int shard() {
     return shard;
   }
 
-  public KvEngine engine() {
-    return engine;
+  /** Runs a read against this shard's current engine (never one that is being swapped out). */
+  public <T> T read(Function<KvEngine, T> reader) {
+    engineLock.readLock().lock();
+    try {
+      if (engine.isClosed()) {
+        throw new io.edgekv.replication.storage.StorageException("shard " + shard + " is closed", null);
+      }
+      return reader.apply(engine);
+    } finally {
+      engineLock.readLock().unlock();
+    }
   }
 
   /** The highest Raft index whose data is applied to RocksDB on this replica. */
@@ -73,29 +102,84 @@ public final class KvStateMachine extends BaseStateMachine {
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
     super.initialize(server, groupId, storage);
-    AppliedPosition position = engine.appliedPosition();
-    updateLastAppliedTermIndex(position.getTerm(), position.getIndex());
-    appliedIndex.advanceTo(position.getIndex());
+    getLifeCycle().startAndTransition(() -> {
+      checkpoints.init(storage);
+      AppliedPosition position = engine.appliedPosition();
+      setLastAppliedTermIndex(TermIndex.valueOf(position.getTerm(), position.getIndex()));
+    }, IOException.class);
+  }
+
+  /** Ratis pauses the machine before it publishes a snapshot received from the leader. */
+  @Override
+  public void pause() {
+    if (getLifeCycle().getCurrentState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return checkpoints;
   }
 
   @Override
   public SnapshotInfo getLatestSnapshot() {
-    AppliedPosition position = engine.appliedPosition();
-    if (position.getIndex() == 0) {
-      return null;
-    }
-    TermIndex termIndex = TermIndex.valueOf(position.getTerm(), position.getIndex());
-    return new SnapshotInfo() {
-      @Override
-      public TermIndex getTermIndex() {
-        return termIndex;
-      }
+    return checkpoints.getLatestSnapshot();
+  }
 
-      @Override
-      public List<FileInfo> getFiles() {
-        return List.of();
+  /** Writes a RocksDB checkpoint at the applied position (called on the apply thread, between entries). */
+  @Override
+  public long takeSnapshot() throws IOException {
+    engineLock.readLock().lock();
+    try {
+      AppliedPosition position = engine.appliedPosition();
+      if (position.getIndex() == 0) {
+        return -1;
       }
-    };
+      SnapshotInfo latest = checkpoints.getLatestSnapshot();
+      if (latest != null && latest.getIndex() >= position.getIndex()) {
+        return latest.getIndex();
+      }
+      Path pending = checkpoints.pendingDir(position.getTerm(), position.getIndex());
+      CheckpointStorage.deleteTree(pending);
+      engine.checkpoint(pending);
+      checkpoints.complete(pending, position.getTerm(), position.getIndex());
+      LOG.info("shard {}: snapshot at index {}", shard, position.getIndex());
+      return position.getIndex();
+    } finally {
+      engineLock.readLock().unlock();
+    }
+  }
+
+  /** Replaces RocksDB with the latest checkpoint, after Ratis installed one sent by the leader. */
+  @Override
+  public void reinitialize() throws IOException {
+    var latest = checkpoints.latest();
+    if (latest.isEmpty()) {
+      throw new IOException("shard " + shard + ": no checkpoint to reinitialize from in " + checkpoints.dir());
+    }
+    engineLock.writeLock().lock();
+    try {
+      engine.close();
+      CheckpointStorage.deleteTree(engineDir);
+      Files.createDirectories(engineDir);
+      try (Stream<Path> files = Files.list(latest.get())) {
+        for (Path file : files.filter(p -> !p.toString().endsWith(".md5")).toList()) {
+          Files.copy(file, engineDir.resolve(file.getFileName()));
+        }
+      }
+      openEngine();
+      AppliedPosition position = engine.appliedPosition();
+      setLastAppliedTermIndex(TermIndex.valueOf(position.getTerm(), position.getIndex()));
+      LOG.info("shard {}: installed snapshot at index {}", shard, position.getIndex());
+    } finally {
+      engineLock.writeLock().unlock();
+    }
+    if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
   }
 
   @Override
@@ -125,12 +209,12 @@ public final class KvStateMachine extends BaseStateMachine {
     long index = entry.getIndex();
     if (index <= appliedIndex.get()) {
       // Already in RocksDB (replayed after a restart): applying again would apply twice.
-      updateLastAppliedTermIndex(entry.getTerm(), index);
       return CompletableFuture.completedFuture(Message.EMPTY);
     }
     Proposal proposal = CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
     clock.observe(proposal.hlc());
     Applier.Outcome outcome;
+    engineLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
       outcome = applier.apply(batch, proposal, index);
       engine.setAppliedPosition(batch, entry.getTerm(), index);
@@ -139,6 +223,8 @@ public final class KvStateMachine extends BaseStateMachine {
       // A replica that silently skipped an entry diverges forever; stopping it is safer.
       LOG.error("shard {}: applying index {} failed; stopping this replica", shard, index, e);
       throw e;
+    } finally {
+      engineLock.readLock().unlock();
     }
     updateLastAppliedTermIndex(entry.getTerm(), index);
     appliedIndex.advanceTo(index);
@@ -163,13 +249,22 @@ public final class KvStateMachine extends BaseStateMachine {
 
   @Override
   public void notifyTermIndexUpdated(long term, long index) {
-    // Configuration and no-op entries carry no data but still move the applied index.
-    super.notifyTermIndexUpdated(term, index);
+    // Configuration and no-op entries move the applied index too, but a replay after a restart
+    // must not move it back below what RocksDB already holds.
+    if (index > getLastAppliedTermIndex().getIndex()) {
+      super.notifyTermIndexUpdated(term, index);
+    }
   }
 
   @Override
   public void close() throws IOException {
     super.close();
     appliedIndex.close();
+    engineLock.writeLock().lock();
+    try {
+      engine.close();
+    } finally {
+      engineLock.writeLock().unlock();
+    }
   }
 }

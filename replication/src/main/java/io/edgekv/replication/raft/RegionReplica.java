@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.zip.CRC32C;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
@@ -108,8 +109,8 @@ public final class RegionReplica implements AutoCloseable {
   /** Opens the engines, starts the Raft server and joins every shard group. */
   public void start() throws IOException {
     for (int shard = 0; shard < settings.shards(); shard++) {
-      KvEngine engine = new KvEngine(settings.dataDir().resolve("shard-" + shard), settings.storage());
-      KvStateMachine machine = new KvStateMachine(shard, settings.region(), engine, clock, listener);
+      KvStateMachine machine = new KvStateMachine(shard, settings.region(),
+          settings.dataDir().resolve("shard-" + shard), settings.storage(), clock, listener);
       machines.add(machine);
       freshness.add(new Freshness(clock.clock()));
       machineByGroup.put(groups.get(shard).getGroupId(), machine);
@@ -149,13 +150,22 @@ public final class RegionReplica implements AutoCloseable {
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, millis(tuning.requestTimeout().toMillis()));
     // Durability: the log is fsynced before an append is acknowledged (the default, stated here on purpose).
     RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
+    // No extra commit-index entry per write: the applied position lives in RocksDB instead.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
     // Sizes: a maximum-size entry must fit the log buffer, the appender batch and the gRPC message.
     int entry = tuning.maxEntryBytes();
-    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entry + (2 << 20)));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(Math.max(32 << 20, 2L * entry)));
-    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(entry + (1 << 20)));
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entry + (3 << 20)));
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(entry));
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entry + (64 << 10)));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(tuning.segmentBytes()));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entry + (1 << 20)));
+    // Snapshots (RocksDB checkpoints) every snapshotEvery entries; the log is purged up to them,
+    // and a follower behind the purged log installs the leader's checkpoint.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, tuning.snapshotEvery());
+    RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.max(1, tuning.snapshotEvery() / 2));
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, tuning.snapshotEvery() / 4)));
+    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 0);
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     // Many nodes share one process in dev and tests: keep the pools small.
     RaftServerConfigKeys.ThreadPool.setProxyCached(p, true);
@@ -168,7 +178,7 @@ public final class RegionReplica implements AutoCloseable {
     RaftTuning tuning = settings.tuning();
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(tuning.maxEntryBytes() + (2 << 20)));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(tuning.maxEntryBytes() + (1 << 20)));
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(500, tuning.requestTimeout().toMillis() / 3)));
     return RaftClient.newBuilder()
         .setProperties(p)
@@ -207,8 +217,9 @@ public final class RegionReplica implements AutoCloseable {
     return clock;
   }
 
-  public KvEngine engine(int shard) {
-    return machines.get(shard).engine();
+  /** Runs a read against a shard's local RocksDB. */
+  public <T> T read(int shard, Function<KvEngine, T> reader) {
+    return machines.get(shard).read(reader);
   }
 
   public AppliedIndex appliedIndex(int shard) {
@@ -282,6 +293,15 @@ public final class RegionReplica implements AutoCloseable {
     }
   }
 
+  /** The first index still in this replica's Raft log (greater than 1 once the log was purged). */
+  public long logStartIndex(int shard) {
+    try {
+      return server.getDivision(groups.get(shard).getGroupId()).getRaftLog().getStartIndex();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** Each shard group's state on this replica. */
   public List<GroupInfo> groups() {
     List<GroupInfo> out = new ArrayList<>();
@@ -334,7 +354,11 @@ public final class RegionReplica implements AutoCloseable {
       }
     }
     for (KvStateMachine machine : machines) {
-      machine.engine().close();
+      try {
+        machine.close();
+      } catch (IOException e) {
+        LOG.warn("closing shard {}", machine.shard(), e);
+      }
     }
   }
 }

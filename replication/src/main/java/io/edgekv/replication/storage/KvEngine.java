@@ -45,6 +45,7 @@ public final class KvEngine implements AutoCloseable {
   private final WriteOptions writeOptions = new WriteOptions();
   private final List<ColumnFamilyHandle> handles = new ArrayList<>();
   private final RocksDB db;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Entries by (namespace, key); tombstones included. */
   public final Table<EntryKey, StoredEntry> entries;
@@ -140,8 +141,16 @@ public final class KvEngine implements AutoCloseable {
     }
   }
 
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  /** Closes RocksDB; later calls do nothing. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     for (ColumnFamilyHandle handle : handles) {
       handle.close();
     }

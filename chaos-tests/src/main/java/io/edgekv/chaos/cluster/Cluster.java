@@ -1,0 +1,48 @@
+package io.edgekv.chaos.cluster;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A running EdgeKV cluster the harness can hurt: the same nemeses drive containers (the chaos
+ * profile) and, for the faults it can fake, the in-process {@code MiniKvCluster} (tests).
+ * Every fault is undone by {@link #heal()}. Implementations are thread-safe.
+ */
+public interface Cluster extends AutoCloseable {
+  List<NodeRef> nodes();
+
+  /** The faults this cluster can inject; the schedule uses no other. */
+  Set<FaultKind> supports();
+
+  /** Kills the node's process at once (no graceful stop). */
+  void kill(String node);
+
+  /** Starts a killed node again with its data. */
+  void restart(String node);
+
+  void pause(String node);
+
+  void resume(String node);
+
+  /** Cuts the network between two nodes, both directions. */
+  void cut(String a, String b);
+
+  /** Moves the node's wall clock {@code offset} away from the host's (zero resets it). */
+  void setClockOffset(String node, Duration offset);
+
+  /** Undoes every fault: restarts killed nodes, resumes paused ones, reconnects, resets clocks. */
+  void heal();
+
+  /** Copies what the nodes logged into {@code dir} (best effort). */
+  default void saveLogs(Path dir) {}
+
+  @Override
+  void close();
+
+  default NodeRef node(String id) {
+    return nodes().stream().filter(n -> n.id().equals(id)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no node " + id));
+  }
+}

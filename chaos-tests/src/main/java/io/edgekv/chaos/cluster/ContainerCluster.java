@@ -1,0 +1,423 @@
+package io.edgekv.chaos.cluster;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
+import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.ImageFromDockerfile;
+
+/**
+ * Every node in its own container, one Docker network per region with fixed addresses, started
+ * from the project's fat jar. No image registry is reachable, so the image is {@code FROM
+ * scratch} and the host's {@code /usr}, {@code /lib}, ... are bound read-only into it: the
+ * container runs the host's JDK (STACK.md, "Containers"). Node data lives in {@code /data} in
+ * the container's writable layer, so it survives kill -9 and restart.
+ *
+ * <p>Faults: kill and restart through the Docker API on the same container; pause; partitions
+ * with {@code iptables} inside the containers (NET_ADMIN), rejecting TCP with a reset so peers
+ * fail fast; clock skew with libfaketime preloaded in every node, whose offset is a file the
+ * harness rewrites (read on every call, monotonic clocks untouched).
+ *
+ * <p>Containers and networks carry the label {@value #LABEL}; {@link #removeLeftovers()} removes
+ * any that an interrupted run left.
+ */
+public final class ContainerCluster implements Cluster {
+  private static final Logger LOG = LoggerFactory.getLogger(ContainerCluster.class);
+  public static final String LABEL = "io.edgekv.chaos";
+  private static final String IMAGE = "edgekv-chaos-node:scratch";
+  private static final int PUBLIC_PORT = 7400;
+  private static final String FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+  private static final String IPTABLES = "/usr/sbin/iptables";
+
+  /**
+   * How to build the cluster.
+   *
+   * @param regions number of regions (one Docker network each)
+   * @param nodesPerRegion nodes per region (one Raft group of that size today)
+   * @param nodeJar the node's fat jar on the host
+   * @param workDir where the per-node config and clock files go on the host
+   * @param heap the {@code -Xmx} of each node
+   * @param env extra environment of each node (e.g. unsafe test switches)
+   * @param raftElection election timeout range, e.g. {@code "1s", "2s"}
+   */
+  public record Settings(int regions, int nodesPerRegion, Path nodeJar, Path workDir, String heap,
+      Map<String, String> env, String electionMin, String electionMax) {
+    public Settings {
+      env = Map.copyOf(env);
+    }
+
+    public static Settings regional(Path nodeJar, Path workDir) {
+      return new Settings(1, 3, nodeJar, workDir, "256m", Map.of(), "1s", "2s");
+    }
+
+    public Settings withEnv(Map<String, String> extra) {
+      Map<String, String> all = new LinkedHashMap<>(env);
+      all.putAll(extra);
+      return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, all, electionMin, electionMax);
+    }
+  }
+
+  private record Member(NodeRef ref, String ip, GenericContainer<?> container, Path clockFile) {}
+
+  private final Settings settings;
+  private final List<Network> networks = new ArrayList<>();
+  private final Map<String, Member> members = new LinkedHashMap<>();
+  private final Set<String> killed = ConcurrentHashMap.newKeySet();
+  private final Set<String> paused = ConcurrentHashMap.newKeySet();
+  private final DockerClient docker;
+
+  private ContainerCluster(Settings settings) {
+    this.settings = settings;
+    this.docker = DockerClientFactory.instance().client();
+  }
+
+  /** Starts the cluster and returns once every node's container logged that it serves. */
+  public static ContainerCluster start(Settings settings) {
+    ContainerCluster cluster = new ContainerCluster(settings);
+    try {
+      cluster.create();
+      return cluster;
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  /** Removes every container and network an earlier (maybe interrupted) run left behind. */
+  public static void removeLeftovers() {
+    DockerClient docker = DockerClientFactory.instance().client();
+    List<Container> old = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL, "true")).exec();
+    for (Container c : old) {
+      try {
+        docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+      } catch (RuntimeException e) {
+        LOG.warn("could not remove container {}: {}", c.getId(), e.getMessage());
+      }
+    }
+    docker.listNetworksCmd().withFilter("label", List.of(LABEL + "=true")).exec().forEach(n -> {
+      try {
+        docker.removeNetworkCmd(n.getId()).exec();
+      } catch (RuntimeException e) {
+        LOG.warn("could not remove network {}: {}", n.getName(), e.getMessage());
+      }
+    });
+  }
+
+  private static String javaBinary() {
+    Path home = Path.of(System.getProperty("java.home"));
+    if (Runtime.version().feature() >= 24) {
+      return home.resolve("bin/java").toString();
+    }
+    try (Stream<Path> jdks = Files.list(Path.of("/usr/lib/jvm"))) {
+      return jdks.filter(p -> p.getFileName().toString().startsWith("temurin-25")).sorted()
+          .reduce((a, b) -> b).orElseThrow(() -> new IllegalStateException("no JDK >= 24 under /usr/lib/jvm"))
+          .resolve("bin/java").toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void create() {
+    if (!Files.isRegularFile(settings.nodeJar())) {
+      throw new IllegalStateException("node jar " + settings.nodeJar()
+          + " is missing: build it with ./mvnw -q -DskipTests -pl node -am package");
+    }
+    String java = javaBinary();
+    if (!java.startsWith("/usr/")) {
+      throw new IllegalStateException("the JDK must live under /usr to be bound into the containers, is " + java);
+    }
+    ImageFromDockerfile image = new ImageFromDockerfile(IMAGE, false)
+        .withDockerfileFromBuilder(b -> b.from("scratch")
+            .label(LABEL, "true")
+            .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .build());
+    List<Map<String, Object>> regions = new ArrayList<>();
+    List<String[]> plan = new ArrayList<>();
+    int index = 0;
+    for (int r = 0; r < settings.regions(); r++) {
+      String region = regionName(r);
+      int subnet = 40 + r;
+      // fixed addresses: a restarted node keeps its address, and iptables rules name peers by it
+      Network network = Network.builder()
+          .createNetworkCmdModifier(cmd -> cmd.withName("edgekv-chaos-" + region)
+              .withLabels(Map.of(LABEL, "true"))
+              .withIpam(new com.github.dockerjava.api.model.Network.Ipam().withConfig(
+                  new com.github.dockerjava.api.model.Network.Ipam.Config()
+                      .withSubnet("172.29." + subnet + ".0/24").withGateway("172.29." + subnet + ".1"))))
+          .build();
+      networks.add(network);
+      List<Map<String, Object>> nodes = new ArrayList<>();
+      for (int n = 0; n < settings.nodesPerRegion(); n++, index++) {
+        String id = "n" + (index + 1);
+        String ip = "172.29." + subnet + "." + (11 + n);
+        Map<String, Object> node = new LinkedHashMap<>();
+        node.put("id", id);
+        node.put("host", ip);
+        node.put("publicPort", PUBLIC_PORT);
+        node.put("httpPort", 7500);
+        node.put("internalPort", 7600);
+        node.put("raftPort", 7700);
+        nodes.add(node);
+        plan.add(new String[] {id, region, ip, String.valueOf(r)});
+      }
+      regions.add(Map.of("name", region, "nodes", nodes));
+    }
+    try {
+      Files.createDirectories(settings.workDir());
+      for (String[] p : plan) {
+        String id = p[0];
+        Path dir = Files.createDirectories(settings.workDir().resolve(id));
+        Path config = dir.resolve("node.yaml");
+        Files.writeString(config, yaml(id, regions));
+        Path clockDir = Files.createDirectories(dir.resolve("faketime"));
+        Path clockFile = clockDir.resolve("offset");
+        writeAtomically(clockFile, "+0\n");
+        GenericContainer<?> c = new GenericContainer<>(image)
+            .withImagePullPolicy(name -> false)
+            .withNetwork(networks.get(Integer.parseInt(p[3])))
+            .withLabel(LABEL, "true")
+            .withFileSystemBind("/usr", "/usr", BindMode.READ_ONLY)
+            .withFileSystemBind("/lib", "/lib", BindMode.READ_ONLY)
+            .withFileSystemBind("/lib64", "/lib64", BindMode.READ_ONLY)
+            .withFileSystemBind("/bin", "/bin", BindMode.READ_ONLY)
+            .withFileSystemBind("/sbin", "/sbin", BindMode.READ_ONLY)
+            .withFileSystemBind("/etc/alternatives", "/etc/alternatives", BindMode.READ_ONLY)
+            .withFileSystemBind(settings.nodeJar().toAbsolutePath().toString(), "/opt/edgekv/edgekv-node.jar", BindMode.READ_ONLY)
+            .withFileSystemBind(config.toAbsolutePath().toString(), "/etc/edgekv/node.yaml", BindMode.READ_ONLY)
+            .withFileSystemBind(clockDir.toAbsolutePath().toString(), "/faketime", BindMode.READ_WRITE)
+            .withTmpFs(Map.of("/tmp", "rw,size=64m"))
+            .withEnv(nodeEnv())
+            .withCreateContainerCmdModifier(cmd -> {
+              cmd.withHostName(id).withIpv4Address(p[2]).withName("edgekv-chaos-" + id);
+              cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
+            })
+            .withCommand(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Xmx" + settings.heap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.io.edgekv=info",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-jar", "/opt/edgekv/edgekv-node.jar", "serve", "--config", "/etc/edgekv/node.yaml")
+            .waitingFor(Wait.forLogMessage(".*serving on.*", 1).withStartupTimeout(Duration.ofSeconds(180)));
+        members.put(id, new Member(new NodeRef(id, p[1], p[2] + ":" + PUBLIC_PORT), p[2], c, clockFile));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    // all at once: a node's Raft group needs its peers up before it elects a leader
+    ExecutorService pool = Executors.newFixedThreadPool(members.size());
+    try {
+      List<Future<?>> started = new ArrayList<>();
+      for (Member m : members.values()) {
+        started.add(pool.submit(() -> m.container().start()));
+      }
+      for (Future<?> f : started) {
+        f.get();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("could not start the node containers: " + e.getMessage(), e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private Map<String, String> nodeEnv() {
+    Map<String, String> env = new LinkedHashMap<>(settings.env());
+    env.put("LD_PRELOAD", FAKETIME_LIB);
+    env.put("FAKETIME_TIMESTAMP_FILE", "/faketime/offset");
+    env.put("FAKETIME_NO_CACHE", "1");
+    env.put("DONT_FAKE_MONOTONIC", "1");
+    return env;
+  }
+
+  public static String regionName(int r) {
+    return List.of("eu-west", "us-east", "ap-south").get(r % 3) + (r >= 3 ? "-" + r : "");
+  }
+
+  private String yaml(String id, List<Map<String, Object>> regions) {
+    StringBuilder y = new StringBuilder();
+    y.append("nodeId: ").append(id).append('\n');
+    y.append("dataDir: /data\n");
+    y.append("bindHost: 0.0.0.0\n");
+    y.append("topology:\n  shards: 1\n  regions:\n");
+    for (Map<String, Object> region : regions) {
+      y.append("  - name: ").append(region.get("name")).append('\n').append("    nodes:\n");
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> nodes = (List<Map<String, Object>>) region.get("nodes");
+      for (Map<String, Object> n : nodes) {
+        y.append("    - {id: ").append(n.get("id")).append(", host: ").append(n.get("host"))
+            .append(", publicPort: ").append(n.get("publicPort")).append(", httpPort: ").append(n.get("httpPort"))
+            .append(", internalPort: ").append(n.get("internalPort")).append(", raftPort: ").append(n.get("raftPort"))
+            .append("}\n");
+      }
+    }
+    y.append("raft:\n  electionTimeoutMin: ").append(settings.electionMin())
+        .append("\n  electionTimeoutMax: ").append(settings.electionMax())
+        .append("\n  requestTimeout: 3s\n");
+    y.append("storage:\n  blockCacheBytes: 4194304\n  writeBufferBytes: 2097152\n  maxBackgroundJobs: 1\n");
+    return y.toString();
+  }
+
+  private static void writeAtomically(Path file, String text) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, text);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public List<NodeRef> nodes() {
+    return members.values().stream().map(Member::ref).toList();
+  }
+
+  @Override
+  public Set<FaultKind> supports() {
+    return EnumSet.allOf(FaultKind.class);
+  }
+
+  private Member member(String node) {
+    Member m = members.get(node);
+    if (m == null) {
+      throw new IllegalArgumentException("no node " + node);
+    }
+    return m;
+  }
+
+  @Override
+  public void kill(String node) {
+    Member m = member(node);
+    if (paused.remove(node)) {
+      docker.unpauseContainerCmd(m.container().getContainerId()).exec();
+    }
+    docker.killContainerCmd(m.container().getContainerId()).withSignal("KILL").exec();
+    killed.add(node);
+  }
+
+  @Override
+  public void restart(String node) {
+    if (killed.remove(node)) {
+      docker.startContainerCmd(member(node).container().getContainerId()).exec();
+    }
+  }
+
+  @Override
+  public void pause(String node) {
+    if (!killed.contains(node) && paused.add(node)) {
+      docker.pauseContainerCmd(member(node).container().getContainerId()).exec();
+    }
+  }
+
+  @Override
+  public void resume(String node) {
+    if (paused.remove(node)) {
+      docker.unpauseContainerCmd(member(node).container().getContainerId()).exec();
+    }
+  }
+
+  @Override
+  public void cut(String a, String b) {
+    reject(a, member(b).ip());
+    reject(b, member(a).ip());
+  }
+
+  private void reject(String node, String peerIp) {
+    if (killed.contains(node) || paused.contains(node)) {
+      return; // a dead or frozen node's rules would be lost or could not be set; its peers' rules suffice
+    }
+    iptables(node, "-A", "INPUT", "-s", peerIp, "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset");
+    iptables(node, "-A", "OUTPUT", "-d", peerIp, "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset");
+  }
+
+  private void iptables(String node, String... args) {
+    String[] cmd = new String[args.length + 1];
+    cmd[0] = IPTABLES;
+    System.arraycopy(args, 0, cmd, 1, args.length);
+    try {
+      ExecResult r = member(node).container().execInContainer(cmd);
+      if (r.getExitCode() != 0) {
+        throw new IllegalStateException("iptables on " + node + " failed: " + r.getStderr());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  @Override
+  public void setClockOffset(String node, Duration offset) {
+    double seconds = offset.toMillis() / 1000.0;
+    try {
+      writeAtomically(member(node).clockFile(), String.format(java.util.Locale.ROOT, "%+.3f%n", seconds));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void heal() {
+    for (String node : members.keySet()) {
+      resume(node);
+      restart(node);
+      setClockOffset(node, Duration.ZERO);
+    }
+    for (String node : members.keySet()) {
+      iptables(node, "-F", "INPUT");
+      iptables(node, "-F", "OUTPUT");
+    }
+  }
+
+  @Override
+  public void saveLogs(Path dir) {
+    for (Member m : members.values()) {
+      try {
+        Files.writeString(dir.resolve(m.ref().id() + ".log"), m.container().getLogs());
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("could not save the log of {}: {}", m.ref().id(), e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Member m : members.values()) {
+      String id = m.container().getContainerId();
+      if (id != null) {
+        try {
+          docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+        } catch (RuntimeException e) {
+          LOG.warn("could not remove {}: {}", m.ref().id(), e.getMessage());
+        }
+      }
+    }
+    for (Network n : networks) {
+      try {
+        n.close();
+      } catch (RuntimeException e) {
+        LOG.warn("could not remove network: {}", e.getMessage());
+      }
+    }
+  }
+}

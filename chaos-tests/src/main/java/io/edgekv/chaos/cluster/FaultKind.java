@@ -1,0 +1,13 @@
+package io.edgekv.chaos.cluster;
+
+/** The kinds of fault a cluster can inject. */
+public enum FaultKind {
+  /** Network partitions between nodes (TCP connections refused with a reset). */
+  PARTITION,
+  /** kill -9 of a node's process, restarted later with its data. */
+  KILL,
+  /** SIGSTOP of a node (connections open, nothing answers), resumed later. */
+  PAUSE,
+  /** A node's wall clock moved by an offset (monotonic clocks untouched). */
+  CLOCK
+}

@@ -1,0 +1,85 @@
+package io.edgekv.chaos.nemesis;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.edgekv.chaos.cluster.FaultKind;
+import io.edgekv.chaos.history.History;
+
+/**
+ * One fault of a schedule. A target of {@link #LEADER} is resolved when the fault starts (the
+ * node that then leads the region's group), any other target names a node.
+ */
+public sealed interface Fault {
+  String LEADER = "leader";
+
+  FaultKind kind();
+
+  /** A short name for reports: isolate, bridge, kill, pause, skew. */
+  String name();
+
+  /** Cuts one node off from every other node. */
+  record Isolate(String node) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.PARTITION;
+    }
+
+    public String name() {
+      return "isolate";
+    }
+  }
+
+  /** Cuts {@code a} from {@code c} only; {@code bridge} still reaches both (a partial partition). */
+  record Bridge(String a, String bridge, String c) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.PARTITION;
+    }
+
+    public String name() {
+      return "bridge";
+    }
+  }
+
+  record Kill(String node) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.KILL;
+    }
+
+    public String name() {
+      return "kill";
+    }
+  }
+
+  record Pause(String node) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.PAUSE;
+    }
+
+    public String name() {
+      return "pause";
+    }
+  }
+
+  /** Moves a node's wall clock by {@code offsetMillis} (negative: behind). */
+  record Skew(String node, long offsetMillis) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.CLOCK;
+    }
+
+    public String name() {
+      return "skew";
+    }
+  }
+
+  /** This fault as JSON, for the history and the report. */
+  default ObjectNode toJson() {
+    ObjectNode o = History.JSON.createObjectNode();
+    o.put("fault", name());
+    switch (this) {
+      case Isolate i -> o.put("node", i.node());
+      case Bridge b -> o.put("a", b.a()).put("bridge", b.bridge()).put("c", b.c());
+      case Kill k -> o.put("node", k.node());
+      case Pause p -> o.put("node", p.node());
+      case Skew s -> o.put("node", s.node()).put("offsetMs", s.offsetMillis());
+    }
+    return o;
+  }
+}

@@ -1,0 +1,128 @@
+package io.edgekv.chaos.nemesis;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.edgekv.chaos.cluster.Cluster;
+import io.edgekv.chaos.cluster.NodeRef;
+import io.edgekv.chaos.history.History;
+import io.edgekv.chaos.history.Op;
+import io.edgekv.chaos.history.Recorder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plays a {@link Schedule} against a cluster, recording every start and stop in the history
+ * (process {@code nemesis}, type {@code info}, f {@code start}/{@code stop}/{@code heal}, the
+ * faults in {@code value}). A window ends by healing everything, and so does the run.
+ */
+public final class NemesisRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(NemesisRunner.class);
+
+  private final Cluster cluster;
+  private final Recorder recorder;
+  private final Supplier<Optional<String>> leader;
+
+  /**
+   * @param leader finds the node that leads the region's group now, if any
+   */
+  public NemesisRunner(Cluster cluster, Recorder recorder, Supplier<Optional<String>> leader) {
+    this.cluster = cluster;
+    this.recorder = recorder;
+    this.leader = leader;
+  }
+
+  /** Runs the schedule from now (the run's time zero is {@code startNanos}); returns after the last window. */
+  public void run(Schedule schedule, long startNanos) throws InterruptedException {
+    for (Schedule.Window w : schedule.windows()) {
+      sleepUntil(startNanos + TimeUnit.MILLISECONDS.toNanos(w.startMillis()));
+      ArrayNode applied = History.JSON.createArrayNode();
+      for (Fault f : w.faults()) {
+        try {
+          applied.add(apply(f));
+        } catch (RuntimeException e) {
+          LOG.warn("nemesis could not apply {}: {}", f, e.toString());
+          applied.add(f.toJson().put("error", e.toString()));
+        }
+      }
+      recorder.record(Op.NEMESIS, Op.Type.INFO, "start", null, applied, null, null, false, null, null);
+      sleepUntil(startNanos + TimeUnit.MILLISECONDS.toNanos(w.startMillis() + w.durationMillis()));
+      heal("stop", applied);
+    }
+  }
+
+  /** Undoes every fault and records it. */
+  public void heal(String f, ArrayNode what) {
+    String error = null;
+    try {
+      cluster.heal();
+    } catch (RuntimeException e) {
+      LOG.warn("heal failed: {}", e.toString());
+      error = e.toString();
+    }
+    recorder.record(Op.NEMESIS, Op.Type.INFO, f, null, what, null, null, false, null, error);
+  }
+
+  private ObjectNode apply(Fault f) {
+    ObjectNode o = f.toJson();
+    switch (f) {
+      case Fault.Isolate i -> {
+        String node = resolve(i.node());
+        o.put("resolved", node);
+        for (NodeRef other : cluster.nodes()) {
+          if (!other.id().equals(node)) {
+            cluster.cut(node, other.id());
+          }
+        }
+      }
+      case Fault.Bridge b -> cluster.cut(b.a(), b.c());
+      case Fault.Kill k -> {
+        String node = resolve(k.node());
+        o.put("resolved", node);
+        cluster.kill(node);
+      }
+      case Fault.Pause p -> {
+        String node = resolve(p.node());
+        o.put("resolved", node);
+        cluster.pause(node);
+      }
+      case Fault.Skew s -> cluster.setClockOffset(s.node(), Duration.ofMillis(s.offsetMillis()));
+    }
+    return o;
+  }
+
+  private String resolve(String target) {
+    if (!Fault.LEADER.equals(target)) {
+      return target;
+    }
+    // no leader known (an election in progress): any node will do
+    return leader.get().orElse(cluster.nodes().getFirst().id());
+  }
+
+  private static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left = nanoTime - System.nanoTime();
+    if (left > 0) {
+      TimeUnit.NANOSECONDS.sleep(left);
+    }
+  }
+
+  /** The schedule's windows as JSON, for results.json. */
+  public static ArrayNode describe(Schedule schedule) {
+    ArrayNode out = History.JSON.createArrayNode();
+    for (Schedule.Window w : schedule.windows()) {
+      ObjectNode o = out.addObject();
+      o.put("startMs", w.startMillis()).put("durationMs", w.durationMillis());
+      ArrayNode faults = o.putArray("faults");
+      w.faults().forEach(f -> faults.add(f.toJson()));
+    }
+    return out;
+  }
+
+  static List<String> ids(Cluster cluster) {
+    return cluster.nodes().stream().map(NodeRef::id).toList();
+  }
+}

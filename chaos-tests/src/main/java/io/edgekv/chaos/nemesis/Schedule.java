@@ -1,0 +1,118 @@
+package io.edgekv.chaos.nemesis;
+
+import io.edgekv.chaos.cluster.FaultKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A seeded fault schedule: windows of faults over the fault period, with quiet gaps between
+ * them. The same seed, nemesis and node list give the same schedule.
+ *
+ * @param windows the fault windows, in time order, never overlapping
+ */
+public record Schedule(List<Window> windows) {
+
+  /**
+   * One fault window.
+   *
+   * @param startMillis when it starts, from the beginning of the run
+   * @param durationMillis how long the faults last before they are healed
+   * @param faults what goes wrong together
+   */
+  public record Window(long startMillis, long durationMillis, List<Fault> faults) {}
+
+  /** The nemeses a run can ask for with {@code -Dchaos.nemesis}. */
+  public enum Nemesis {
+    NONE, PARTITION, KILL, PAUSE, CLOCK, MIXED;
+
+    public static Nemesis parse(String s) {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    }
+
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  public Schedule {
+    windows = List.copyOf(windows);
+  }
+
+  /**
+   * Generates a schedule.
+   *
+   * @param nemesis what kind of faults
+   * @param seed the seed
+   * @param faultMillis the length of the fault period
+   * @param nodes node ids (of one region: partitions and kills aim at its Raft group)
+   * @param supported the faults the cluster can inject; other kinds are skipped
+   */
+  public static Schedule generate(Nemesis nemesis, long seed, long faultMillis, List<String> nodes,
+      Set<FaultKind> supported) {
+    Random random = new Random(seed ^ 0x5DEECE66DL);
+    List<Window> out = new ArrayList<>();
+    if (nemesis == Nemesis.NONE) {
+      return new Schedule(out);
+    }
+    List<FaultKind> kinds = new ArrayList<>();
+    switch (nemesis) {
+      case PARTITION -> kinds.add(FaultKind.PARTITION);
+      case KILL -> kinds.add(FaultKind.KILL);
+      case PAUSE -> kinds.add(FaultKind.PAUSE);
+      case CLOCK -> kinds.add(FaultKind.CLOCK);
+      default -> kinds.addAll(List.of(FaultKind.PARTITION, FaultKind.KILL, FaultKind.PAUSE, FaultKind.CLOCK));
+    }
+    kinds.retainAll(supported);
+    if (kinds.isEmpty()) {
+      throw new IllegalArgumentException("the cluster supports none of the faults of nemesis " + nemesis.key());
+    }
+    long t = 2_000 + random.nextInt(1_000);
+    while (true) {
+      long duration = 4_000 + random.nextInt(4_000);
+      if (t + duration > faultMillis) {
+        break;
+      }
+      List<Fault> faults = new ArrayList<>();
+      FaultKind kind = kinds.get(random.nextInt(kinds.size()));
+      faults.add(fault(kind, random, nodes));
+      // combinations: a clock jump on top of another fault, now and then
+      if (nemesis == Nemesis.MIXED && kind != FaultKind.CLOCK && kinds.contains(FaultKind.CLOCK)
+          && random.nextInt(4) == 0) {
+        faults.add(fault(FaultKind.CLOCK, random, nodes));
+      }
+      out.add(new Window(t, duration, faults));
+      t += duration + 2_000 + random.nextInt(2_000);
+    }
+    return new Schedule(out);
+  }
+
+  private static Fault fault(FaultKind kind, Random random, List<String> nodes) {
+    String node = nodes.get(random.nextInt(nodes.size()));
+    String target = random.nextBoolean() ? Fault.LEADER : node;
+    return switch (kind) {
+      case PARTITION -> {
+        if (nodes.size() >= 3 && random.nextInt(3) == 0) {
+          List<String> shuffled = new ArrayList<>(nodes);
+          java.util.Collections.shuffle(shuffled, random);
+          yield new Fault.Bridge(shuffled.get(0), shuffled.get(1), shuffled.get(2));
+        }
+        yield new Fault.Isolate(target);
+      }
+      case KILL -> new Fault.Kill(target);
+      case PAUSE -> new Fault.Pause(target);
+      case CLOCK -> {
+        // mostly small skews (under the 500 ms max offset), sometimes large jumps either way
+        long ms = random.nextInt(3) == 0 ? 5_000 + random.nextInt(55_000) : 50 + random.nextInt(950);
+        yield new Fault.Skew(node, random.nextBoolean() ? ms : -ms);
+      }
+    };
+  }
+
+  /** When the last window ends. */
+  public long endMillis() {
+    return windows.isEmpty() ? 0 : windows.getLast().startMillis() + windows.getLast().durationMillis();
+  }
+}

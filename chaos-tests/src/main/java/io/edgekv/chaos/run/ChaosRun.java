@@ -1,0 +1,237 @@
+package io.edgekv.chaos.run;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.edgekv.api.v1.GroupStatus;
+import io.edgekv.api.v1.NodeStatus;
+import io.edgekv.chaos.checker.CheckResult;
+import io.edgekv.chaos.checker.Checker;
+import io.edgekv.chaos.checker.ConvergenceChecker;
+import io.edgekv.chaos.checker.Verdict;
+import io.edgekv.chaos.cluster.Cluster;
+import io.edgekv.chaos.cluster.NodeRef;
+import io.edgekv.chaos.history.History;
+import io.edgekv.chaos.history.Recorder;
+import io.edgekv.chaos.nemesis.NemesisRunner;
+import io.edgekv.chaos.nemesis.Schedule;
+import io.edgekv.chaos.report.HtmlReport;
+import io.edgekv.chaos.report.ResultsJson;
+import io.edgekv.chaos.workload.Clients;
+import io.edgekv.chaos.workload.Proc;
+import io.edgekv.chaos.workload.Workload;
+import io.edgekv.client.Consistency;
+import io.edgekv.client.KvEntry;
+import io.edgekv.client.ReadOptions;
+import io.edgekv.client.ScanOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one {@link RunSpec}: starts a cluster, runs the workload's processes while the nemesis
+ * plays its schedule, heals, lets the clients run through a recovery period, waits until every
+ * node answers, takes the final reads (the workload's, and every node's own view for the
+ * convergence check), then checks the history and writes {@code history.jsonl},
+ * {@code results.json} and {@code report.html} into the run's directory.
+ */
+public final class ChaosRun {
+  private static final Logger LOG = LoggerFactory.getLogger(ChaosRun.class);
+  /** Clients' per-call deadline: a call stuck longer becomes info and its process retires. */
+  private static final Duration CLIENT_DEADLINE = Duration.ofSeconds(2);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration CONVERGENCE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final RunSpec spec;
+  private final Path dir;
+
+  public ChaosRun(RunSpec spec, Path outputDir) {
+    this.spec = spec;
+    this.dir = outputDir.resolve(spec.id());
+  }
+
+  public RunResult execute(ClusterFactory factory) {
+    long began = System.nanoTime();
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    LOG.info("run {}: workload {} nemesis {} time {}s seed {} (replay: {})", spec.id(), spec.workload().key(),
+        spec.nemesis().key(), spec.faultSeconds(), spec.seed(), spec.replay());
+    System.out.println("chaos run " + spec.id() + " seed " + spec.seed() + " — replay with " + spec.replay());
+    Workload workload = spec.workload().create("");
+    Schedule schedule;
+    History history;
+    List<CheckResult> results = new ArrayList<>();
+    try (Recorder recorder = new Recorder(dir.resolve("history.jsonl"));
+         Cluster cluster = factory.start(spec, dir.resolve("cluster"));
+         Clients clients = new Clients(cluster.nodes(), CLIENT_DEADLINE)) {
+      List<String> ids = cluster.nodes().stream().map(NodeRef::id).toList();
+      schedule = Schedule.generate(spec.nemesis(), spec.seed(), spec.faultSeconds() * 1000L, ids, cluster.supports());
+      awaitEveryNodeServes(clients, READY_TIMEOUT);
+
+      NemesisRunner nemesis = new NemesisRunner(cluster, recorder, () -> leader(clients));
+      AtomicBoolean stop = new AtomicBoolean();
+      List<Thread> workers = new ArrayList<>();
+      for (int w = 0; w < workload.concurrency(); w++) {
+        Proc proc = new Proc(w, workload.concurrency(), spec.seed(), clients, recorder);
+        workers.add(Thread.ofPlatform().name("chaos-worker-" + w).start(() -> work(workload, proc, stop)));
+      }
+      long start = System.nanoTime();
+      try {
+        nemesis.run(schedule, start);
+        sleepUntil(start + TimeUnit.SECONDS.toNanos(spec.faultSeconds()));
+      } finally {
+        nemesis.heal("heal", JsonNodeFactory.instance.arrayNode());
+      }
+      sleepUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.recoverySeconds()));
+      stop.set(true);
+      for (Thread t : workers) {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+      }
+      awaitEveryNodeServes(clients, READY_TIMEOUT);
+      Proc finalProc = new Proc(1000, 1, spec.seed(), clients, recorder);
+      workload.finalReads(finalProc);
+      convergenceReads(clients, recorder, workload.keyPrefix());
+      history = recorder.history();
+      cluster.saveLogs(dir);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    List<Checker> checkers = new ArrayList<>(workload.checkers());
+    checkers.add(new ConvergenceChecker());
+    for (Checker c : checkers) {
+      try {
+        results.add(c.check(history));
+      } catch (RuntimeException e) {
+        LOG.warn("checker {} crashed", c.name(), e);
+        results.add(new CheckResult(c.name(), Verdict.UNKNOWN, "checker crashed: " + e, List.of(), Map.of()));
+      }
+    }
+    double seconds = (System.nanoTime() - began) / 1e9;
+    int operations = (int) history.ops().stream().filter(o -> !o.isNemesis() && o.isInvoke()).count();
+    RunResult result = new RunResult(spec, dir, results, seconds, operations);
+    ResultsJson.write(dir.resolve("results.json"), result, schedule);
+    HtmlReport.write(dir.resolve("report.html"), result, history);
+    for (CheckResult r : results) {
+      System.out.println("  " + r.checker() + ": " + r.verdict() + " — " + r.summary());
+    }
+    System.out.printf("chaos run %s: %s in %.0f s, %d operations, report %s%n", spec.id(), result.outcome(), seconds,
+        operations, dir.resolve("report.html"));
+    return result;
+  }
+
+  private static void work(Workload workload, Proc proc, AtomicBoolean stop) {
+    while (!stop.get()) {
+      try {
+        workload.step(proc);
+      } catch (RuntimeException e) {
+        LOG.warn("worker {} failed outside an operation", proc.worker(), e);
+      }
+      // a few hundred operations per second in all: enough contention, little CPU
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5 + proc.random().nextInt(20)));
+    }
+  }
+
+  /** Waits until every node answers a STRONG read itself (a leader is known and reachable). */
+  static void awaitEveryNodeServes(Clients clients, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (NodeRef n : clients.nodes()) {
+      RuntimeException last = null;
+      while (true) {
+        try {
+          clients.only(n.id()).get("__chaos_ready", ReadOptions.of(Consistency.STRONG));
+          break;
+        } catch (RuntimeException e) {
+          last = e;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("node " + n.id() + " did not serve a STRONG read within " + timeout, last);
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
+      }
+    }
+  }
+
+  /** The node that leads the region's group now, as the nodes themselves report it. */
+  static Optional<String> leader(Clients clients) {
+    for (NodeRef n : clients.nodes()) {
+      try {
+        for (NodeStatus s : clients.only(n.id()).adminStatus(true).getNodesList()) {
+          for (GroupStatus g : s.getGroupsList()) {
+            if ("LEADER".equalsIgnoreCase(g.getRole())) {
+              return Optional.of(s.getId());
+            }
+          }
+        }
+      } catch (RuntimeException e) {
+        // that node is down or cut off; ask the next
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Every node's own view of the workload's keys (EVENTUAL, from that node only). Waits, bounded,
+   * until the views agree, then records one round as final reads for the convergence checker.
+   */
+  private static void convergenceReads(Clients clients, Recorder recorder, String prefix) {
+    long deadline = System.nanoTime() + CONVERGENCE_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      List<Map<String, String>> views = new ArrayList<>();
+      try {
+        for (NodeRef n : clients.nodes()) {
+          views.add(view(clients, n.id(), prefix));
+        }
+      } catch (RuntimeException e) {
+        views.clear();
+      }
+      if (!views.isEmpty() && views.stream().allMatch(v -> Objects.equals(v, views.getFirst()))) {
+        break;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+    }
+    Proc proc = new Proc(2000, 1, 0, clients, recorder);
+    for (NodeRef n : clients.nodes()) {
+      Proc.Invocation inv = proc.invoke("read", prefix, NullNode.getInstance(), n.id(), "EVENTUAL", true);
+      try {
+        ObjectNode value = JsonNodeFactory.instance.objectNode();
+        view(clients, n.id(), prefix).forEach(value::put);
+        inv.ok(value, n.id());
+      } catch (RuntimeException e) {
+        inv.fail(NullNode.getInstance(), e.toString());
+      }
+    }
+  }
+
+  private static Map<String, String> view(Clients clients, String node, String prefix) {
+    Map<String, String> out = new TreeMap<>();
+    ScanOptions scan = ScanOptions.builder().limit(ScanOptions.MAX_LIMIT).read(ReadOptions.of(Consistency.EVENTUAL)).build();
+    clients.only(node).scanAll(prefix.getBytes(StandardCharsets.UTF_8), scan)
+        .forEach((KvEntry e) -> out.put(e.keyAsString(), e.valueAsString() + "@" + e.version()));
+    return out;
+  }
+
+  private static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left = nanoTime - System.nanoTime();
+    if (left > 0) {
+      TimeUnit.NANOSECONDS.sleep(left);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.edgekv.chaos.workload;
+
+import io.edgekv.chaos.cluster.NodeRef;
+import io.edgekv.client.EdgeKvClient;
+import io.edgekv.client.RetryPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The harness's EdgeKV clients: per node, one that starts at that node and fails over to the
+ * others (what an edge function would use), and one pinned to it without retries (to read one
+ * replica's state at the end). Deadlines are short so that a stuck call becomes an {@code info}
+ * quickly and its process retires.
+ */
+public final class Clients implements AutoCloseable {
+  private final List<NodeRef> nodes;
+  private final Map<String, EdgeKvClient> preferring = new LinkedHashMap<>();
+  private final Map<String, EdgeKvClient> pinned = new LinkedHashMap<>();
+
+  public Clients(List<NodeRef> nodes, Duration deadline) {
+    this.nodes = List.copyOf(nodes);
+    for (int i = 0; i < nodes.size(); i++) {
+      List<String> order = new ArrayList<>();
+      for (int j = 0; j < nodes.size(); j++) {
+        order.add(nodes.get((i + j) % nodes.size()).endpoint());
+      }
+      preferring.put(nodes.get(i).id(), EdgeKvClient.builder().endpoints(order).deadline(deadline)
+          .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(50))
+              .maxBackoff(Duration.ofMillis(300)).perAttemptTimeout(deadline.dividedBy(2)).build())
+          .build());
+      pinned.put(nodes.get(i).id(), EdgeKvClient.builder().endpoint(nodes.get(i).endpoint())
+          .deadline(Duration.ofSeconds(3)).retryPolicy(RetryPolicy.noRetries()).build());
+    }
+  }
+
+  public List<NodeRef> nodes() {
+    return nodes;
+  }
+
+  /** A client that starts at {@code node} and fails over to the others. */
+  public EdgeKvClient via(String node) {
+    return preferring.get(node);
+  }
+
+  /** A client that talks to {@code node} only, once per call. */
+  public EdgeKvClient only(String node) {
+    return pinned.get(node);
+  }
+
+  public String regionOf(String node) {
+    return nodes.stream().filter(n -> n.id().equals(node)).map(NodeRef::region).findFirst().orElse(null);
+  }
+
+  @Override
+  public void close() {
+    preferring.values().forEach(EdgeKvClient::close);
+    pinned.values().forEach(EdgeKvClient::close);
+  }
+}

@@ -1,0 +1,91 @@
+package io.edgekv.chaos.workload;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.edgekv.chaos.checker.Checker;
+import io.edgekv.chaos.checker.SetChecker;
+import io.edgekv.client.Consistency;
+import io.edgekv.client.KvEntry;
+import io.edgekv.client.PutResult;
+import io.edgekv.client.ReadOptions;
+import io.edgekv.client.ScanOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A grow-only set per key: {@code add e} writes a unique key {@code <set>/<e>} holding {@code e};
+ * the final read is a {@code STRONG} scan of the set's prefix. Each set takes
+ * {@link #ADDS_PER_SET} adds, then a fresh one. The checker demands every acknowledged add in
+ * the final read (no lost acknowledged write).
+ */
+public final class SetWorkload implements Workload {
+  static final int ADDS_PER_SET = 400;
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  private final String prefix;
+  private final AtomicLong nextElement = new AtomicLong();
+  private final List<String> sets = new CopyOnWriteArrayList<>();
+
+  public SetWorkload(String prefix) {
+    this.prefix = prefix + "set/";
+  }
+
+  @Override
+  public String name() {
+    return "set";
+  }
+
+  @Override
+  public int concurrency() {
+    return 4;
+  }
+
+  @Override
+  public String keyPrefix() {
+    return prefix;
+  }
+
+  @Override
+  public void step(Proc proc) {
+    long e = nextElement.getAndIncrement();
+    String set = prefix + (e / ADDS_PER_SET);
+    synchronized (sets) {
+      if (!sets.contains(set)) {
+        sets.add(set);
+      }
+    }
+    String node = proc.randomNode();
+    Proc.Invocation inv = proc.invoke("add", set, JSON.numberNode(e), node, null, false);
+    try {
+      PutResult r = proc.clients().via(node).put(set + "/" + e, Long.toString(e));
+      inv.ok(JSON.numberNode(e), r.servedBy().node());
+    } catch (RuntimeException ex) {
+      inv.failed(JSON.numberNode(e), ex, true);
+    }
+  }
+
+  @Override
+  public void finalReads(Proc proc) {
+    ScanOptions scan = ScanOptions.builder().limit(ScanOptions.MAX_LIMIT).read(ReadOptions.of(Consistency.STRONG)).build();
+    for (String set : sets) {
+      String node = proc.randomNode();
+      Proc.Invocation inv = proc.invoke("read", set, NullNode.getInstance(), node, "STRONG", true);
+      try {
+        ArrayNode elements = JSON.arrayNode();
+        proc.clients().via(node).scanAll((set + "/").getBytes(StandardCharsets.UTF_8), scan)
+            .map(KvEntry::valueAsString).map(Long::parseLong).sorted().forEach(elements::add);
+        inv.ok(elements, node);
+      } catch (RuntimeException ex) {
+        inv.failed(NullNode.getInstance(), ex, false);
+      }
+    }
+  }
+
+  @Override
+  public List<Checker> checkers() {
+    return List.of(new SetChecker());
+  }
+}

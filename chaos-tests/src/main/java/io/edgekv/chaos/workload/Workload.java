@@ -1,0 +1,49 @@
+package io.edgekv.chaos.workload;
+
+import io.edgekv.chaos.checker.Checker;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What the clients do during a run, what they read at the end, and which checkers judge it.
+ * One instance serves one run; {@link #step} is called concurrently from the workers.
+ */
+public interface Workload {
+  String name();
+
+  /** Number of concurrent workers (logical processes at a time). */
+  int concurrency();
+
+  /** The prefix of every key this workload touches (the convergence check reads it on every node). */
+  String keyPrefix();
+
+  /** Generates, performs and records one operation of {@code proc}. */
+  void step(Proc proc);
+
+  /** The reads after heal and recovery, recorded with {@code "final": true}. */
+  void finalReads(Proc proc);
+
+  /** The checkers of this workload (convergence is added by the run). */
+  List<Checker> checkers();
+
+  /** The workloads {@code -Dchaos.workload} can name. */
+  enum Kind {
+    REGISTER, SET, SESSION;
+
+    public static Kind parse(String s) {
+      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+    }
+
+    public String key() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    public Workload create(String prefix) {
+      return switch (this) {
+        case REGISTER -> new RegisterWorkload(prefix);
+        case SET -> new SetWorkload(prefix);
+        case SESSION -> new SessionWorkload(prefix);
+      };
+    }
+  }
+}
