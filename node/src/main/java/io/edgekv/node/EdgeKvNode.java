@@ -57,6 +57,9 @@ public final class EdgeKvNode implements AutoCloseable {
   private Server internalServer;
   private HttpEndpoints http;
   private volatile boolean closed;
+  private long ticks;
+  /** Expired entries removed per shard and sweep (one sweep a second on each shard's leader). */
+  private static final int EXPIRY_SWEEP_BATCH = 500;
 
   public EdgeKvNode(NodeConfig config, Clock clock) {
     this.config = config;
@@ -109,6 +112,9 @@ public final class EdgeKvNode implements AutoCloseable {
   private void tick() {
     try {
       replica.sampleFreshness();
+      if (++ticks % 20 == 0) {
+        replica.sweepExpired(EXPIRY_SWEEP_BATCH);
+      }
       ServingStatus status = readiness.ready() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
       health.setStatus("", status);
     } catch (RuntimeException e) {

@@ -4,12 +4,18 @@ import io.edgekv.replication.Version;
 
 /** A conditional write whose condition did not hold; nothing was changed. */
 public final class ConditionNotMetException extends RuntimeException {
+  private final String key;
   private final Version current;
 
   /** @param current the key's current version, or null when the key does not exist */
-  public ConditionNotMetException(String message, Version current) {
+  public ConditionNotMetException(String message, String key, Version current) {
     super(message);
+    this.key = key;
     this.current = current;
+  }
+
+  public String key() {
+    return key;
   }
 
   public Version current() {

@@ -46,7 +46,8 @@ public final class Errors {
       }
       case ConditionNotMetException failed -> {
         status.setCode(Code.FAILED_PRECONDITION_VALUE).setMessage(failed.getMessage());
-        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("CONDITION_FAILED").setDomain(DOMAIN);
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("CONDITION_FAILED").setDomain(DOMAIN)
+            .putMetadata("key", failed.key());
         if (failed.current() != null) {
           info.putMetadata("currentVersion", failed.current().toString());
         }

@@ -17,6 +17,10 @@ import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.api.v1.ScanRequest;
 import io.edgekv.api.v1.ScanResponse;
 import io.edgekv.api.v1.ServedBy;
+import io.edgekv.api.v1.TouchRequest;
+import io.edgekv.api.v1.TouchResponse;
+import io.edgekv.api.v1.TxnRequest;
+import io.edgekv.api.v1.TxnResponse;
 import io.edgekv.internal.v1.Applied;
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.StoredEntry;
@@ -149,6 +153,52 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   }
 
   @Override
+  public void touch(TouchRequest request, StreamObserver<TouchResponse> observer) {
+    call("touch", "none", observer, () -> {
+      String namespace = validate.namespace(request.getNamespace());
+      byte[] key = validate.key(request.getKey(), "key");
+      long ttl = validate.ttlMillis(request.getTtlMs());
+      if (ttl == 0) {
+        throw new InvalidInputException("ttl_ms", String.valueOf(RequestValidator.MIN_TTL_MILLIS),
+            "ttl_ms must be set for touch (at least " + RequestValidator.MIN_TTL_MILLIS + " ms)");
+      }
+      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "",
+          new Command.Touch(namespace, key, ttl, 0));
+      SessionToken session = barriers.sessionOf(request.getSessionToken());
+      int shard = replica.shardOf(namespace, key);
+      return write(proposal, shard).thenApply(applied -> {
+        TouchResponse.Builder out = TouchResponse.newBuilder()
+            .setFound(applied.getExisted())
+            .setServedBy(servedBy(shard, Consistency.STRONG))
+            .setSessionToken(session.advance(shard, applied.getIndex()).encode());
+        if (applied.getExisted()) {
+          StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
+          out.setVersion(applied.getVersion());
+          if (stored != null && StoredEntries.version(stored).equals(Version.of(applied.getVersion()))) {
+            out.setExpiresAtUnixMs(stored.getExpiresAtUnixMs());
+          }
+        }
+        return out.build();
+      });
+    });
+  }
+
+  @Override
+  public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
+    call("txn", "none", observer, () -> {
+      String namespace = validate.namespace(request.getNamespace());
+      TxnPlan plan = TxnPlan.of(namespace, request, validate, replica::shardOf);
+      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "", plan.command());
+      SessionToken session = barriers.sessionOf(request.getSessionToken());
+      return write(proposal, plan.shard()).thenApply(applied -> TxnResponse.newBuilder()
+          .setVersion(applied.getVersion())
+          .setServedBy(servedBy(plan.shard(), Consistency.STRONG))
+          .setSessionToken(session.advance(plan.shard(), applied.getIndex()).encode())
+          .build());
+    });
+  }
+
+  @Override
   public void scan(ScanRequest request, StreamObserver<ScanResponse> observer) {
     Consistency consistency = request.getRead().getConsistency();
     call("scan", NodeMetrics.consistencyTag(consistency), observer, () -> {
@@ -196,12 +246,13 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   }
 
   private CompletableFuture<Applied> write(Proposal proposal, int shard) {
-    return replica.submit(proposal).thenCompose(result -> {
+    return replica.submit(shard, proposal).thenCompose(result -> {
       if (result.getOutcomeCase() == CommandResult.OutcomeCase.CONDITION_FAILED) {
         var failed = result.getConditionFailed();
-        throw new ConditionNotMetException("condition failed: " + failed.getReason()
+        String key = failed.getKey().toStringUtf8();
+        throw new ConditionNotMetException("condition failed on key '" + key + "': " + failed.getReason()
             + (failed.getFound() ? " (current version " + Version.of(failed.getCurrent()) + ")" : ""),
-            failed.getFound() ? Version.of(failed.getCurrent()) : null);
+            key, failed.getFound() ? Version.of(failed.getCurrent()) : null);
       }
       Applied applied = result.getApplied();
       // Read-your-writes on the node that took the write, also for EVENTUAL reads.

@@ -55,6 +55,10 @@ public final class RequestValidator {
     return key.toByteArray();
   }
 
+  public int maxValueBytes() {
+    return limits.maxValueBytes();
+  }
+
   public byte[] value(ByteString value) {
     if (value.size() > limits.maxValueBytes()) {
       throw new InvalidInputException("value", String.valueOf(limits.maxValueBytes()),

@@ -1,5 +1,6 @@
 package io.edgekv.replication.command;
 
+import io.edgekv.replication.Version;
 import java.util.List;
 import java.util.Map;
 
@@ -9,10 +10,6 @@ import java.util.Map;
  * list every place that must handle it.
  */
 public sealed interface Command {
-  String namespace();
-
-  byte[] key();
-
   /**
    * Writes a value.
    *
@@ -28,4 +25,26 @@ public sealed interface Command {
 
   /** Replaces a value with a versioned tombstone. */
   record Delete(String namespace, byte[] key, WriteCondition condition) implements Command {}
+
+  /** Gives a live key a new expiry (and a new version); {@code expiresAtMillis} is fixed by the leader. */
+  record Touch(String namespace, byte[] key, long ttlMillis, long expiresAtMillis) implements Command {
+    public Touch withExpiresAt(long expiresAt) {
+      return new Touch(namespace, key, ttlMillis, expiresAt);
+    }
+  }
+
+  /** Removes expired entries found by the leader's sweep, each only if it still has the swept version. */
+  record Expire(List<ExpireTarget> targets) implements Command {}
+
+  record ExpireTarget(String namespace, byte[] key, Version version) {}
+
+  /** Checks conditions on several keys of one shard, then applies all the puts and deletes, or none. */
+  record Txn(String namespace, List<TxnCheck> checks, List<Put> puts, List<Delete> deletes) implements Command {
+    public Txn withExpiresAt(long hlcMillis) {
+      return new Txn(namespace, checks,
+          puts.stream().map(p -> p.ttlMillis() > 0 ? p.withExpiresAt(hlcMillis + p.ttlMillis()) : p).toList(), deletes);
+    }
+  }
+
+  record TxnCheck(byte[] key, WriteCondition condition) {}
 }

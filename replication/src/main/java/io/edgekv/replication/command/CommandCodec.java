@@ -2,9 +2,15 @@ package io.edgekv.replication.command;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.edgekv.api.v1.TxnCheck;
 import io.edgekv.internal.v1.DeleteCommand;
+import io.edgekv.internal.v1.ExpireCommand;
+import io.edgekv.internal.v1.ExpireTarget;
 import io.edgekv.internal.v1.PutCommand;
 import io.edgekv.internal.v1.RaftCommand;
+import io.edgekv.internal.v1.TouchCommand;
+import io.edgekv.internal.v1.TxnCommand;
+import io.edgekv.replication.Version;
 import java.util.List;
 import java.util.Map;
 
@@ -21,21 +27,52 @@ public final class CommandCodec {
         .setHlc(proposal.hlc())
         .setOriginRegion(proposal.originRegion());
     switch (proposal.command()) {
-      case Command.Put put -> out.setPut(PutCommand.newBuilder()
-          .setNamespace(put.namespace())
-          .setKey(ByteString.copyFrom(put.key()))
-          .setValue(ByteString.copyFrom(put.value()))
-          .putAllMetadata(put.metadata())
-          .addAllTags(put.tags())
-          .setTtlMs(put.ttlMillis())
-          .setExpiresAtUnixMs(put.expiresAtMillis())
-          .setCondition(put.condition().toProto()));
-      case Command.Delete delete -> out.setDelete(DeleteCommand.newBuilder()
-          .setNamespace(delete.namespace())
-          .setKey(ByteString.copyFrom(delete.key()))
-          .setCondition(delete.condition().toProto()));
+      case Command.Put put -> out.setPut(put(put));
+      case Command.Delete delete -> out.setDelete(delete(delete));
+      case Command.Touch touch -> out.setTouch(TouchCommand.newBuilder()
+          .setNamespace(touch.namespace())
+          .setKey(ByteString.copyFrom(touch.key()))
+          .setTtlMs(touch.ttlMillis())
+          .setExpiresAtUnixMs(touch.expiresAtMillis()));
+      case Command.Expire expire -> {
+        ExpireCommand.Builder targets = ExpireCommand.newBuilder();
+        for (Command.ExpireTarget t : expire.targets()) {
+          targets.addTargets(ExpireTarget.newBuilder().setNamespace(t.namespace())
+              .setKey(ByteString.copyFrom(t.key())).setVersion(t.version().toProto()));
+        }
+        out.setExpire(targets);
+      }
+      case Command.Txn txn -> {
+        TxnCommand.Builder t = TxnCommand.newBuilder().setNamespace(txn.namespace());
+        txn.checks().forEach(c -> t.addChecks(TxnCheck.newBuilder()
+            .setKey(ByteString.copyFrom(c.key())).setCondition(c.condition().toProto())));
+        txn.puts().forEach(p -> t.addPuts(put(p)));
+        txn.deletes().forEach(d -> t.addDeletes(delete(d)));
+        out.setTxn(t);
+      }
     }
     return out.build().toByteArray();
+  }
+
+  private static PutCommand put(Command.Put put) {
+    return PutCommand.newBuilder()
+        .setNamespace(put.namespace())
+        .setKey(ByteString.copyFrom(put.key()))
+        .setValue(ByteString.copyFrom(put.value()))
+        .putAllMetadata(put.metadata())
+        .addAllTags(put.tags())
+        .setTtlMs(put.ttlMillis())
+        .setExpiresAtUnixMs(put.expiresAtMillis())
+        .setCondition(put.condition().toProto())
+        .build();
+  }
+
+  private static DeleteCommand delete(Command.Delete delete) {
+    return DeleteCommand.newBuilder()
+        .setNamespace(delete.namespace())
+        .setKey(ByteString.copyFrom(delete.key()))
+        .setCondition(delete.condition().toProto())
+        .build();
   }
 
   /** Decodes a log entry; throws {@link IllegalArgumentException} for bytes of an unknown format. */
@@ -50,18 +87,35 @@ public final class CommandCodec {
       throw new IllegalArgumentException("unknown Raft command format " + in.getFormat());
     }
     Command command = switch (in.getCommandCase()) {
-      case PUT -> {
-        PutCommand p = in.getPut();
-        yield new Command.Put(p.getNamespace(), p.getKey().toByteArray(), p.getValue().toByteArray(),
-            Map.copyOf(p.getMetadataMap()), List.copyOf(p.getTagsList()), p.getTtlMs(),
-            p.getExpiresAtUnixMs(), WriteCondition.of(p.getCondition()));
+      case PUT -> put(in.getPut());
+      case DELETE -> delete(in.getDelete());
+      case TOUCH -> {
+        TouchCommand t = in.getTouch();
+        yield new Command.Touch(t.getNamespace(), t.getKey().toByteArray(), t.getTtlMs(), t.getExpiresAtUnixMs());
       }
-      case DELETE -> {
-        DeleteCommand d = in.getDelete();
-        yield new Command.Delete(d.getNamespace(), d.getKey().toByteArray(), WriteCondition.of(d.getCondition()));
+      case EXPIRE -> new Command.Expire(in.getExpire().getTargetsList().stream()
+          .map(t -> new Command.ExpireTarget(t.getNamespace(), t.getKey().toByteArray(), Version.of(t.getVersion())))
+          .toList());
+      case TXN -> {
+        TxnCommand t = in.getTxn();
+        yield new Command.Txn(t.getNamespace(),
+            t.getChecksList().stream()
+                .map(c -> new Command.TxnCheck(c.getKey().toByteArray(), WriteCondition.of(c.getCondition()))).toList(),
+            t.getPutsList().stream().map(CommandCodec::put).toList(),
+            t.getDeletesList().stream().map(CommandCodec::delete).toList());
       }
       case COMMAND_NOT_SET -> throw new IllegalArgumentException("Raft command without a command");
     };
     return new Proposal(in.getRequestId(), in.getHlc(), in.getOriginRegion(), command);
+  }
+
+  private static Command.Put put(PutCommand p) {
+    return new Command.Put(p.getNamespace(), p.getKey().toByteArray(), p.getValue().toByteArray(),
+        Map.copyOf(p.getMetadataMap()), List.copyOf(p.getTagsList()), p.getTtlMs(),
+        p.getExpiresAtUnixMs(), WriteCondition.of(p.getCondition()));
+  }
+
+  private static Command.Delete delete(DeleteCommand d) {
+    return new Command.Delete(d.getNamespace(), d.getKey().toByteArray(), WriteCondition.of(d.getCondition()));
   }
 }

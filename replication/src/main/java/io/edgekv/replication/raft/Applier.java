@@ -56,9 +56,55 @@ public final class Applier {
       }
     }
     List<ChangeEvent> events = new ArrayList<>(1);
+    long now = proposalMillis;
     CommandResult result = switch (proposal.command()) {
-      case Command.Put put -> applyPut(batch, proposal, put, index, events);
-      case Command.Delete delete -> applyDelete(batch, proposal, delete, index, events);
+      case Command.Put put -> {
+        EntryKey key = new EntryKey(put.namespace(), put.key());
+        StoredEntry existing = engine.entries.get(key);
+        CommandResult failed = checkCondition(put.condition(), existing, now, put.key());
+        if (failed != null) {
+          yield failed;
+        }
+        Version version = writePut(batch, key, existing, put, proposal, index, events);
+        yield applied(version, StoredEntries.isLive(existing, now), index);
+      }
+      case Command.Delete delete -> {
+        EntryKey key = new EntryKey(delete.namespace(), delete.key());
+        StoredEntry existing = engine.entries.get(key);
+        CommandResult failed = checkCondition(delete.condition(), existing, now, delete.key());
+        if (failed != null) {
+          yield failed;
+        }
+        Version version = writeTombstone(batch, key, existing, proposal, index, ChangeKind.DELETE, events);
+        yield applied(version, StoredEntries.isLive(existing, now), index);
+      }
+      case Command.Touch touch -> {
+        EntryKey key = new EntryKey(touch.namespace(), touch.key());
+        StoredEntry existing = engine.entries.get(key);
+        if (!StoredEntries.isLive(existing, now)) {
+          yield CommandResult.newBuilder().setFormat(StoredEntries.FORMAT)
+              .setApplied(Applied.newBuilder().setExisted(false).setIndex(index)).build();
+        }
+        Command.Put renewed = new Command.Put(touch.namespace(), touch.key(), existing.getValue().toByteArray(),
+            existing.getMetadataMap(), existing.getTagsList(), touch.ttlMillis(), touch.expiresAtMillis(),
+            WriteCondition.NONE);
+        Version version = writePut(batch, key, existing, renewed, proposal, index, events);
+        yield applied(version, true, index);
+      }
+      case Command.Expire expire -> {
+        for (Command.ExpireTarget target : expire.targets()) {
+          EntryKey key = new EntryKey(target.namespace(), target.key());
+          StoredEntry existing = engine.entries.get(key);
+          boolean stillExpired = existing != null && !existing.getTombstone()
+              && StoredEntries.version(existing).equals(target.version())
+              && existing.getExpiresAtUnixMs() > 0 && existing.getExpiresAtUnixMs() <= now;
+          if (stillExpired) {
+            writeTombstone(batch, key, existing, proposal, index, ChangeKind.EXPIRE, events);
+          }
+        }
+        yield applied(new Version(proposal.hlc(), proposal.originRegion()), false, index);
+      }
+      case Command.Txn txn -> applyTxn(batch, proposal, txn, index, now, events);
     };
     if (requestId.length > 0) {
       engine.requests.put(batch, requestId, result.toByteArray());
@@ -67,15 +113,31 @@ public final class Applier {
     return new Outcome(result, events);
   }
 
-  private CommandResult applyPut(WriteBatch batch, Proposal proposal, Command.Put put, long index,
+  private CommandResult applyTxn(WriteBatch batch, Proposal proposal, Command.Txn txn, long index, long now,
       List<ChangeEvent> events) {
-    EntryKey key = new EntryKey(put.namespace(), put.key());
-    StoredEntry existing = engine.entries.get(key);
-    long now = HybridClock.physicalMillis(proposal.hlc());
-    CommandResult failed = checkCondition(put.condition(), existing, now);
-    if (failed != null) {
-      return failed;
+    for (Command.TxnCheck check : txn.checks()) {
+      StoredEntry existing = engine.entries.get(new EntryKey(txn.namespace(), check.key()));
+      CommandResult failed = checkCondition(check.condition(), existing, now, check.key());
+      if (failed != null) {
+        return failed;
+      }
     }
+    Version highest = new Version(proposal.hlc(), proposal.originRegion());
+    for (Command.Put put : txn.puts()) {
+      EntryKey key = new EntryKey(txn.namespace(), put.key());
+      Version v = writePut(batch, key, engine.entries.get(key), put, proposal, index, events);
+      highest = v.compareTo(highest) > 0 ? v : highest;
+    }
+    for (Command.Delete delete : txn.deletes()) {
+      EntryKey key = new EntryKey(txn.namespace(), delete.key());
+      Version v = writeTombstone(batch, key, engine.entries.get(key), proposal, index, ChangeKind.DELETE, events);
+      highest = v.compareTo(highest) > 0 ? v : highest;
+    }
+    return applied(highest, false, index);
+  }
+
+  private Version writePut(WriteBatch batch, EntryKey key, StoredEntry existing, Command.Put put, Proposal proposal,
+      long index, List<ChangeEvent> events) {
     Version version = nextVersion(proposal, existing);
     StoredEntry entry = StoredEntry.newBuilder()
         .setFormat(StoredEntries.FORMAT)
@@ -91,19 +153,11 @@ public final class Applier {
     engine.entries.put(batch, key, entry);
     index(batch, key, entry);
     events.add(event(key, version, ChangeKind.PUT, put.tags(), index));
-    return applied(version, StoredEntries.isLive(existing, now), index);
+    return version;
   }
 
-  private CommandResult applyDelete(WriteBatch batch, Proposal proposal, Command.Delete delete, long index,
-      List<ChangeEvent> events) {
-    EntryKey key = new EntryKey(delete.namespace(), delete.key());
-    StoredEntry existing = engine.entries.get(key);
-    long now = HybridClock.physicalMillis(proposal.hlc());
-    CommandResult failed = checkCondition(delete.condition(), existing, now);
-    if (failed != null) {
-      return failed;
-    }
-    boolean existed = StoredEntries.isLive(existing, now);
+  private Version writeTombstone(WriteBatch batch, EntryKey key, StoredEntry existing, Proposal proposal, long index,
+      ChangeKind kind, List<ChangeEvent> events) {
     Version version = nextVersion(proposal, existing);
     unindex(batch, key, existing);
     engine.entries.put(batch, key, StoredEntry.newBuilder()
@@ -112,9 +166,8 @@ public final class Applier {
         .setOriginRegion(version.originRegion())
         .setTombstone(true)
         .build());
-    events.add(event(key, version, ChangeKind.DELETE,
-        existing == null ? List.of() : existing.getTagsList(), index));
-    return applied(version, existed, index);
+    events.add(event(key, version, kind, existing == null ? List.of() : existing.getTagsList(), index));
+    return version;
   }
 
   /**
@@ -131,23 +184,24 @@ public final class Applier {
     return stamped.compareTo(current) > 0 ? stamped : new Version(current.hlc() + 1, proposal.originRegion());
   }
 
-  private static CommandResult checkCondition(WriteCondition condition, StoredEntry existing, long now) {
+  private static CommandResult checkCondition(WriteCondition condition, StoredEntry existing, long now, byte[] key) {
     boolean live = StoredEntries.isLive(existing, now);
     return switch (condition) {
       case WriteCondition.None none -> null;
-      case WriteCondition.IfAbsent absent -> live ? conditionFailed(existing, "key exists") : null;
+      case WriteCondition.IfAbsent absent -> live ? conditionFailed(existing, "key exists", key) : null;
       case WriteCondition.IfVersion ifVersion -> {
         if (!live) {
-          yield conditionFailed(null, "key does not exist");
+          yield conditionFailed(null, "key does not exist", key);
         }
         yield StoredEntries.version(existing).equals(ifVersion.expected())
-            ? null : conditionFailed(existing, "version differs");
+            ? null : conditionFailed(existing, "version differs", key);
       }
     };
   }
 
-  private static CommandResult conditionFailed(StoredEntry current, String reason) {
-    ConditionFailed.Builder failed = ConditionFailed.newBuilder().setReason(reason).setFound(current != null);
+  private static CommandResult conditionFailed(StoredEntry current, String reason, byte[] key) {
+    ConditionFailed.Builder failed = ConditionFailed.newBuilder().setReason(reason).setFound(current != null)
+        .setKey(ByteString.copyFrom(key));
     if (current != null) {
       failed.setCurrent(StoredEntries.version(current).toProto());
     }

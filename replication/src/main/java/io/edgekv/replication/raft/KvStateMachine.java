@@ -191,10 +191,15 @@ public final class KvStateMachine extends BaseStateMachine {
       throw new IOException("rejected proposal: " + e.getMessage(), e);
     }
     long hlc = clock.now();
-    Command command = proposal.command();
-    if (command instanceof Command.Put put && put.ttlMillis() > 0) {
-      command = put.withExpiresAt(HybridClock.physicalMillis(hlc) + put.ttlMillis());
-    }
+    // Expiry deadlines are fixed here, from the leader's wall clock (the HLC may run ahead of it
+    // after observing a fast peer), so every replica applies the same bytes.
+    long millis = clock.clock().millis();
+    Command command = switch (proposal.command()) {
+      case Command.Put put when put.ttlMillis() > 0 -> put.withExpiresAt(millis + put.ttlMillis());
+      case Command.Touch touch -> touch.withExpiresAt(millis + touch.ttlMillis());
+      case Command.Txn txn -> txn.withExpiresAt(millis);
+      default -> proposal.command();
+    };
     byte[] stamped = CommandCodec.encode(proposal.stamped(hlc, region, command));
     return TransactionContext.newBuilder()
         .setStateMachine(this)

@@ -3,7 +3,10 @@ package io.edgekv.replication.raft;
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.WriteUnavailableException;
+import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
+import io.edgekv.replication.storage.EntryKey;
+import io.edgekv.replication.storage.StoredEntries;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.KvEngine;
@@ -85,6 +88,7 @@ public final class RegionReplica implements AutoCloseable {
   private final List<RaftClient> clients = new ArrayList<>();
   private final Map<RaftGroupId, KvStateMachine> machineByGroup = new HashMap<>();
   private final List<Freshness> freshness = new ArrayList<>();
+  private final Map<Integer, CompletableFuture<?>> sweeps = new java.util.concurrent.ConcurrentHashMap<>();
   private RaftServer server;
 
   public RegionReplica(Settings settings, HybridClock clock, ChangeListener listener) {
@@ -232,8 +236,7 @@ public final class RegionReplica implements AutoCloseable {
    * when the group cannot commit it within the request timeout; the caller may retry with the
    * same request id, which is applied at most once.
    */
-  public CompletableFuture<CommandResult> submit(Proposal proposal) {
-    int shard = shardOf(proposal.command().namespace(), proposal.command().key());
+  public CompletableFuture<CommandResult> submit(int shard, Proposal proposal) {
     Message message = Message.valueOf(ByteString.copyFrom(CommandCodec.encode(proposal)));
     long timeoutMillis = settings.tuning().requestTimeout().toMillis();
     return clients.get(shard).async().send(message)
@@ -290,6 +293,45 @@ public final class RegionReplica implements AutoCloseable {
     long now = clock.clock().millis();
     for (GroupInfo group : groups()) {
       freshness.get(group.shard()).sample(group, now);
+    }
+  }
+
+  /**
+   * Proposes the removal of expired entries of the shards this replica leads, at most
+   * {@code maxPerShard} each, oldest first; one sweep in flight per shard. The apply removes an
+   * entry only if it still has the swept version and is still expired at the proposal's time.
+   */
+  public void sweepExpired(int maxPerShard) {
+    long now = clock.clock().millis();
+    for (GroupInfo group : groups()) {
+      int shard = group.shard();
+      CompletableFuture<?> previous = sweeps.get(shard);
+      if (!"LEADER".equals(group.role()) || (previous != null && !previous.isDone())) {
+        continue;
+      }
+      List<Command.ExpireTarget> targets = read(shard, engine -> {
+        List<Command.ExpireTarget> found = new ArrayList<>();
+        engine.expiryIndex.forEachFrom(null, (indexKey, unused) -> {
+          long expiresAt = java.nio.ByteBuffer.wrap(indexKey).getLong();
+          if (expiresAt > now || found.size() >= maxPerShard) {
+            return false;
+          }
+          EntryKey key = EntryKey.fromBytes(java.util.Arrays.copyOfRange(indexKey, 8, indexKey.length));
+          var entry = engine.entries.get(key);
+          if (entry != null && !entry.getTombstone()) {
+            found.add(new Command.ExpireTarget(key.namespace(), key.key(), StoredEntries.version(entry)));
+          }
+          return true;
+        });
+        return found;
+      });
+      if (!targets.isEmpty()) {
+        sweeps.put(shard, submit(shard, new Proposal("", 0, "", new Command.Expire(targets)))
+            .exceptionally(error -> {
+              LOG.debug("expiry sweep of shard {} not committed: {}", shard, error.toString());
+              return null;
+            }));
+      }
     }
   }
 

@@ -1,0 +1,22 @@
+package io.edgekv.chaos.run;
+
+import io.edgekv.chaos.cluster.ContainerCluster;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Starts each run's cluster as containers: 1 region x 3 nodes, unsafe switches passed to the nodes. */
+public final class ContainerClusters {
+  private ContainerClusters() {}
+
+  public static ClusterFactory regional(Path nodeJar) {
+    return (spec, runDir) -> {
+      Map<String, String> env = new LinkedHashMap<>();
+      if (!spec.unsafeSwitches().isEmpty()) {
+        env.put("EDGEKV_UNSAFE_TEST_SWITCHES", String.join(",", spec.unsafeSwitches()));
+        env.put("EDGEKV_ALLOW_UNSAFE_TEST_SWITCHES", "1");
+      }
+      return ContainerCluster.start(ContainerCluster.Settings.regional(nodeJar, runDir).withEnv(env));
+    };
+  }
+}

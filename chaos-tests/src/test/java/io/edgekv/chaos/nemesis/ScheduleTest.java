@@ -1,0 +1,49 @@
+package io.edgekv.chaos.nemesis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgekv.chaos.cluster.FaultKind;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScheduleTest {
+  private static final List<String> NODES = List.of("n1", "n2", "n3");
+
+  @Test
+  void sameSeedGivesTheSameSchedule() {
+    var all = EnumSet.allOf(FaultKind.class);
+    assertEquals(Schedule.generate(Schedule.Nemesis.MIXED, 42, 30_000, NODES, all),
+        Schedule.generate(Schedule.Nemesis.MIXED, 42, 30_000, NODES, all));
+    assertNotEquals(Schedule.generate(Schedule.Nemesis.MIXED, 42, 30_000, NODES, all),
+        Schedule.generate(Schedule.Nemesis.MIXED, 43, 30_000, NODES, all));
+  }
+
+  @Test
+  void windowsFitTheFaultPeriodWithoutOverlapping() {
+    Schedule s = Schedule.generate(Schedule.Nemesis.MIXED, 7, 30_000, NODES, EnumSet.allOf(FaultKind.class));
+    assertFalse(s.windows().isEmpty());
+    long previousEnd = 0;
+    for (Schedule.Window w : s.windows()) {
+      assertTrue(w.startMillis() >= previousEnd, "windows overlap: " + s);
+      previousEnd = w.startMillis() + w.durationMillis();
+    }
+    assertTrue(s.endMillis() <= 30_000);
+  }
+
+  @Test
+  void onlySupportedFaultsAreScheduled() {
+    for (long seed = 0; seed < 20; seed++) {
+      Schedule s = Schedule.generate(Schedule.Nemesis.MIXED, seed, 60_000, NODES, EnumSet.of(FaultKind.KILL));
+      s.windows().forEach(w -> w.faults().forEach(f -> assertEquals(FaultKind.KILL, f.kind())));
+    }
+  }
+
+  @Test
+  void noneSchedulesNothing() {
+    assertTrue(Schedule.generate(Schedule.Nemesis.NONE, 1, 60_000, NODES, EnumSet.allOf(FaultKind.class)).windows().isEmpty());
+  }
+}
