@@ -3,6 +3,10 @@ package io.edgekv.node;
 import io.edgekv.invalidation.InvalidationBus;
 import io.edgekv.node.admin.AdminServiceImpl;
 import io.edgekv.node.admin.InternalServiceImpl;
+import io.edgekv.node.admin.KeyTraces;
+import io.edgekv.node.admin.NodeControl;
+import io.edgekv.node.config.ConfigFiles;
+import io.grpc.BindableService;
 import io.edgekv.node.admin.LocalStatus;
 import io.edgekv.node.api.KvServiceImpl;
 import io.edgekv.node.api.ReadBarriers;
@@ -39,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * internal gRPC servers and the HTTP endpoints. Nothing is shared between nodes of one
  * process: each has its own servers, registry, clock and threads.
  */
-public final class EdgeKvNode implements AutoCloseable {
+public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeKvNode.class);
   /** How long a graceful stop lets in-flight calls finish. */
   private static final Duration GRACE = Duration.ofSeconds(5);
@@ -53,7 +57,9 @@ public final class EdgeKvNode implements AutoCloseable {
   private final ExecutorService grpcExecutor;
   private final ScheduledExecutorService background;
   private final Map<String, ManagedChannel> internalChannels = new ConcurrentHashMap<>();
-  private Server publicServer;
+  private volatile Server publicServer;
+  private List<BindableService> publicServices;
+  private final List<Server> retiredServers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Server internalServer;
   private HttpEndpoints http;
   private volatile boolean closed;
@@ -73,7 +79,7 @@ public final class EdgeKvNode implements AutoCloseable {
             config.storage().maxBackgroundJobs()),
         new RaftTuning(config.raft().electionMin(), config.raft().electionMax(), config.raft().request(),
             config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES, config.raft().snapshotEvery(),
-            config.raft().segmentBytes())),
+            config.raft().segmentBytes()), config.join()),
         new HybridClock(clock), bus::publish);
     this.metrics = new NodeMetrics(config.nodeId(), region.name());
     this.readiness = new Readiness(replica);
@@ -96,11 +102,13 @@ public final class EdgeKvNode implements AutoCloseable {
     LocalStatus localStatus = new LocalStatus(config, replica, readiness);
     KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
         new ReadBarriers(replica, Duration.ofSeconds(1)), metrics);
-    AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, this::internalChannel);
-    publicServer = Transport.server(config, config.self().publicPort(), grpcExecutor,
-        List.of(kv, admin, health.getHealthService())).start();
+    KeyTraces traces = new KeyTraces(replica);
+    AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel);
+    publicServices = List.of(kv, admin, health.getHealthService());
+    publicServer = Transport.server(config, config.self().publicPort(), grpcExecutor, publicServices,
+        readiness::draining).start();
     internalServer = Transport.server(config, config.self().internalPort(), grpcExecutor,
-        List.of(new InternalServiceImpl(localStatus), health.getHealthService())).start();
+        List.of(new InternalServiceImpl(localStatus, traces), health.getHealthService()), () -> false).start();
     http = new HttpEndpoints(config.bindHost(), config.self().httpPort(), readiness, metrics, config.nodeId());
     http.start();
     readiness.markStarted();
@@ -120,6 +128,49 @@ public final class EdgeKvNode implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("background tick failed on {}", config.nodeId(), e);
     }
+  }
+
+  /**
+   * Drains: readiness fails at once (503 "draining"), leadership moves to other members, and
+   * every open client connection gets a GOAWAY (the public server is replaced by a fresh one on
+   * the same port, so in-flight calls finish on the old one and clients that still call are
+   * answered). Responses carry {@code edgekv-draining: true} so clients prefer other endpoints.
+   */
+  @Override
+  public synchronized void drain() {
+    if (readiness.draining()) {
+      return;
+    }
+    readiness.setDraining(true);
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    for (int shard = 0; shard < replica.shards(); shard++) {
+      try {
+        replica.transferLeadership(shard, "", 5000);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("drain of {}: leadership of shard {} not moved: {}", config.nodeId(), shard, e.toString());
+      }
+    }
+    Server old = publicServer;
+    old.shutdown();
+    retiredServers.add(old);
+    try {
+      publicServer = Transport.server(config, config.self().publicPort(), grpcExecutor, publicServices,
+          readiness::draining).start();
+    } catch (IOException e) {
+      LOG.error("drain of {}: cannot rebind the public port", config.nodeId(), e);
+    }
+    LOG.info("node {} draining", config.nodeId());
+  }
+
+  @Override
+  public synchronized void undrain() {
+    readiness.setDraining(false);
+    LOG.info("node {} undrained", config.nodeId());
+  }
+
+  @Override
+  public String effectiveConfig() {
+    return ConfigFiles.toYaml(config);
   }
 
   private ManagedChannel internalChannel(String nodeId) {
@@ -161,12 +212,15 @@ public final class EdgeKvNode implements AutoCloseable {
     health.enterTerminalState();
     background.shutdownNow();
     long deadline = System.nanoTime() + GRACE.toNanos();
-    for (Server server : new Server[] {publicServer, internalServer}) {
+    List<Server> servers = new java.util.ArrayList<>(retiredServers);
+    servers.add(publicServer);
+    servers.add(internalServer);
+    for (Server server : servers) {
       if (server != null) {
         server.shutdown();
       }
     }
-    for (Server server : new Server[] {publicServer, internalServer}) {
+    for (Server server : servers) {
       if (server != null) {
         try {
           if (!server.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {

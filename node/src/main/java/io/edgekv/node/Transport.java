@@ -3,7 +3,15 @@ package io.edgekv.node;
 import io.edgekv.node.config.NodeConfig;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import java.util.function.BooleanSupplier;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.net.InetSocketAddress;
@@ -21,13 +29,38 @@ public final class Transport {
 
   private Transport() {}
 
-  public static Server server(NodeConfig config, int port, Executor executor, List<BindableService> services) {
+  /** Response header set while the node drains, so clients move to other endpoints. */
+  public static final Metadata.Key<String> DRAINING_HEADER =
+      Metadata.Key.of("edgekv-draining", Metadata.ASCII_STRING_MARSHALLER);
+
+  /**
+   * A gRPC server on {@code port}; while {@code draining} holds, every response carries
+   * {@link #DRAINING_HEADER}.
+   */
+  public static Server server(NodeConfig config, int port, Executor executor, List<BindableService> services,
+      BooleanSupplier draining) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), port))
         .executor(executor)
+        .withOption(ChannelOption.SO_REUSEADDR, true)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .maxConnectionIdle(5, TimeUnit.MINUTES);
-    services.forEach(builder::addService);
+    ServerInterceptor drainingHeader = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void sendHeaders(Metadata responseHeaders) {
+            if (draining.getAsBoolean()) {
+              responseHeaders.put(DRAINING_HEADER, "true");
+            }
+            super.sendHeaders(responseHeaders);
+          }
+        }, headers);
+      }
+    };
+    services.forEach(service -> builder.addService(ServerInterceptors.intercept(service, drainingHeader)));
     return builder.build();
   }
 

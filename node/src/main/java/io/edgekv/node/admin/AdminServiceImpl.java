@@ -1,36 +1,67 @@
 package io.edgekv.node.admin;
 
+import io.edgekv.api.v1.AddNodeRequest;
 import io.edgekv.api.v1.AdminServiceGrpc;
+import io.edgekv.api.v1.CompactRequest;
+import io.edgekv.api.v1.CompactResponse;
+import io.edgekv.api.v1.ConfigRequest;
+import io.edgekv.api.v1.ConfigResponse;
+import io.edgekv.api.v1.DrainRequest;
+import io.edgekv.api.v1.DrainResponse;
+import io.edgekv.api.v1.KeyTrace;
+import io.edgekv.api.v1.MemberSpec;
+import io.edgekv.api.v1.MembersRequest;
+import io.edgekv.api.v1.MembershipResponse;
 import io.edgekv.api.v1.NodeStatus;
+import io.edgekv.api.v1.RemoveNodeRequest;
+import io.edgekv.api.v1.ShardMembers;
+import io.edgekv.api.v1.SnapshotRequest;
+import io.edgekv.api.v1.SnapshotResponse;
 import io.edgekv.api.v1.StatusRequest;
 import io.edgekv.api.v1.StatusResponse;
+import io.edgekv.api.v1.TraceRequest;
+import io.edgekv.api.v1.TraceResponse;
+import io.edgekv.api.v1.TransferLeaderRequest;
+import io.edgekv.api.v1.TransferLeaderResponse;
 import io.edgekv.internal.v1.InternalServiceGrpc;
 import io.edgekv.internal.v1.LocalStatusRequest;
+import io.edgekv.node.api.Calls;
+import io.edgekv.node.api.InvalidInputException;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.replication.raft.Peer;
+import io.edgekv.replication.raft.RegionReplica;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The admin API. {@code Status} reports the whole fleet as this node sees it: its own status,
- * and each other node's as that node reports it over the internal service (or unreachable).
+ * The admin API. Fleet-wide calls ({@code Status}, {@code Trace}) combine this node's view with
+ * each other node's, asked over the internal service (unreachable nodes are reported, not hidden);
+ * membership and leadership calls act on the asked node's region.
  */
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
-  private static final long PEER_STATUS_TIMEOUT_MILLIS = 1500;
+  private static final long PEER_TIMEOUT_MILLIS = 1500;
+  private static final long DEFAULT_ADMIN_TIMEOUT_MILLIS = 10_000;
 
   private final NodeConfig config;
   private final LocalStatus local;
+  private final KeyTraces traces;
+  private final RegionReplica replica;
+  private final NodeControl control;
   private final Function<String, ManagedChannel> internalChannels;
 
   /** @param internalChannels the internal-service channel to a peer, by node id */
-  public AdminServiceImpl(NodeConfig config, LocalStatus local, Function<String, ManagedChannel> internalChannels) {
+  public AdminServiceImpl(NodeConfig config, LocalStatus local, KeyTraces traces, RegionReplica replica,
+      NodeControl control, Function<String, ManagedChannel> internalChannels) {
     this.config = config;
     this.local = local;
+    this.traces = traces;
+    this.replica = replica;
+    this.control = control;
     this.internalChannels = internalChannels;
   }
 
@@ -41,49 +72,192 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
       observer.onCompleted();
       return;
     }
-    List<CompletableFuture<NodeStatus>> all = new ArrayList<>();
-    for (NodeConfig.Region region : config.topology().regions()) {
-      for (NodeConfig.NodeAddress node : region.nodes()) {
-        all.add(node.id().equals(config.nodeId())
-            ? CompletableFuture.completedFuture(local.get())
-            : peerStatus(region.name(), node));
-      }
-    }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
-      StatusResponse.Builder out = StatusResponse.newBuilder().setAskedNode(config.nodeId());
-      all.forEach(f -> out.addNodes(f.join()));
-      observer.onNext(out.build());
-      observer.onCompleted();
-    });
+    fanOut(local::get,
+        (node, region, error) -> NodeStatus.newBuilder()
+            .setId(node.id()).setRegion(region)
+            .setPublicAddress(node.publicAddress()).setHttpAddress(node.httpAddress())
+            .setReachable(false).setReady(false).setError(error).addNotReadyReasons("unreachable").build(),
+        InternalServiceGrpc.InternalServiceStub::localStatus, LocalStatusRequest.getDefaultInstance())
+        .whenComplete((all, error) -> {
+          observer.onNext(StatusResponse.newBuilder().setAskedNode(config.nodeId()).addAllNodes(all).build());
+          observer.onCompleted();
+        });
   }
 
-  private CompletableFuture<NodeStatus> peerStatus(String region, NodeConfig.NodeAddress node) {
-    CompletableFuture<NodeStatus> out = new CompletableFuture<>();
-    InternalServiceGrpc.newStub(internalChannels.apply(node.id()))
-        .withDeadlineAfter(PEER_STATUS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
-        .localStatus(LocalStatusRequest.getDefaultInstance(), new StreamObserver<>() {
+  @Override
+  public void trace(TraceRequest request, StreamObserver<TraceResponse> observer) {
+    Calls.unary(observer, () -> {
+      if (request.getKey().isEmpty()) {
+        throw new InvalidInputException("key", "1", "key is empty");
+      }
+      return fanOut(() -> traces.local(request),
+          (node, region, error) -> KeyTraces.unreachable(node.id(), region, error),
+          InternalServiceGrpc.InternalServiceStub::localTrace, request)
+          .thenApply(all -> TraceResponse.newBuilder().addAllNodes(all).build());
+    }, status -> {});
+  }
+
+  /** A per-node answer for every node of the topology: this node's directly, the others' over the internal service. */
+  private <Q, R> CompletableFuture<List<R>> fanOut(java.util.function.Supplier<R> self,
+      Unreachable<R> unreachable, PeerCall<Q, R> call, Q request) {
+    List<CompletableFuture<R>> all = new ArrayList<>();
+    for (NodeConfig.Region region : config.topology().regions()) {
+      for (NodeConfig.NodeAddress node : region.nodes()) {
+        if (node.id().equals(config.nodeId())) {
+          all.add(CompletableFuture.completedFuture(self.get()));
+          continue;
+        }
+        CompletableFuture<R> out = new CompletableFuture<>();
+        var stub = InternalServiceGrpc.newStub(internalChannels.apply(node.id()))
+            .withDeadlineAfter(PEER_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        call.invoke(stub, request, new StreamObserver<>() {
           @Override
-          public void onNext(NodeStatus status) {
-            out.complete(status);
+          public void onNext(R value) {
+            out.complete(value);
           }
 
           @Override
           public void onError(Throwable t) {
-            out.complete(NodeStatus.newBuilder()
-                .setId(node.id())
-                .setRegion(region)
-                .setPublicAddress(node.publicAddress())
-                .setHttpAddress(node.httpAddress())
-                .setReachable(false)
-                .setReady(false)
-                .setError(io.grpc.Status.fromThrowable(t).getCode() + ": " + t.getMessage())
-                .addNotReadyReasons("unreachable")
-                .build());
+            out.complete(unreachable.of(node, region.name(),
+                io.grpc.Status.fromThrowable(t).getCode() + ": " + io.grpc.Status.fromThrowable(t).getDescription()));
           }
 
           @Override
           public void onCompleted() {}
         });
+        all.add(out);
+      }
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .thenApply(ignored -> all.stream().map(CompletableFuture::join).toList());
+  }
+
+  @FunctionalInterface
+  private interface PeerCall<Q, R> {
+    void invoke(InternalServiceGrpc.InternalServiceStub stub, Q request, StreamObserver<R> observer);
+  }
+
+  @FunctionalInterface
+  private interface Unreachable<R> {
+    R of(NodeConfig.NodeAddress node, String region, String error);
+  }
+
+  @Override
+  public void transferLeader(TransferLeaderRequest request, StreamObserver<TransferLeaderResponse> observer) {
+    Calls.blocking(observer, () -> {
+      long timeout = request.getTimeoutMs() > 0 ? request.getTimeoutMs() : DEFAULT_ADMIN_TIMEOUT_MILLIS;
+      for (int shard : shards(request.getShard())) {
+        invalidOnIllegal("target", () -> replica.transferLeadership(shard, request.getTarget(), timeout));
+      }
+      return TransferLeaderResponse.newBuilder().addAllGroups(local.get().getGroupsList()).build();
+    });
+  }
+
+  @Override
+  public void addNode(AddNodeRequest request, StreamObserver<MembershipResponse> observer) {
+    Calls.blocking(observer, () -> {
+      MemberSpec spec = request.getNode();
+      if (spec.getId().isEmpty() || spec.getHost().isEmpty() || spec.getRaftPort() == 0 || spec.getRaftPort() > 65535) {
+        throw new InvalidInputException("node", "", "node needs an id, a host and a raft_port between 1 and 65535");
+      }
+      replica.addMember(new Peer(spec.getId(), spec.getHost(), spec.getRaftPort()));
+      return members();
+    });
+  }
+
+  @Override
+  public void removeNode(RemoveNodeRequest request, StreamObserver<MembershipResponse> observer) {
+    Calls.blocking(observer, () -> {
+      if (request.getId().isEmpty()) {
+        throw new InvalidInputException("id", "", "id of the node to remove is empty");
+      }
+      invalidOnIllegal("id", () -> replica.removeMember(request.getId()));
+      return members();
+    });
+  }
+
+  @Override
+  public void members(MembersRequest request, StreamObserver<MembershipResponse> observer) {
+    Calls.blocking(observer, this::members);
+  }
+
+  private MembershipResponse members() {
+    MembershipResponse.Builder out = MembershipResponse.newBuilder();
+    var groups = replica.groups();
+    for (int shard = 0; shard < replica.shards(); shard++) {
+      ShardMembers.Builder members = ShardMembers.newBuilder().setShard(shard).setLeader(groups.get(shard).leader());
+      for (Peer peer : replica.members(shard)) {
+        members.addMembers(MemberSpec.newBuilder().setId(peer.id()).setHost(peer.host()).setRaftPort(peer.raftPort()));
+      }
+      out.addShards(members);
+    }
+    return out.build();
+  }
+
+  @Override
+  public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
+    Calls.blocking(observer, () -> SnapshotResponse.newBuilder()
+        .addAllIndexes(replica.snapshotNow(DEFAULT_ADMIN_TIMEOUT_MILLIS)).build());
+  }
+
+  @Override
+  public void compact(CompactRequest request, StreamObserver<CompactResponse> observer) {
+    Calls.blocking(observer, () -> {
+      long before = 0;
+      long after = 0;
+      for (int shard = 0; shard < replica.shards(); shard++) {
+        before += replica.read(shard, engine -> engine.approximateSizeBytes());
+        replica.read(shard, engine -> {
+          engine.compact();
+          return null;
+        });
+        after += replica.read(shard, engine -> engine.approximateSizeBytes());
+      }
+      return CompactResponse.newBuilder().setBytesBefore(before).setBytesAfter(after).build();
+    });
+  }
+
+  @Override
+  public void drain(DrainRequest request, StreamObserver<DrainResponse> observer) {
+    Calls.blocking(observer, () -> {
+      if (request.getDrain()) {
+        control.drain();
+      } else {
+        control.undrain();
+      }
+      return DrainResponse.newBuilder().setStatus(local.get()).build();
+    });
+  }
+
+  @Override
+  public void config(ConfigRequest request, StreamObserver<ConfigResponse> observer) {
+    Calls.blocking(observer, () -> ConfigResponse.newBuilder().setYaml(control.effectiveConfig()).build());
+  }
+
+  private List<Integer> shards(int requested) {
+    if (requested < -1 || requested >= replica.shards()) {
+      throw new InvalidInputException("shard", String.valueOf(replica.shards() - 1),
+          "shard " + requested + " does not exist; shards are 0.." + (replica.shards() - 1) + " (or -1 for all)");
+    }
+    List<Integer> out = new ArrayList<>();
+    for (int shard = 0; shard < replica.shards(); shard++) {
+      if (requested == -1 || requested == shard) {
+        out.add(shard);
+      }
+    }
     return out;
   }
+
+  private interface IoAction {
+    void run() throws java.io.IOException;
+  }
+
+  private static void invalidOnIllegal(String field, IoAction action) throws java.io.IOException {
+    try {
+      action.run();
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(field, "", e.getMessage());
+    }
+  }
+
 }

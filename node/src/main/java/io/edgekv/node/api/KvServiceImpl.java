@@ -286,30 +286,11 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     return entry.build();
   }
 
-  /**
-   * Runs one call: times it by op, consistency and final status, and turns any failure into a
-   * status through {@link Errors}, the one translator.
-   */
+  /** Runs one call, timed by op, consistency and final status. */
   private <T> void call(String op, String consistency, StreamObserver<T> observer,
       Supplier<CompletableFuture<T>> body) {
     long start = System.nanoTime();
-    CompletableFuture<T> future;
-    try {
-      future = body.get();
-    } catch (RuntimeException e) {
-      future = CompletableFuture.failedFuture(e);
-    }
-    future.whenComplete((response, error) -> {
-      String status = "OK";
-      if (error != null) {
-        var translated = Errors.toStatus(error);
-        status = translated.getStatus().getCode().name();
-        observer.onError(translated);
-      } else {
-        observer.onNext(response);
-        observer.onCompleted();
-      }
-      metrics.requestTimer(op, consistency, status).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    });
+    Calls.unary(observer, body, status ->
+        metrics.requestTimer(op, consistency, status).record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
   }
 }

@@ -14,9 +14,11 @@ import java.util.regex.Pattern;
  * @param nodeId this node's id; it must appear in {@code topology}
  * @param dataDir where RocksDB and the Raft log live
  * @param bindHost address the node's servers bind (127.0.0.1 by default)
+ * @param join true for a node being added to a running region: it waits for
+ *     {@code edgekv admin add-node} instead of forming the region's groups (default false)
  */
 public record NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
-    RaftSettings raft, StorageSettings storage, Tls tls) {
+    RaftSettings raft, StorageSettings storage, Tls tls, Boolean join) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
@@ -126,6 +128,12 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     storage = storage == null ? StorageSettings.DEFAULT : storage;
     tls = tls == null ? Tls.OFF : tls;
     bindHost = bindHost == null ? "127.0.0.1" : bindHost;
+    join = join != null && join;
+  }
+
+  public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
+      RaftSettings raft, StorageSettings storage, Tls tls) {
+    this(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, false);
   }
 
   public Path dataPath() {

@@ -30,6 +30,7 @@ public final class MiniKvCluster implements AutoCloseable {
   private final List<EdgeKvNode> nodes = new ArrayList<>();
   private final Path root;
   private final List<EdgeKvClient> clients = new ArrayList<>();
+  private final int initialSize;
 
   private MiniKvCluster(Builder builder) throws IOException {
     root = Files.createTempDirectory("edgekv-mini-");
@@ -46,12 +47,31 @@ public final class MiniKvCluster implements AutoCloseable {
     NodeConfig.Topology topology = new NodeConfig.Topology(builder.shards, regions);
     configs = new ArrayList<>();
     for (NodeConfig.NodeAddress address : topology.allNodes()) {
-      configs.add(new NodeConfig(address.id(), root.resolve(address.id()).toString(), "127.0.0.1", topology,
-          new NodeConfig.Limits(builder.maxValueBytes), builder.raft, NodeConfig.StorageSettings.DEFAULT,
-          NodeConfig.Tls.OFF).validate());
+      configs.add(nodeConfig(address, topology, builder, false));
+    }
+    // Spare nodes belong to region 0 but not to its initial Raft groups: they start with
+    // join=true and wait for "admin add-node".
+    for (int n = 0; n < builder.spareNodes; n++, i++) {
+      int[] ports = freePorts(4);
+      NodeConfig.NodeAddress spare = new NodeConfig.NodeAddress("node-" + i, "127.0.0.1", ports[0], ports[1], ports[2], ports[3]);
+      List<NodeConfig.Region> withSpare = new ArrayList<>(regions);
+      List<NodeConfig.NodeAddress> region0 = new ArrayList<>(regions.get(0).nodes());
+      region0.add(spare);
+      withSpare.set(0, new NodeConfig.Region(regions.get(0).name(), region0));
+      configs.add(nodeConfig(spare, new NodeConfig.Topology(builder.shards, withSpare), builder, true));
+    }
+    for (int k = 0; k < configs.size(); k++) {
       clocks.add(new SkewableClock());
       nodes.add(null);
     }
+    initialSize = topology.allNodes().size();
+  }
+
+  private NodeConfig nodeConfig(NodeConfig.NodeAddress address, NodeConfig.Topology topology, Builder builder,
+      boolean join) {
+    return new NodeConfig(address.id(), root.resolve(address.id()).toString(), "127.0.0.1", topology,
+        new NodeConfig.Limits(builder.maxValueBytes), builder.raft, NodeConfig.StorageSettings.DEFAULT,
+        NodeConfig.Tls.OFF, join).validate();
   }
 
   public static Builder builder() {
@@ -63,6 +83,7 @@ public final class MiniKvCluster implements AutoCloseable {
     private int regions = 1;
     private int nodesPerRegion = 3;
     private int shards = 1;
+    private int spareNodes = 0;
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
     private NodeConfig.RaftSettings raft = new NodeConfig.RaftSettings("400ms", "800ms", "3s");
 
@@ -81,6 +102,12 @@ public final class MiniKvCluster implements AutoCloseable {
       return this;
     }
 
+    /** Extra nodes of region 0, not started and not members until a test adds them. */
+    public Builder spareNodes(int spares) {
+      this.spareNodes = spares;
+      return this;
+    }
+
     public Builder maxValueBytes(int bytes) {
       this.maxValueBytes = bytes;
       return this;
@@ -95,7 +122,7 @@ public final class MiniKvCluster implements AutoCloseable {
     public MiniKvCluster start() throws IOException {
       MiniKvCluster cluster = new MiniKvCluster(this);
       try {
-        for (int i = 0; i < cluster.size(); i++) {
+        for (int i = 0; i < cluster.initialSize; i++) {
           cluster.startNode(i);
         }
         cluster.awaitLeaders(Duration.ofSeconds(60));
@@ -213,9 +240,9 @@ public final class MiniKvCluster implements AutoCloseable {
     }
   }
 
-  /** A client for all nodes (closed with the cluster). */
+  /** A client for all initial nodes (closed with the cluster). */
   public EdgeKvClient client() {
-    return client(publicAddresses());
+    return client(publicAddresses().subList(0, initialSize));
   }
 
   /** A client for some endpoints (closed with the cluster). */

@@ -66,9 +66,11 @@ public final class RegionReplica implements AutoCloseable {
    *
    * @param peers every node of the region, this one included
    * @param shards number of Raft groups in the region, fixed at bootstrap
+   * @param join true for a node added to a running region: it starts with no members and waits
+   *     for the leader to add it ({@link #addMember}), instead of bootstrapping with {@code peers}
    */
   public record Settings(String nodeId, String region, String bindHost, int raftPort, List<Peer> peers,
-      int shards, Path dataDir, StorageOptions storage, RaftTuning tuning) {
+      int shards, Path dataDir, StorageOptions storage, RaftTuning tuning, boolean join) {
     public Settings {
       peers = List.copyOf(peers);
       if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
@@ -131,9 +133,11 @@ public final class RegionReplica implements AutoCloseable {
     server.getGroupIds().forEach(existing::add);
     for (RaftGroup group : groups) {
       if (!existing.contains(group.getGroupId())) {
-        // First start of this node: format the group's storage with the bootstrap peers.
+        // First start of this node: format the group's storage with the bootstrap peers, or,
+        // when joining a running region, with no peers until the leader adds this node.
+        RaftGroup initial = settings.join() ? RaftGroup.valueOf(group.getGroupId()) : group;
         RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
-            ClientId.randomId(), server.getId(), 0, group, true));
+            ClientId.randomId(), server.getId(), 0, initial, true));
         if (!reply.isSuccess()) {
           throw new IOException("cannot join Raft group " + group.getGroupId(), reply.getException());
         }
@@ -333,6 +337,103 @@ public final class RegionReplica implements AutoCloseable {
             }));
       }
     }
+  }
+
+  /** The current Raft members of a shard group, as this replica knows them. */
+  public List<Peer> members(int shard) {
+    try {
+      return server.getDivision(groups.get(shard).getGroupId()).getRaftConf().getCurrentPeers().stream()
+          .map(RegionReplica::toPeer)
+          .sorted(java.util.Comparator.comparing(Peer::id))
+          .toList();
+    } catch (IOException e) {
+      throw new WriteUnavailableException("shard " + shard + " is not open on this node", e);
+    }
+  }
+
+  private static Peer toPeer(RaftPeer peer) {
+    String address = peer.getAddress();
+    int colon = address.lastIndexOf(':');
+    return new Peer(peer.getId().toString(), address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+  }
+
+  /**
+   * Adds a node to every shard group (Raft configuration change through the leader); the new
+   * member catches up from the leader's log or snapshot before it counts toward the majority.
+   */
+  public void addMember(Peer peer) throws IOException {
+    for (int shard = 0; shard < groups.size(); shard++) {
+      List<Peer> current = members(shard);
+      if (current.stream().anyMatch(p -> p.id().equals(peer.id()))) {
+        continue;
+      }
+      List<Peer> next = new ArrayList<>(current);
+      next.add(peer);
+      setMembers(shard, next);
+    }
+  }
+
+  /** Removes a node from every shard group; refuses to remove the last member. */
+  public void removeMember(String nodeId) throws IOException {
+    for (int shard = 0; shard < groups.size(); shard++) {
+      List<Peer> next = members(shard).stream().filter(p -> !p.id().equals(nodeId)).toList();
+      if (next.isEmpty()) {
+        throw new IllegalArgumentException("cannot remove " + nodeId + ": it is the last member of shard " + shard);
+      }
+      if (next.size() < members(shard).size()) {
+        setMembers(shard, next);
+      }
+    }
+  }
+
+  private void setMembers(int shard, List<Peer> peers) throws IOException {
+    List<RaftPeer> raftPeers = peers.stream()
+        .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build()).toList();
+    RaftClientReply reply = clients.get(shard).admin().setConfiguration(raftPeers);
+    if (!reply.isSuccess()) {
+      throw new IOException("shard " + shard + ": configuration change failed: " + reply.getException(),
+          reply.getException());
+    }
+  }
+
+  /**
+   * Moves the leadership of a shard to {@code target}, or, when {@code target} is empty, away
+   * from this node to another member (a no-op if this node does not lead the shard).
+   */
+  public void transferLeadership(int shard, String target, long timeoutMillis) throws IOException {
+    GroupInfo group = groups().get(shard);
+    String to = target;
+    if (to.isEmpty()) {
+      if (!"LEADER".equals(group.role())) {
+        return;
+      }
+      to = members(shard).stream().map(Peer::id).filter(id -> !id.equals(settings.nodeId())).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("shard " + shard + " has no other member to lead it"));
+    } else if (members(shard).stream().noneMatch(p -> p.id().equals(target))) {
+      throw new IllegalArgumentException(target + " is not a member of shard " + shard);
+    }
+    if (to.equals(group.leader())) {
+      return;
+    }
+    RaftClientReply reply = clients.get(shard).admin().transferLeadership(RaftPeerId.valueOf(to), timeoutMillis);
+    if (!reply.isSuccess()) {
+      throw new IOException("shard " + shard + ": leadership transfer to " + to + " failed: " + reply.getException(),
+          reply.getException());
+    }
+  }
+
+  /** Takes a snapshot of every shard on this node now; returns the snapshot index per shard. */
+  public List<Long> snapshotNow(long timeoutMillis) throws IOException {
+    List<Long> out = new ArrayList<>();
+    for (int shard = 0; shard < groups.size(); shard++) {
+      RaftClientReply reply = clients.get(shard).getSnapshotManagementApi(RaftPeerId.valueOf(settings.nodeId()))
+          .create(timeoutMillis);
+      if (!reply.isSuccess()) {
+        throw new IOException("shard " + shard + ": snapshot failed: " + reply.getException(), reply.getException());
+      }
+      out.add(reply.getLogIndex());
+    }
+    return out;
   }
 
   /** The first index still in this replica's Raft log (greater than 1 once the log was purged). */

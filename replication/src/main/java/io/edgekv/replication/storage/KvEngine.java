@@ -131,6 +131,17 @@ public final class KvEngine implements AutoCloseable {
     }
   }
 
+  /** Compacts every column family fully (drops overwritten values and old tombstone layers). */
+  public void compact() {
+    try {
+      for (ColumnFamilyHandle handle : handles) {
+        db.compactRange(handle);
+      }
+    } catch (RocksDBException e) {
+      throw new StorageException("compaction failed in " + dir, e);
+    }
+  }
+
   /** Approximate size of the live data on disk, in bytes. */
   public long approximateSizeBytes() {
     try {
