@@ -5,6 +5,8 @@ import io.edgekv.node.admin.AdminServiceImpl;
 import io.edgekv.node.admin.InternalServiceImpl;
 import io.edgekv.node.admin.KeyTraces;
 import io.edgekv.node.admin.NodeControl;
+import io.edgekv.node.admin.RemoteRegions;
+import io.edgekv.replication.gossip.Shipper;
 import io.edgekv.node.config.ConfigFiles;
 import io.grpc.BindableService;
 import io.edgekv.node.admin.LocalStatus;
@@ -62,6 +64,10 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private final List<Server> retiredServers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Server internalServer;
   private HttpEndpoints http;
+  private final Clock clock;
+  private final ScheduledExecutorService replicationScheduler;
+  private RemoteRegions remoteRegions;
+  private Shipper shipper;
   private volatile boolean closed;
   private long ticks;
   /** Expired entries removed per shard and sweep (one sweep a second on each shard's leader). */
@@ -85,6 +91,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     this.readiness = new Readiness(replica);
     this.grpcExecutor = Executors.newFixedThreadPool(4, named("grpc-" + config.nodeId()));
     this.background = Executors.newSingleThreadScheduledExecutor(named("background-" + config.nodeId()));
+    this.replicationScheduler = Executors.newSingleThreadScheduledExecutor(named("replication-" + config.nodeId()));
+    this.clock = clock;
   }
 
   private static ThreadFactory named(String prefix) {
@@ -101,14 +109,24 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     replica.start();
     LocalStatus localStatus = new LocalStatus(config, replica, readiness);
     KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
-        new ReadBarriers(replica, Duration.ofSeconds(1)), metrics);
+        new ReadBarriers(replica, Duration.ofSeconds(1)), metrics, this::healthyRegion);
     KeyTraces traces = new KeyTraces(replica);
     AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel);
     publicServices = List.of(kv, admin, health.getHealthService());
     publicServer = Transport.server(config, config.self().publicPort(), grpcExecutor, publicServices,
         readiness::draining).start();
     internalServer = Transport.server(config, config.self().internalPort(), grpcExecutor,
-        List.of(new InternalServiceImpl(localStatus, traces), health.getHealthService()), () -> false).start();
+        List.of(new InternalServiceImpl(localStatus, traces, replica, config.replication().maxClockOffsetDuration(),
+            metrics.refusedClockSkew()), health.getHealthService()), () -> false).start();
+    remoteRegions = new RemoteRegions(config, this::internalChannel, replicationScheduler, clock);
+    List<String> otherRegions = config.topology().regions().stream().map(NodeConfig.Region::name)
+        .filter(name -> !name.equals(config.region().name())).toList();
+    int maxBatchBytes = config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES / 2;
+    shipper = new Shipper(replica, remoteRegions, new Shipper.Settings(otherRegions, 512, maxBatchBytes,
+        config.replication().gossipIntervalDuration().toMillis(), 200), replicationScheduler);
+    replica.onApplied(shipper::wake);
+    shipper.start();
+    metrics.bindReplicationLag(shipper::lag);
     http = new HttpEndpoints(config.bindHost(), config.self().httpPort(), readiness, metrics, config.nodeId());
     http.start();
     readiness.markStarted();
@@ -122,6 +140,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       replica.sampleFreshness();
       if (++ticks % 20 == 0) {
         replica.sweepExpired(EXPIRY_SWEEP_BATCH);
+        metrics.refreshLagGauges();
       }
       ServingStatus status = readiness.ready() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
       health.setStatus("", status);
@@ -198,6 +217,21 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     return metrics;
   }
 
+  /** This node's links to other regions (fault injection in tests). */
+  public RemoteRegions remoteRegions() {
+    return remoteRegions;
+  }
+
+  /** Cross-region replication from this node (lag, for the admin API and tests). */
+  public Shipper shipper() {
+    return shipper;
+  }
+
+  /** Another region that answered recently, to name in the hint of a refused write. */
+  public NodeConfig.Region healthyRegion() {
+    return remoteRegions == null ? null : remoteRegions.healthyRegion(Duration.ofSeconds(10));
+  }
+
   /**
    * Stops gracefully: refuses new calls, lets in-flight calls finish (bounded), then closes Raft
    * and storage. Safe to call twice.
@@ -211,6 +245,10 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     readiness.setDraining(true);
     health.enterTerminalState();
     background.shutdownNow();
+    if (shipper != null) {
+      shipper.close();
+    }
+    replicationScheduler.shutdownNow();
     long deadline = System.nanoTime() + GRACE.toNanos();
     List<Server> servers = new java.util.ArrayList<>(retiredServers);
     servers.add(publicServer);

@@ -53,6 +53,17 @@ public final class Errors {
         }
         status.addDetails(Any.pack(info.build()));
       }
+      case RegionUnavailableException unavailable -> {
+        status.setCode(Code.UNAVAILABLE_VALUE).setMessage("write not committed: " + unavailable.getMessage()
+            + (unavailable.healthyRegion().isEmpty() ? "" : "; region " + unavailable.healthyRegion()
+                + " accepts writes (" + String.join(",", unavailable.healthyEndpoints()) + ")"));
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("REGION_UNAVAILABLE").setDomain(DOMAIN);
+        if (!unavailable.healthyRegion().isEmpty()) {
+          info.putMetadata("healthyRegion", unavailable.healthyRegion())
+              .putMetadata("healthyEndpoints", String.join(",", unavailable.healthyEndpoints()));
+        }
+        status.addDetails(Any.pack(info.build()));
+      }
       case WriteUnavailableException unavailable ->
           status.setCode(Code.UNAVAILABLE_VALUE).setMessage("write not committed: " + unavailable.getMessage());
       case NodeUnavailableException unavailable ->

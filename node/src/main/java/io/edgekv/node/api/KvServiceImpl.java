@@ -56,8 +56,11 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   private final ReadBarriers barriers;
   private final NodeMetrics metrics;
   private final Clock clock;
+  private final Supplier<io.edgekv.node.config.NodeConfig.Region> healthyRegion;
 
-  public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics) {
+  public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics,
+      Supplier<io.edgekv.node.config.NodeConfig.Region> healthyRegion) {
+    this.healthyRegion = healthyRegion;
     this.replica = replica;
     this.validate = validator;
     this.barriers = barriers;
@@ -246,7 +249,16 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   }
 
   private CompletableFuture<Applied> write(Proposal proposal, int shard) {
-    return replica.submit(shard, proposal).thenCompose(result -> {
+    return replica.submit(shard, proposal).exceptionally(error -> {
+      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause instanceof io.edgekv.replication.WriteUnavailableException unavailable) {
+        var healthy = healthyRegion.get();
+        throw new RegionUnavailableException(unavailable.getMessage(), healthy == null ? "" : healthy.name(),
+            healthy == null ? List.of() : healthy.nodes().stream().map(n -> n.publicAddress()).toList());
+      }
+      throw cause instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(cause);
+    }).thenCompose(result -> {
       if (result.getOutcomeCase() == CommandResult.OutcomeCase.CONDITION_FAILED) {
         var failed = result.getConditionFailed();
         String key = failed.getKey().toStringUtf8();
@@ -279,7 +291,8 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         .putAllMetadata(stored.getMetadataMap())
         .addAllTags(stored.getTagsList())
         .setExpiresAtUnixMs(stored.getExpiresAtUnixMs())
-        .setDigest(stored.getDigest());
+        .setDigest(stored.getDigest())
+        .setStale(stored.getStale());
     if (withValue) {
       entry.setValue(stored.getValue());
     }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(name = "dev", mixinStandardHelpOptions = true,
     description = "Start a local EdgeKV cluster in this process (Ctrl-C stops it).")
 public final class DevCommand implements Callable<Integer> {
-  @Option(names = "--regions", defaultValue = "1", description = "Regions (default ${DEFAULT-VALUE}).")
+  @Option(names = "--regions", defaultValue = "3", description = "Regions (default ${DEFAULT-VALUE}).")
   int regions;
 
   @Option(names = "--nodes", defaultValue = "3", description = "Nodes per region (default ${DEFAULT-VALUE}).")
@@ -51,6 +51,14 @@ public final class DevCommand implements Callable<Integer> {
       description = "Write node-<i>.yaml for each node into DIR and exit, to run nodes with `edgekv serve`.")
   Path configOut;
 
+  @Option(names = "--wan-delay", defaultValue = "0", paramLabel = "MS",
+      description = "Emulated one-way delay in ms between regions (default ${DEFAULT-VALUE}).")
+  long wanDelayMillis;
+
+  @Option(names = "--wan-loss", defaultValue = "0", paramLabel = "PCT",
+      description = "Emulated loss of cross-region calls in percent (default ${DEFAULT-VALUE}).")
+  double wanLossPercent;
+
   @Option(names = "--ready-timeout", defaultValue = "120s", converter = DurationConverter.class,
       description = "Give up if the cluster is not ready within this (default ${DEFAULT-VALUE}).")
   Duration readyTimeout;
@@ -64,7 +72,13 @@ public final class DevCommand implements Callable<Integer> {
     List<NodeConfig> configs;
     try {
       topology = DevTopology.topology(regions, nodes, shards, bind, basePort);
-      configs = DevTopology.configs(topology, bind, root, NodeConfig.RaftSettings.DEFAULT);
+      if (wanDelayMillis < 0 || wanLossPercent < 0 || wanLossPercent > 100) {
+        throw new IllegalArgumentException("--wan-delay must be >= 0 and --wan-loss between 0 and 100");
+      }
+      NodeConfig.ReplicationSettings replication =
+          new NodeConfig.ReplicationSettings(null, null, wanDelayMillis + "ms", wanLossPercent);
+      configs = DevTopology.configs(topology, bind, root, NodeConfig.RaftSettings.DEFAULT).stream()
+          .map(c -> c.withReplication(replication).validate()).toList();
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return ExitCodes.USAGE;

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  *     {@code edgekv admin add-node} instead of forming the region's groups (default false)
  */
 public record NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
-    RaftSettings raft, StorageSettings storage, Tls tls, Boolean join) {
+    RaftSettings raft, StorageSettings storage, Tls tls, Boolean join, ReplicationSettings replication) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
@@ -129,11 +129,54 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     tls = tls == null ? Tls.OFF : tls;
     bindHost = bindHost == null ? "127.0.0.1" : bindHost;
     join = join != null && join;
+    replication = replication == null ? ReplicationSettings.DEFAULT : replication;
   }
 
   public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
       RaftSettings raft, StorageSettings storage, Tls tls) {
-    this(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, false);
+    this(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, false, null);
+  }
+
+  public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
+      RaftSettings raft, StorageSettings storage, Tls tls, Boolean join) {
+    this(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, null);
+  }
+
+  /** A copy with other replication settings. */
+  public NodeConfig withReplication(ReplicationSettings settings) {
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, settings);
+  }
+
+  /**
+   * Cross-region replication.
+   *
+   * @param maxClockOffset remote timestamps further ahead of this node's clock are refused (default 500ms)
+   * @param gossipInterval how often a shard leader exchanges version vectors with each region (default 200ms)
+   * @param wanDelay emulated one-way delay added to every cross-region call (dev only; default 0ms)
+   * @param wanLossPercent emulated loss of cross-region calls, 0-100 (dev only; default 0)
+   */
+  public record ReplicationSettings(String maxClockOffset, String gossipInterval, String wanDelay,
+      Double wanLossPercent) {
+    public static final ReplicationSettings DEFAULT = new ReplicationSettings(null, null, null, null);
+
+    public ReplicationSettings {
+      maxClockOffset = maxClockOffset == null ? "500ms" : maxClockOffset;
+      gossipInterval = gossipInterval == null ? "200ms" : gossipInterval;
+      wanDelay = wanDelay == null ? "0ms" : wanDelay;
+      wanLossPercent = wanLossPercent == null ? 0.0 : wanLossPercent;
+    }
+
+    public Duration maxClockOffsetDuration() {
+      return Durations.parse(maxClockOffset, "replication.maxClockOffset");
+    }
+
+    public Duration gossipIntervalDuration() {
+      return Durations.parse(gossipInterval, "replication.gossipInterval");
+    }
+
+    public Duration wanDelayDuration() {
+      return Durations.parse(wanDelay, "replication.wanDelay");
+    }
   }
 
   public Path dataPath() {
@@ -196,6 +239,18 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     require(storage.blockCacheBytes() >= 1 << 20, "storage.blockCacheBytes", "must be at least 1048576, was " + storage.blockCacheBytes());
     require(storage.writeBufferBytes() >= 1 << 20, "storage.writeBufferBytes", "must be at least 1048576, was " + storage.writeBufferBytes());
     require(storage.maxBackgroundJobs() >= 1, "storage.maxBackgroundJobs", "must be at least 1, was " + storage.maxBackgroundJobs());
+    try {
+      replication.maxClockOffsetDuration();
+      require(replication.gossipIntervalDuration().toMillis() >= 10, "replication.gossipInterval",
+          "must be at least 10ms, was " + replication.gossipInterval());
+      replication.wanDelayDuration();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    require(replication.wanLossPercent() >= 0 && replication.wanLossPercent() <= 100, "replication.wanLossPercent",
+        "must be between 0 and 100, was " + replication.wanLossPercent());
+    require(topology.regions().stream().map(Region::name).distinct().count() == topology.regions().size(),
+        "topology.regions", "has two regions with the same name");
     require(!tls.enabled(), "tls.enabled", "TLS is not available in this release; set it to false");
     return this;
   }

@@ -1,7 +1,11 @@
 package io.edgekv.node.metrics;
 
 import io.edgekv.api.v1.Consistency;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
+import io.edgekv.replication.gossip.LagReport;
+import java.util.function.Supplier;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -35,6 +39,45 @@ public final class NodeMetrics implements AutoCloseable {
     for (String op : OPS) {
       requestTimer(op, List.of("put", "delete", "touch", "txn").contains(op) ? "none" : consistencyTag(Consistency.EVENTUAL), "OK");
     }
+  }
+
+  /** Remote batches refused because a timestamp was too far ahead of this node's clock. */
+  public Counter refusedClockSkew() {
+    return Counter.builder("edgekv.replication.refused.clock.skew")
+        .description("Cross-region batches refused: a timestamp was more than replication.maxClockOffset ahead")
+        .register(registry);
+  }
+
+  /**
+   * Replication lag per region pair (this node's region to each other region), as this node's
+   * shard leaders last learned it: entries not yet applied there, and the age of the oldest.
+   */
+  public void bindReplicationLag(Supplier<List<LagReport>> lag) {
+    this.lag = lag;
+  }
+
+  private volatile Supplier<List<LagReport>> lag = List::of;
+  private final java.util.Set<String> lagGauges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Registers gauges for region pairs seen so far (called periodically; gauges read the latest report). */
+  public void refreshLagGauges() {
+    for (LagReport report : lag.get()) {
+      String key = report.toRegion() + "/" + report.shard();
+      if (lagGauges.add(key)) {
+        Tags tags = Tags.of("to_region", report.toRegion(), "shard", String.valueOf(report.shard()));
+        Gauge.builder("edgekv.replication.lag.entries", () -> find(key).entries())
+            .description("Entries this region holds that the other region has not applied")
+            .tags(tags).register(registry);
+        Gauge.builder("edgekv.replication.lag.seconds", () -> find(key).ageMillis() / 1000.0)
+            .description("Age of the oldest entry the other region has not applied")
+            .tags(tags).register(registry);
+      }
+    }
+  }
+
+  private LagReport find(String key) {
+    return lag.get().stream().filter(r -> (r.toRegion() + "/" + r.shard()).equals(key)).findFirst()
+        .orElse(new LagReport("", 0, 0, 0, 0, false));
   }
 
   public PrometheusMeterRegistry registry() {

@@ -47,4 +47,25 @@ public sealed interface Command {
   }
 
   record TxnCheck(byte[] key, WriteCondition condition) {}
+
+  /** A range tombstone: hides every matching entry older than the purge, also ones that arrive later. */
+  record Purge(String namespace, PurgeSelector selector, boolean soft, String purgeId) implements Command {}
+
+  /** What a purge matches. */
+  sealed interface PurgeSelector {
+    record Key(byte[] key) implements PurgeSelector {}
+
+    record Prefix(byte[] prefix) implements PurgeSelector {}
+
+    record Tag(String tag) implements PurgeSelector {}
+  }
+
+  /** An application invalidation for every region's subscribers of {@code topic}. */
+  record Publish(String namespace, String topic, byte[] payload, String publishId) implements Command {}
+
+  /** Mutations of other regions, applied in per-origin order; duplicates and overlaps are skipped. */
+  record ApplyRemote(List<io.edgekv.internal.v1.Mutation> mutations) implements Command {}
+
+  /** Anti-entropy: another region's state for some keys, merged by last-writer-wins. */
+  record Repair(List<io.edgekv.internal.v1.Mutation> mutations, Map<String, Long> versionVector) implements Command {}
 }

@@ -3,7 +3,11 @@ package io.edgekv.replication.command;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.edgekv.api.v1.TxnCheck;
+import io.edgekv.internal.v1.ApplyRemoteCommand;
 import io.edgekv.internal.v1.DeleteCommand;
+import io.edgekv.internal.v1.PublishCommand;
+import io.edgekv.internal.v1.PurgeCommand;
+import io.edgekv.internal.v1.RepairCommand;
 import io.edgekv.internal.v1.ExpireCommand;
 import io.edgekv.internal.v1.ExpireTarget;
 import io.edgekv.internal.v1.PutCommand;
@@ -42,6 +46,14 @@ public final class CommandCodec {
         }
         out.setExpire(targets);
       }
+      case Command.Purge purge -> out.setPurge(purge(purge));
+      case Command.Publish publish -> out.setPublish(PublishCommand.newBuilder()
+          .setNamespace(publish.namespace()).setTopic(publish.topic())
+          .setPayload(ByteString.copyFrom(publish.payload())).setPublishId(publish.publishId()));
+      case Command.ApplyRemote remote -> out.setApplyRemote(ApplyRemoteCommand.newBuilder()
+          .addAllMutations(remote.mutations()));
+      case Command.Repair repair -> out.setRepair(RepairCommand.newBuilder()
+          .addAllMutations(repair.mutations()).putAllVersionVector(repair.versionVector()));
       case Command.Txn txn -> {
         TxnCommand.Builder t = TxnCommand.newBuilder().setNamespace(txn.namespace());
         txn.checks().forEach(c -> t.addChecks(TxnCheck.newBuilder()
@@ -52,6 +64,27 @@ public final class CommandCodec {
       }
     }
     return out.build().toByteArray();
+  }
+
+  public static PurgeCommand purge(Command.Purge purge) {
+    PurgeCommand.Builder out = PurgeCommand.newBuilder().setNamespace(purge.namespace()).setSoft(purge.soft())
+        .setPurgeId(purge.purgeId());
+    switch (purge.selector()) {
+      case Command.PurgeSelector.Key k -> out.setKey(ByteString.copyFrom(k.key()));
+      case Command.PurgeSelector.Prefix p -> out.setPrefix(ByteString.copyFrom(p.prefix()));
+      case Command.PurgeSelector.Tag t -> out.setTag(t.tag());
+    }
+    return out.build();
+  }
+
+  public static Command.Purge purge(PurgeCommand p) {
+    Command.PurgeSelector selector = switch (p.getSelectorCase()) {
+      case KEY -> new Command.PurgeSelector.Key(p.getKey().toByteArray());
+      case PREFIX -> new Command.PurgeSelector.Prefix(p.getPrefix().toByteArray());
+      case TAG -> new Command.PurgeSelector.Tag(p.getTag());
+      case SELECTOR_NOT_SET -> throw new IllegalArgumentException("purge without a selector");
+    };
+    return new Command.Purge(p.getNamespace(), selector, p.getSoft(), p.getPurgeId());
   }
 
   private static PutCommand put(Command.Put put) {
@@ -104,6 +137,12 @@ public final class CommandCodec {
             t.getPutsList().stream().map(CommandCodec::put).toList(),
             t.getDeletesList().stream().map(CommandCodec::delete).toList());
       }
+      case PURGE -> purge(in.getPurge());
+      case PUBLISH -> new Command.Publish(in.getPublish().getNamespace(), in.getPublish().getTopic(),
+          in.getPublish().getPayload().toByteArray(), in.getPublish().getPublishId());
+      case APPLY_REMOTE -> new Command.ApplyRemote(List.copyOf(in.getApplyRemote().getMutationsList()));
+      case REPAIR -> new Command.Repair(List.copyOf(in.getRepair().getMutationsList()),
+          Map.copyOf(in.getRepair().getVersionVectorMap()));
       case COMMAND_NOT_SET -> throw new IllegalArgumentException("Raft command without a command");
     };
     return new Proposal(in.getRequestId(), in.getHlc(), in.getOriginRegion(), command);

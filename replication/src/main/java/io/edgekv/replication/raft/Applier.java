@@ -6,33 +6,51 @@ import io.edgekv.api.v1.ChangeKind;
 import io.edgekv.internal.v1.Applied;
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.ConditionFailed;
+import io.edgekv.internal.v1.Mutation;
+import io.edgekv.internal.v1.MutationKind;
 import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.replication.Version;
 import io.edgekv.replication.command.Command;
+import io.edgekv.replication.command.CommandCodec;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.command.WriteCondition;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.ReplicationKeys;
 import io.edgekv.replication.storage.StoredEntries;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.rocksdb.WriteBatch;
 
 /**
  * Applies one proposal to a shard's engine: a pure function of (stored state, proposal, log
  * position). It reads no clock, no random source and no local configuration, so every replica
- * writes identical bytes. Everything a proposal changes goes into the caller's one batch.
+ * writes identical bytes. Everything a proposal changes goes into the caller's one batch: the
+ * entries and their indexes, purge records, the replication log and version vector, the
+ * changelog, and the request-id record.
+ *
+ * <p>Merge rule (every path: local, remote, repair): an entry is replaced only by a greater
+ * version, and a put is dead if a matching purge has a greater version. Remote mutations of one
+ * origin apply in sequence order; a duplicate or an overlap is skipped, a gap stops the batch.
  */
 public final class Applier {
   /** How long a request id is remembered, measured on the proposals' own HLC time. */
   public static final long DEDUP_RETENTION_MILLIS = 60 * 60 * 1000L;
-  /** Upper bound of expired deduplication records removed per applied entry. */
+  /** Changelog entries (Raft indexes) kept for Watch resume. */
+  public static final long CHANGELOG_RETENTION = 100_000;
+  /** Replication-log entries kept per origin; a region further behind re-syncs by anti-entropy. */
+  public static final long REPLOG_RETENTION = 1_000_000;
   private static final int DEDUP_PRUNE_BATCH = 64;
+  private static final byte PURGE_PREFIX = 'P';
+  private static final byte PURGE_TAG = 'T';
 
   private final KvEngine engine;
   private final int shard;
@@ -55,41 +73,39 @@ public final class Applier {
         return new Outcome(StoredEntries.decodeResult(earlier), List.of());
       }
     }
-    List<ChangeEvent> events = new ArrayList<>(1);
-    long now = proposalMillis;
+    Ctx ctx = new Ctx(batch, index, proposal);
     CommandResult result = switch (proposal.command()) {
       case Command.Put put -> {
         EntryKey key = new EntryKey(put.namespace(), put.key());
         StoredEntry existing = engine.entries.get(key);
-        CommandResult failed = checkCondition(put.condition(), existing, now, put.key());
+        CommandResult failed = checkCondition(put.condition(), existing, ctx.now, put.key());
         if (failed != null) {
           yield failed;
         }
-        Version version = writePut(batch, key, existing, put, proposal, index, events);
-        yield applied(version, StoredEntries.isLive(existing, now), index);
+        Version version = localPut(ctx, key, existing, put);
+        yield applied(version, StoredEntries.isLive(existing, ctx.now), index);
       }
       case Command.Delete delete -> {
         EntryKey key = new EntryKey(delete.namespace(), delete.key());
         StoredEntry existing = engine.entries.get(key);
-        CommandResult failed = checkCondition(delete.condition(), existing, now, delete.key());
+        CommandResult failed = checkCondition(delete.condition(), existing, ctx.now, delete.key());
         if (failed != null) {
           yield failed;
         }
-        Version version = writeTombstone(batch, key, existing, proposal, index, ChangeKind.DELETE, events);
-        yield applied(version, StoredEntries.isLive(existing, now), index);
+        Version version = localDelete(ctx, key, existing, ChangeKind.DELETE);
+        yield applied(version, StoredEntries.isLive(existing, ctx.now), index);
       }
       case Command.Touch touch -> {
         EntryKey key = new EntryKey(touch.namespace(), touch.key());
         StoredEntry existing = engine.entries.get(key);
-        if (!StoredEntries.isLive(existing, now)) {
+        if (!StoredEntries.isLive(existing, ctx.now)) {
           yield CommandResult.newBuilder().setFormat(StoredEntries.FORMAT)
               .setApplied(Applied.newBuilder().setExisted(false).setIndex(index)).build();
         }
         Command.Put renewed = new Command.Put(touch.namespace(), touch.key(), existing.getValue().toByteArray(),
             existing.getMetadataMap(), existing.getTagsList(), touch.ttlMillis(), touch.expiresAtMillis(),
             WriteCondition.NONE);
-        Version version = writePut(batch, key, existing, renewed, proposal, index, events);
-        yield applied(version, true, index);
+        yield applied(localPut(ctx, key, existing, renewed), true, index);
       }
       case Command.Expire expire -> {
         for (Command.ExpireTarget target : expire.targets()) {
@@ -97,78 +113,288 @@ public final class Applier {
           StoredEntry existing = engine.entries.get(key);
           boolean stillExpired = existing != null && !existing.getTombstone()
               && StoredEntries.version(existing).equals(target.version())
-              && existing.getExpiresAtUnixMs() > 0 && existing.getExpiresAtUnixMs() <= now;
+              && existing.getExpiresAtUnixMs() > 0 && existing.getExpiresAtUnixMs() <= ctx.now;
           if (stillExpired) {
-            writeTombstone(batch, key, existing, proposal, index, ChangeKind.EXPIRE, events);
+            localDelete(ctx, key, existing, ChangeKind.EXPIRE);
           }
         }
-        yield applied(new Version(proposal.hlc(), proposal.originRegion()), false, index);
+        yield applied(ctx.stamped(), false, index);
       }
-      case Command.Txn txn -> applyTxn(batch, proposal, txn, index, now, events);
+      case Command.Txn txn -> applyTxn(ctx, txn);
+      case Command.Purge purge -> {
+        Version version = ctx.stamped();
+        Mutation.Builder m = Mutation.newBuilder().setKind(MutationKind.MUTATION_PURGE)
+            .setNamespace(purge.namespace()).setVersion(version.toProto()).setPurge(CommandCodec.purge(purge));
+        applyPurge(ctx, purge, version);
+        ctx.logLocal(m);
+        yield applied(version, false, index);
+      }
+      case Command.Publish publish -> {
+        Version version = ctx.stamped();
+        Mutation.Builder m = Mutation.newBuilder().setKind(MutationKind.MUTATION_PUBLISH)
+            .setNamespace(publish.namespace()).setVersion(version.toProto())
+            .setPublish(io.edgekv.internal.v1.PublishCommand.newBuilder().setNamespace(publish.namespace())
+                .setTopic(publish.topic()).setPayload(ByteString.copyFrom(publish.payload()))
+                .setPublishId(publish.publishId()));
+        emitPublish(ctx, m.build(), version);
+        ctx.logLocal(m);
+        yield applied(version, false, index);
+      }
+      case Command.ApplyRemote remote -> {
+        for (Mutation m : remote.mutations()) {
+          long seen = ctx.seq(m.getOriginRegion());
+          if (m.getSeq() <= seen) {
+            continue;
+          }
+          if (m.getSeq() != seen + 1) {
+            break;
+          }
+          merge(ctx, m);
+          ctx.logRemote(m);
+        }
+        yield applied(ctx.stamped(), false, index);
+      }
+      case Command.Repair repair -> {
+        for (Mutation m : repair.mutations()) {
+          merge(ctx, m);
+        }
+        repair.versionVector().forEach((origin, seq) -> {
+          if (seq > ctx.seq(origin)) {
+            ctx.setSeq(origin, seq);
+          }
+        });
+        yield applied(ctx.stamped(), false, index);
+      }
     };
+    ctx.flush();
     if (requestId.length > 0) {
       engine.requests.put(batch, requestId, result.toByteArray());
       engine.requestsByTime.put(batch, timeKey(proposalMillis, requestId), new byte[0]);
     }
-    return new Outcome(result, events);
+    return new Outcome(result, ctx.events);
   }
 
-  private CommandResult applyTxn(WriteBatch batch, Proposal proposal, Command.Txn txn, long index, long now,
-      List<ChangeEvent> events) {
+  private CommandResult applyTxn(Ctx ctx, Command.Txn txn) {
     for (Command.TxnCheck check : txn.checks()) {
       StoredEntry existing = engine.entries.get(new EntryKey(txn.namespace(), check.key()));
-      CommandResult failed = checkCondition(check.condition(), existing, now, check.key());
+      CommandResult failed = checkCondition(check.condition(), existing, ctx.now, check.key());
       if (failed != null) {
         return failed;
       }
     }
-    Version highest = new Version(proposal.hlc(), proposal.originRegion());
+    Version highest = ctx.stamped();
     for (Command.Put put : txn.puts()) {
       EntryKey key = new EntryKey(txn.namespace(), put.key());
-      Version v = writePut(batch, key, engine.entries.get(key), put, proposal, index, events);
+      Version v = localPut(ctx, key, engine.entries.get(key), put);
       highest = v.compareTo(highest) > 0 ? v : highest;
     }
     for (Command.Delete delete : txn.deletes()) {
       EntryKey key = new EntryKey(txn.namespace(), delete.key());
-      Version v = writeTombstone(batch, key, engine.entries.get(key), proposal, index, ChangeKind.DELETE, events);
+      Version v = localDelete(ctx, key, engine.entries.get(key), ChangeKind.DELETE);
       highest = v.compareTo(highest) > 0 ? v : highest;
     }
-    return applied(highest, false, index);
+    return applied(highest, false, ctx.index);
   }
 
-  private Version writePut(WriteBatch batch, EntryKey key, StoredEntry existing, Command.Put put, Proposal proposal,
-      long index, List<ChangeEvent> events) {
-    Version version = nextVersion(proposal, existing);
-    StoredEntry entry = StoredEntry.newBuilder()
-        .setFormat(StoredEntries.FORMAT)
-        .setValue(ByteString.copyFrom(put.value()))
-        .setHlc(version.hlc())
-        .setOriginRegion(version.originRegion())
-        .putAllMetadata(put.metadata())
-        .addAllTags(put.tags())
-        .setExpiresAtUnixMs(put.expiresAtMillis())
-        .setDigest(ByteString.copyFrom(sha256(put.value())))
-        .build();
-    unindex(batch, key, existing);
-    engine.entries.put(batch, key, entry);
-    index(batch, key, entry);
-    events.add(event(key, version, ChangeKind.PUT, put.tags(), index));
+  // ---- local changes: written, then logged for the other regions ----
+
+  private Version localPut(Ctx ctx, EntryKey key, StoredEntry existing, Command.Put put) {
+    Version version = nextVersion(ctx.proposal, existing);
+    StoredEntry entry = entry(put.value(), version, put.metadata(), put.tags(), put.expiresAtMillis());
+    writeIfNotPurged(ctx, key, existing, entry);
+    ctx.logLocal(Mutation.newBuilder().setKind(MutationKind.MUTATION_PUT)
+        .setNamespace(key.namespace()).setKey(ByteString.copyFrom(key.key())).setVersion(version.toProto())
+        .setValue(entry.getValue()).putAllMetadata(put.metadata()).addAllTags(put.tags())
+        .setExpiresAtUnixMs(put.expiresAtMillis()));
     return version;
   }
 
-  private Version writeTombstone(WriteBatch batch, EntryKey key, StoredEntry existing, Proposal proposal, long index,
-      ChangeKind kind, List<ChangeEvent> events) {
-    Version version = nextVersion(proposal, existing);
-    unindex(batch, key, existing);
-    engine.entries.put(batch, key, StoredEntry.newBuilder()
+  private Version localDelete(Ctx ctx, EntryKey key, StoredEntry existing, ChangeKind kind) {
+    Version version = nextVersion(ctx.proposal, existing);
+    writeTombstone(ctx, key, existing, version, kind);
+    ctx.logLocal(Mutation.newBuilder().setKind(MutationKind.MUTATION_DELETE)
+        .setNamespace(key.namespace()).setKey(ByteString.copyFrom(key.key())).setVersion(version.toProto()));
+    return version;
+  }
+
+  // ---- merging a mutation made elsewhere (remote push, relay, repair) ----
+
+  private void merge(Ctx ctx, Mutation m) {
+    Version version = Version.of(m.getVersion());
+    switch (m.getKind()) {
+      case MUTATION_PUT -> {
+        EntryKey key = new EntryKey(m.getNamespace(), m.getKey().toByteArray());
+        StoredEntry existing = engine.entries.get(key);
+        if (existing == null || StoredEntries.version(existing).compareTo(version) < 0) {
+          writeIfNotPurged(ctx, key, existing, entry(m.getValue().toByteArray(), version, m.getMetadataMap(),
+              m.getTagsList(), m.getExpiresAtUnixMs()));
+        }
+      }
+      case MUTATION_DELETE -> {
+        EntryKey key = new EntryKey(m.getNamespace(), m.getKey().toByteArray());
+        StoredEntry existing = engine.entries.get(key);
+        if (existing == null || StoredEntries.version(existing).compareTo(version) < 0) {
+          writeTombstone(ctx, key, existing, version, ChangeKind.DELETE);
+        }
+      }
+      case MUTATION_PURGE -> applyPurge(ctx, CommandCodec.purge(m.getPurge()), version);
+      case MUTATION_PUBLISH -> emitPublish(ctx, m, version);
+      case MUTATION_KIND_UNSPECIFIED, UNRECOGNIZED ->
+          throw new IllegalArgumentException("mutation of unknown kind " + m.getKindValue());
+    }
+  }
+
+  private StoredEntry entry(byte[] value, Version version, Map<String, String> metadata, List<String> tags,
+      long expiresAt) {
+    return StoredEntry.newBuilder()
+        .setFormat(StoredEntries.FORMAT)
+        .setValue(ByteString.copyFrom(value))
+        .setHlc(version.hlc())
+        .setOriginRegion(version.originRegion())
+        .putAllMetadata(metadata)
+        .addAllTags(tags)
+        .setExpiresAtUnixMs(expiresAt)
+        .setDigest(ByteString.copyFrom(sha256(value)))
+        .build();
+  }
+
+  /** Writes a put unless a purge newer than it matches (a late write must not resurrect purged data). */
+  private void writeIfNotPurged(Ctx ctx, EntryKey key, StoredEntry existing, StoredEntry entry) {
+    Version version = StoredEntries.version(entry);
+    if (purgedAfter(key, entry.getTagsList(), version)) {
+      return;
+    }
+    unindex(ctx.batch, key, existing);
+    engine.entries.put(ctx.batch, key, entry);
+    index(ctx.batch, key, entry);
+    ctx.emit(event(key, version, ChangeKind.PUT, entry.getTagsList()));
+  }
+
+  private void writeTombstone(Ctx ctx, EntryKey key, StoredEntry existing, Version version, ChangeKind kind) {
+    unindex(ctx.batch, key, existing);
+    engine.entries.put(ctx.batch, key, StoredEntry.newBuilder()
         .setFormat(StoredEntries.FORMAT)
         .setHlc(version.hlc())
         .setOriginRegion(version.originRegion())
         .setTombstone(true)
         .build());
-    events.add(event(key, version, kind, existing == null ? List.of() : existing.getTagsList(), index));
-    return version;
+    ctx.emit(event(key, version, kind, existing == null ? List.of() : existing.getTagsList()));
   }
+
+  // ---- purges (range tombstones) ----
+
+  private void applyPurge(Ctx ctx, Command.Purge purge, Version version) {
+    String ns = purge.namespace();
+    ChangeEvent.Builder event = ChangeEvent.newBuilder().setNamespace(ns).setVersion(version.toProto())
+        .setKind(ChangeKind.PURGE).setSoft(purge.soft()).setPurgeId(purge.purgeId());
+    List<EntryKey> matching = new ArrayList<>();
+    switch (purge.selector()) {
+      case Command.PurgeSelector.Key k -> {
+        event.setKey(ByteString.copyFrom(k.key()));
+        matching.add(new EntryKey(ns, k.key()));
+      }
+      case Command.PurgeSelector.Prefix p -> {
+        event.setPurgePrefix(ByteString.copyFrom(p.prefix()));
+        if (!purge.soft()) {
+          recordPurge(ctx.batch, purgeKey(ns, PURGE_PREFIX, p.prefix()), version);
+        }
+        engine.entries.forEachFrom(new EntryKey(ns, p.prefix()), (key, stored) -> {
+          if (!key.hasPrefix(ns, p.prefix())) {
+            return false;
+          }
+          matching.add(key);
+          return true;
+        });
+      }
+      case Command.PurgeSelector.Tag t -> {
+        event.setPurgeTag(t.tag());
+        if (!purge.soft()) {
+          recordPurge(ctx.batch, purgeKey(ns, PURGE_TAG, t.tag().getBytes(StandardCharsets.UTF_8)), version);
+        }
+        byte[] tagPrefix = StoredEntries.tagIndexKey(new EntryKey(ns, new byte[0]), t.tag());
+        engine.tagIndex.forEachFrom(tagPrefix, (indexKey, unused) -> {
+          if (!startsWith(indexKey, tagPrefix)) {
+            return false;
+          }
+          matching.add(new EntryKey(ns, Arrays.copyOfRange(indexKey, tagPrefix.length, indexKey.length)));
+          return true;
+        });
+      }
+    }
+    for (EntryKey key : matching) {
+      StoredEntry existing = engine.entries.get(key);
+      boolean older = existing == null || StoredEntries.version(existing).compareTo(version) < 0;
+      if (!older) {
+        continue;
+      }
+      if (purge.soft()) {
+        if (existing != null && !existing.getTombstone() && !existing.getStale()) {
+          engine.entries.put(ctx.batch, key, existing.toBuilder().setStale(true).build());
+        }
+      } else if (existing != null || purge.selector() instanceof Command.PurgeSelector.Key) {
+        unindex(ctx.batch, key, existing);
+        engine.entries.put(ctx.batch, key, StoredEntry.newBuilder().setFormat(StoredEntries.FORMAT)
+            .setHlc(version.hlc()).setOriginRegion(version.originRegion()).setTombstone(true).build());
+      }
+    }
+    ctx.emit(event);
+  }
+
+  private void recordPurge(WriteBatch batch, byte[] purgeKey, Version version) {
+    byte[] current = engine.purges.get(purgeKey);
+    if (current == null || decodeVersion(current).compareTo(version) < 0) {
+      engine.purges.put(batch, purgeKey, version.toProto().toByteArray());
+    }
+  }
+
+  /** True when a prefix or tag purge newer than {@code version} matches the key. */
+  private boolean purgedAfter(EntryKey key, List<String> tags, Version version) {
+    for (String tag : tags) {
+      byte[] record = engine.purges.get(purgeKey(key.namespace(), PURGE_TAG, tag.getBytes(StandardCharsets.UTF_8)));
+      if (record != null && decodeVersion(record).compareTo(version) > 0) {
+        return true;
+      }
+    }
+    byte[] prefixes = purgeKey(key.namespace(), PURGE_PREFIX, new byte[0]);
+    boolean[] purged = {false};
+    engine.purges.forEachFrom(prefixes, (purgeKey, record) -> {
+      if (!startsWith(purgeKey, prefixes)) {
+        return false;
+      }
+      byte[] prefix = Arrays.copyOfRange(purgeKey, prefixes.length, purgeKey.length);
+      if (key.hasPrefix(key.namespace(), prefix) && decodeVersion(record).compareTo(version) > 0) {
+        purged[0] = true;
+        return false;
+      }
+      return true;
+    });
+    return purged[0];
+  }
+
+  private static byte[] purgeKey(String namespace, byte type, byte[] selector) {
+    byte[] ns = namespace.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(ns.length + 2 + selector.length).put(ns).put((byte) 0).put(type).put(selector).array();
+  }
+
+  private static Version decodeVersion(byte[] bytes) {
+    try {
+      return Version.of(io.edgekv.api.v1.Version.parseFrom(bytes));
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new io.edgekv.replication.storage.StorageException("corrupt purge record", e);
+    }
+  }
+
+  private void emitPublish(Ctx ctx, Mutation m, Version version) {
+    ctx.emit(ChangeEvent.newBuilder().setNamespace(m.getPublish().getNamespace()).setVersion(version.toProto())
+        .setKind(ChangeKind.PUBLISH).setTopic(m.getPublish().getTopic()).setPayload(m.getPublish().getPayload())
+        .setPublishId(m.getPublish().getPublishId()));
+  }
+
+  private static boolean startsWith(byte[] bytes, byte[] prefix) {
+    return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  // ---- versions and conditions ----
 
   /**
    * The proposal's version, moved past the key's current version if needed: the leader stamps
@@ -215,6 +441,8 @@ public final class Applier {
         .build();
   }
 
+  // ---- indexes ----
+
   private void index(WriteBatch batch, EntryKey key, StoredEntry entry) {
     for (String tag : entry.getTagsList()) {
       engine.tagIndex.put(batch, StoredEntries.tagIndexKey(key, tag), new byte[0]);
@@ -245,7 +473,7 @@ public final class Applier {
         return false;
       }
       engine.requestsByTime.delete(batch, timeKey);
-      engine.requests.delete(batch, java.util.Arrays.copyOfRange(timeKey, 8, timeKey.length));
+      engine.requests.delete(batch, Arrays.copyOfRange(timeKey, 8, timeKey.length));
       return true;
     });
   }
@@ -254,16 +482,13 @@ public final class Applier {
     return ByteBuffer.allocate(8 + requestId.length).putLong(millis).put(requestId).array();
   }
 
-  private ChangeEvent event(EntryKey key, Version version, ChangeKind kind, List<String> tags, long index) {
+  private static ChangeEvent.Builder event(EntryKey key, Version version, ChangeKind kind, List<String> tags) {
     return ChangeEvent.newBuilder()
         .setNamespace(key.namespace())
         .setKey(ByteString.copyFrom(key.key()))
         .setVersion(version.toProto())
         .setKind(kind)
-        .addAllTags(tags)
-        .setShard(shard)
-        .setIndex(index)
-        .build();
+        .addAllTags(tags);
   }
 
   static byte[] sha256(byte[] value) {
@@ -271,6 +496,68 @@ public final class Applier {
       return MessageDigest.getInstance("SHA-256").digest(value);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK always has SHA-256", e);
+    }
+  }
+
+  /** The state of one apply: its batch, its events, and the version vector as it changes. */
+  private final class Ctx {
+    final WriteBatch batch;
+    final long index;
+    final Proposal proposal;
+    final long now;
+    final List<ChangeEvent> events = new ArrayList<>(1);
+    private final Map<String, Long> seqs = new HashMap<>();
+    private final Map<String, Long> changedSeqs = new HashMap<>();
+
+    Ctx(WriteBatch batch, long index, Proposal proposal) {
+      this.batch = batch;
+      this.index = index;
+      this.proposal = proposal;
+      this.now = HybridClock.physicalMillis(proposal.hlc());
+    }
+
+    Version stamped() {
+      return new Version(proposal.hlc(), proposal.originRegion());
+    }
+
+    long seq(String origin) {
+      return seqs.computeIfAbsent(origin, o -> ReplicationKeys.readSeq(engine, o));
+    }
+
+    void setSeq(String origin, long seq) {
+      seqs.put(origin, seq);
+      changedSeqs.put(origin, seq);
+    }
+
+    /** Gives a locally made mutation the next sequence number of this region and logs it. */
+    void logLocal(Mutation.Builder m) {
+      String origin = proposal.originRegion();
+      long seq = seq(origin) + 1;
+      logRemote(m.setFormat(1).setOriginRegion(origin).setSeq(seq).setStampedHlc(proposal.hlc()).build());
+    }
+
+    /** Keeps a mutation in the replication log (for shipping and relaying) and advances the vector. */
+    void logRemote(Mutation m) {
+      engine.replog.put(batch, ReplicationKeys.logKey(m.getOriginRegion(), m.getSeq()), m.toByteArray());
+      if (m.getSeq() > REPLOG_RETENTION) {
+        engine.replog.delete(batch, ReplicationKeys.logKey(m.getOriginRegion(), m.getSeq() - REPLOG_RETENTION));
+      }
+      setSeq(m.getOriginRegion(), m.getSeq());
+    }
+
+    void emit(ChangeEvent.Builder event) {
+      events.add(event.setShard(shard).setIndex(index).setOriginRegion(event.getVersion().getOriginRegion()).build());
+    }
+
+    void flush() {
+      changedSeqs.forEach((origin, seq) -> ReplicationKeys.writeSeq(engine, batch, origin, seq));
+      for (int i = 0; i < events.size(); i++) {
+        engine.changelog.put(batch, ReplicationKeys.changelogKey(index, i), events.get(i).toByteArray());
+      }
+      if (index % 1024 == 0 && index > CHANGELOG_RETENTION) {
+        engine.changelog.deleteRange(batch, ReplicationKeys.changelogKey(0, 0),
+            ReplicationKeys.changelogKey(index - CHANGELOG_RETENTION, 0));
+      }
     }
   }
 }

@@ -59,6 +59,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private final ReentrantReadWriteLock engineLock = new ReentrantReadWriteLock();
   private KvEngine engine;
   private Applier applier;
+  private volatile Runnable afterApply = () -> {};
 
   public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
       ChangeListener listener) {
@@ -79,6 +80,11 @@ public final class KvStateMachine extends BaseStateMachine {
 
   public int shard() {
     return shard;
+  }
+
+  /** Runs after every applied entry, on the apply thread (must not block): wakes the shipper. */
+  public void onApplied(Runnable callback) {
+    this.afterApply = callback;
   }
 
   /** Runs a read against this shard's current engine (never one that is being swapped out). */
@@ -218,6 +224,10 @@ public final class KvStateMachine extends BaseStateMachine {
     }
     Proposal proposal = CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
     clock.observe(proposal.hlc());
+    if (proposal.command() instanceof Command.ApplyRemote remote) {
+      // Receiving a remote version advances the local HLC, so later local writes order after it.
+      remote.mutations().forEach(m -> clock.observe(m.getVersion().getHlc()));
+    }
     Applier.Outcome outcome;
     engineLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
@@ -233,6 +243,7 @@ public final class KvStateMachine extends BaseStateMachine {
     }
     updateLastAppliedTermIndex(entry.getTerm(), index);
     appliedIndex.advanceTo(index);
+    afterApply.run();
     for (ChangeEvent event : outcome.events()) {
       try {
         listener.onChange(event);

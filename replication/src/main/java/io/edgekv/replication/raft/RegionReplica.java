@@ -225,6 +225,11 @@ public final class RegionReplica implements AutoCloseable {
     return clock;
   }
 
+  /** Runs {@code callback} after every entry applied on this replica (any shard); it must not block. */
+  public void onApplied(Runnable callback) {
+    machines.forEach(m -> m.onApplied(callback));
+  }
+
   /** Runs a read against a shard's local RocksDB. */
   public <T> T read(int shard, Function<KvEngine, T> reader) {
     return machines.get(shard).read(reader);

@@ -35,8 +35,8 @@ public final class KvEngine implements AutoCloseable {
   }
 
   private static final byte[] APPLIED_KEY = "applied".getBytes(StandardCharsets.UTF_8);
-  private static final List<String> FAMILIES =
-      List.of("entries", "tag_index", "expiry_index", "requests", "requests_by_time", "raft_meta");
+  private static final List<String> FAMILIES = List.of("entries", "tag_index", "expiry_index", "requests",
+      "requests_by_time", "raft_meta", "replog", "repl_meta", "purges", "changelog");
 
   private final Path dir;
   private final DBOptions dbOptions;
@@ -58,6 +58,14 @@ public final class KvEngine implements AutoCloseable {
   /** {@code appliedAtMillis(8) requestId}, to expire the deduplication records in order. */
   public final Table<byte[], byte[]> requestsByTime;
   private final Table<byte[], AppliedPosition> raftMeta;
+  /** {@code originLength(1) origin seq(8)} to the {@code Mutation}: what this region can ship to others. */
+  public final Table<byte[], byte[]> replog;
+  /** {@code "vv/" origin} to the highest contiguous sequence applied from that origin (8 bytes). */
+  public final Table<byte[], byte[]> replMeta;
+  /** {@code namespace 0 type selector} to the newest purge {@code Version} for that selector. */
+  public final Table<byte[], byte[]> purges;
+  /** {@code index(8) ordinal(4)} to the {@code ChangeEvent}: the region's changelog for Watch resume. */
+  public final Table<byte[], byte[]> changelog;
 
   public KvEngine(Path dir, StorageOptions options) {
     this.dir = dir;
@@ -88,6 +96,10 @@ public final class KvEngine implements AutoCloseable {
     requests = new Table<>("requests", db, handles.get(4), Codec.BYTES, Codec.BYTES);
     requestsByTime = new Table<>("requests_by_time", db, handles.get(5), Codec.BYTES, Codec.BYTES);
     raftMeta = new Table<>("raft_meta", db, handles.get(6), Codec.BYTES, new ProtoCodec<>(AppliedPosition.parser()));
+    replog = new Table<>("replog", db, handles.get(7), Codec.BYTES, Codec.BYTES);
+    replMeta = new Table<>("repl_meta", db, handles.get(8), Codec.BYTES, Codec.BYTES);
+    purges = new Table<>("purges", db, handles.get(9), Codec.BYTES, Codec.BYTES);
+    changelog = new Table<>("changelog", db, handles.get(10), Codec.BYTES, Codec.BYTES);
   }
 
   public Path dir() {

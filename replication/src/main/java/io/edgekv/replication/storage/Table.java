@@ -56,6 +56,15 @@ public final class Table<K, V> {
     }
   }
 
+  /** Deletes keys in {@code [from, to)} in a batch. */
+  public void deleteRange(WriteBatch batch, K from, K to) {
+    try {
+      batch.deleteRange(handle, keyCodec.encode(from), keyCodec.encode(to));
+    } catch (RocksDBException e) {
+      throw new StorageException("batch delete-range in " + name + " failed", e);
+    }
+  }
+
   /**
    * Visits entries in key order starting at {@code from} (inclusive) until the visitor returns
    * false or the table ends.

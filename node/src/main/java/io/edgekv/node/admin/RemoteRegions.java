@@ -1,0 +1,132 @@
+package io.edgekv.node.admin;
+
+import io.edgekv.internal.v1.InternalServiceGrpc;
+import io.edgekv.internal.v1.ReplicateRequest;
+import io.edgekv.internal.v1.ReplicateResponse;
+import io.edgekv.node.config.NodeConfig;
+import io.edgekv.replication.gossip.RegionLink;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The way to other regions: sends a replication batch to one node of the target region (the
+ * one that answered last, else the next), over the internal service. In {@code edgekv dev} it can
+ * emulate a WAN link (one-way delay each way, loss) so propagation can be felt on a laptop.
+ * Remembers when each region last answered, for the "healthy region" hint of refused writes.
+ */
+public final class RemoteRegions implements RegionLink {
+  private static final long CALL_TIMEOUT_MILLIS = 5000;
+
+  private final NodeConfig config;
+  private final Function<String, ManagedChannel> channels;
+  private final ScheduledExecutorService scheduler;
+  private final Duration wanDelay;
+  private final double lossPercent;
+  private final Random random = new Random();
+  private final Clock clock;
+  private final Map<String, Integer> preferred = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastAnswerMillis = new ConcurrentHashMap<>();
+  private final java.util.Set<String> cut = ConcurrentHashMap.newKeySet();
+
+  public RemoteRegions(NodeConfig config, Function<String, ManagedChannel> channels, ScheduledExecutorService scheduler,
+      Clock clock) {
+    this.config = config;
+    this.channels = channels;
+    this.scheduler = scheduler;
+    this.wanDelay = config.replication().wanDelayDuration();
+    this.lossPercent = config.replication().wanLossPercent();
+    this.clock = clock;
+  }
+
+  /**
+   * Fault injection for tests (MiniKvCluster): calls from this node to {@code region} fail as if
+   * the link were cut, until {@link #heal}. The chaos suite cuts real links with iptables instead.
+   */
+  public void cut(String region) {
+    cut.add(region);
+  }
+
+  public void heal() {
+    cut.clear();
+  }
+
+  @Override
+  public CompletableFuture<ReplicateResponse> replicate(String region, ReplicateRequest request) {
+    if (cut.contains(region)) {
+      return CompletableFuture.failedFuture(new java.io.IOException("link to " + region + " is cut"));
+    }
+    List<NodeConfig.NodeAddress> nodes = config.topology().regions().stream()
+        .filter(r -> r.name().equals(region)).findFirst().orElseThrow().nodes();
+    int start = preferred.getOrDefault(region, 0);
+    return attempt(region, nodes, start, 0, request);
+  }
+
+  private CompletableFuture<ReplicateResponse> attempt(String region, List<NodeConfig.NodeAddress> nodes, int start,
+      int tried, ReplicateRequest request) {
+    NodeConfig.NodeAddress node = nodes.get((start + tried) % nodes.size());
+    return send(node, request).handle((response, error) -> {
+      if (error == null) {
+        preferred.put(region, (start + tried) % nodes.size());
+        lastAnswerMillis.put(region, clock.millis());
+        return CompletableFuture.completedFuture(response);
+      }
+      if (tried + 1 < nodes.size()) {
+        return attempt(region, nodes, start, tried + 1, request);
+      }
+      return CompletableFuture.<ReplicateResponse>failedFuture(error);
+    }).thenCompose(f -> f);
+  }
+
+  private CompletableFuture<ReplicateResponse> send(NodeConfig.NodeAddress node, ReplicateRequest request) {
+    CompletableFuture<ReplicateResponse> out = new CompletableFuture<>();
+    Runnable call = () -> InternalServiceGrpc.newStub(channels.apply(node.id()))
+        .withDeadlineAfter(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .replicate(request, new StreamObserver<>() {
+          @Override
+          public void onNext(ReplicateResponse value) {
+            delayed(() -> out.complete(value));
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            delayed(() -> out.completeExceptionally(t));
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    if (lossPercent > 0 && random.nextDouble() * 100 < lossPercent) {
+      delayed(() -> out.completeExceptionally(new java.io.IOException("emulated WAN loss")));
+      return out;
+    }
+    delayed(call);
+    return out;
+  }
+
+  private void delayed(Runnable action) {
+    if (wanDelay.isZero()) {
+      action.run();
+    } else {
+      scheduler.schedule(action, wanDelay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Another region that answered within {@code recent}, for a refused write's hint; null if none. */
+  public NodeConfig.Region healthyRegion(Duration recent) {
+    long now = clock.millis();
+    return config.topology().regions().stream()
+        .filter(r -> !r.name().equals(config.region().name()))
+        .filter(r -> now - lastAnswerMillis.getOrDefault(r.name(), Long.MIN_VALUE / 2) <= recent.toMillis())
+        .findFirst().orElse(null);
+  }
+}

@@ -1,0 +1,180 @@
+package io.edgekv.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgekv.client.EdgeKvClient;
+import io.edgekv.client.GetResult;
+import io.edgekv.client.PutResult;
+import io.edgekv.client.Version;
+import io.edgekv.node.testing.MiniKvCluster;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Three regions of one node each: propagation, last-writer-wins convergence, relay, clock-skew refusal. */
+class CrossRegionTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static MiniKvCluster cluster;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = MiniKvCluster.builder().regions(3).nodesPerRegion(1).start();
+  }
+
+  @AfterAll
+  static void stop() {
+    cluster.close();
+  }
+
+  @AfterEach
+  void heal() {
+    for (int i = 0; i < cluster.size(); i++) {
+      cluster.node(i).remoteRegions().heal();
+      cluster.clock(i).skew(Duration.ZERO);
+    }
+  }
+
+  private static EdgeKvClient in(int node) {
+    return cluster.client(List.of(cluster.publicAddress(node)));
+  }
+
+  private static void awaitEverywhere(String key, String value) {
+    for (int i = 0; i < cluster.size(); i++) {
+      EdgeKvClient client = in(i);
+      int node = i;
+      MiniKvCluster.await(WAIT, key + "=" + value + " on node " + node, () -> {
+        GetResult r = client.get(key);
+        return value == null ? !r.found() : r.found() && value.equals(r.valueAsString());
+      });
+    }
+  }
+
+  /** A digest of a node's whole store: every key with its version, tombstone flag and value digest. */
+  static String storeDigest(int node) {
+    return cluster.node(node).replica().read(0, engine -> {
+      MessageDigest sha = sha256();
+      engine.entries.forEachFrom(null, (key, entry) -> {
+        sha.update(key.toBytes());
+        sha.update(ByteBuffer.allocate(9).putLong(entry.getHlc()).put((byte) (entry.getTombstone() ? 1 : 0)).array());
+        sha.update(entry.getOriginRegion().getBytes(StandardCharsets.UTF_8));
+        sha.update(entry.getDigest().toByteArray());
+        return true;
+      });
+      return HexFormat.of().formatHex(sha.digest());
+    });
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void awaitConvergence() {
+    MiniKvCluster.await(WAIT, "every region has the same store digest", () -> {
+      String first = storeDigest(0);
+      for (int i = 1; i < cluster.size(); i++) {
+        if (!storeDigest(i).equals(first)) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  @Test
+  void writeInOneRegionIsReadInEveryRegion() {
+    PutResult put = in(0).put("hello", "world");
+    awaitEverywhere("hello", "world");
+    assertEquals(put.version(), in(2).get("hello").version(), "every region keeps the origin's version");
+    in(1).delete("hello");
+    awaitEverywhere("hello", null);
+  }
+
+  @Test
+  void concurrentWritesInAllRegionsConvergeToTheLastWriter() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<PutResult>> writes = new ArrayList<>();
+      for (int round = 0; round < 20; round++) {
+        for (int region = 0; region < 3; region++) {
+          int r = region;
+          String value = "r" + region + "-" + round;
+          writes.add(pool.submit((Callable<PutResult>) () -> in(r).put("contended", value)));
+        }
+      }
+      Version newest = null;
+      String winner = null;
+      for (int i = 0; i < writes.size(); i++) {
+        PutResult result = writes.get(i).get();
+        if (newest == null || result.version().compareTo(newest) > 0) {
+          newest = result.version();
+          winner = "r" + (i % 3) + "-" + (i / 3);
+        }
+      }
+      awaitEverywhere("contended", winner);
+      awaitConvergence();
+      for (int i = 0; i < cluster.size(); i++) {
+        assertEquals(newest, in(i).get("contended").version());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void dataRelaysAroundACutLink() {
+    // eu-west (0) cannot reach ap-south (2) directly, nor the other way; us-east (1) relays.
+    cluster.node(0).remoteRegions().cut("ap-south");
+    cluster.node(2).remoteRegions().cut("eu-west");
+    in(0).put("relayed", "via-us-east");
+    awaitEverywhere("relayed", "via-us-east");
+    in(2).put("relayed-back", "also");
+    awaitEverywhere("relayed-back", "also");
+  }
+
+  @Test
+  void regionCutOffKeepsWritingAndConvergesAfterHeal() {
+    cluster.node(2).remoteRegions().cut("eu-west");
+    cluster.node(2).remoteRegions().cut("us-east");
+    cluster.node(0).remoteRegions().cut("ap-south");
+    cluster.node(1).remoteRegions().cut("ap-south");
+    in(2).put("island", "written-while-cut");
+    in(0).put("mainland", "written-while-cut");
+    assertTrue(in(2).get("island").found());
+    assertTrue(!in(0).get("island").found(), "the cut region's write cannot have crossed yet");
+    heal();
+    awaitEverywhere("island", "written-while-cut");
+    awaitEverywhere("mainland", "written-while-cut");
+    awaitConvergence();
+  }
+
+  @Test
+  void batchesFromARegionWhoseClockRunsAheadAreRefusedUntilItIsBack() {
+    cluster.clock(0).skew(Duration.ofSeconds(5));
+    PutResult skewed = in(0).put("from-the-future", "x");
+    long refusedBefore = (long) cluster.node(1).metrics().refusedClockSkew().count();
+    MiniKvCluster.await(WAIT, "us-east refused the skewed batch",
+        () -> cluster.node(1).metrics().refusedClockSkew().count() > refusedBefore);
+    assertTrue(!in(1).get("from-the-future").found());
+    cluster.clock(0).skew(Duration.ZERO);
+    // Once the receivers' clocks have passed the timestamp, the batch is accepted.
+    MiniKvCluster.await(WAIT, "accepted after the offset shrank", () -> in(1).get("from-the-future").found());
+    assertEquals(skewed.version(), in(2).get("from-the-future").version());
+  }
+}
