@@ -337,7 +337,13 @@ public final class Applier {
             .setHlc(version.hlc()).setOriginRegion(version.originRegion()).setTombstone(true).build());
       }
     }
-    ctx.emit(event);
+    ChangeEvent emitted = ctx.emit(event);
+    if (!purge.purgeId().isEmpty()) {
+      // The receipt: when (HLC of this region's apply) and where in the region's history.
+      engine.purgeReceipts.put(ctx.batch, purge.purgeId().getBytes(StandardCharsets.UTF_8),
+          emitted.toBuilder().setVersion(io.edgekv.api.v1.Version.newBuilder()
+              .setHlc(ctx.proposal.hlc()).setOriginRegion(ctx.proposal.originRegion())).build().toByteArray());
+    }
   }
 
   private void recordPurge(WriteBatch batch, byte[] purgeKey, Version version) {
@@ -545,8 +551,11 @@ public final class Applier {
       setSeq(m.getOriginRegion(), m.getSeq());
     }
 
-    void emit(ChangeEvent.Builder event) {
-      events.add(event.setShard(shard).setIndex(index).setOriginRegion(event.getVersion().getOriginRegion()).build());
+    ChangeEvent emit(ChangeEvent.Builder event) {
+      ChangeEvent built = event.setShard(shard).setIndex(index).setOriginRegion(event.getVersion().getOriginRegion())
+          .build();
+      events.add(built);
+      return built;
     }
 
     void flush() {

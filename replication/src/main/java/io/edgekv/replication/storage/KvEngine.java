@@ -36,7 +36,7 @@ public final class KvEngine implements AutoCloseable {
 
   private static final byte[] APPLIED_KEY = "applied".getBytes(StandardCharsets.UTF_8);
   private static final List<String> FAMILIES = List.of("entries", "tag_index", "expiry_index", "requests",
-      "requests_by_time", "raft_meta", "replog", "repl_meta", "purges", "changelog");
+      "requests_by_time", "raft_meta", "replog", "repl_meta", "purges", "changelog", "purge_receipts");
 
   private final Path dir;
   private final DBOptions dbOptions;
@@ -66,6 +66,8 @@ public final class KvEngine implements AutoCloseable {
   public final Table<byte[], byte[]> purges;
   /** {@code index(8) ordinal(4)} to the {@code ChangeEvent}: the region's changelog for Watch resume. */
   public final Table<byte[], byte[]> changelog;
+  /** Purge id to the {@code ChangeEvent} of the purge as this region applied it (a purge receipt). */
+  public final Table<byte[], byte[]> purgeReceipts;
 
   public KvEngine(Path dir, StorageOptions options) {
     this.dir = dir;
@@ -100,6 +102,7 @@ public final class KvEngine implements AutoCloseable {
     replMeta = new Table<>("repl_meta", db, handles.get(8), Codec.BYTES, Codec.BYTES);
     purges = new Table<>("purges", db, handles.get(9), Codec.BYTES, Codec.BYTES);
     changelog = new Table<>("changelog", db, handles.get(10), Codec.BYTES, Codec.BYTES);
+    purgeReceipts = new Table<>("purge_receipts", db, handles.get(11), Codec.BYTES, Codec.BYTES);
   }
 
   public Path dir() {
