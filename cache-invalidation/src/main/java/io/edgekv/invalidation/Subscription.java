@@ -17,6 +17,7 @@ public final class Subscription implements AutoCloseable {
   private final int capacity;
   private final InvalidationBus bus;
   private final ArrayDeque<ChangeEvent> buffer = new ArrayDeque<>();
+  private final ArrayDeque<Long> publishedAt = new ArrayDeque<>();
   private boolean overrun;
   private boolean closed;
   private Runnable onAvailable = () -> {};
@@ -36,7 +37,7 @@ public final class Subscription implements AutoCloseable {
     this.onAvailable = callback;
   }
 
-  void offer(ChangeEvent event) {
+  void offer(ChangeEvent event, long nanoTime) {
     Runnable notify;
     synchronized (this) {
       if (closed || !selector.matches(event)) {
@@ -44,32 +45,49 @@ public final class Subscription implements AutoCloseable {
       }
       if (buffer.size() >= capacity) {
         buffer.clear();
+        publishedAt.clear();
         overrun = true;
       } else if (!overrun) {
         buffer.add(event);
+        publishedAt.add(nanoTime);
       }
       notify = onAvailable;
     }
     notify.run();
   }
 
-  /** What a drain returns: the buffered events in apply order, or {@code reset} after an overrun. */
-  public record Batch(List<ChangeEvent> events, boolean reset) {}
+  /**
+   * What a drain returns: the buffered events in apply order with the bus's clock reading when
+   * each was published (for fan-out latency), or {@code reset} after an overrun.
+   */
+  public record Batch(List<ChangeEvent> events, boolean reset, List<Long> publishedAtNanos) {
+    public Batch(List<ChangeEvent> events, boolean reset) {
+      this(events, reset, List.of());
+    }
+  }
 
   /** Takes everything buffered. After a reset the subscription starts buffering afresh. */
   public synchronized Batch drain() {
     if (overrun) {
       overrun = false;
       buffer.clear();
+      publishedAt.clear();
       return new Batch(List.of(), true);
     }
     List<ChangeEvent> out = new ArrayList<>(buffer);
+    List<Long> times = new ArrayList<>(publishedAt);
     buffer.clear();
-    return new Batch(out, false);
+    publishedAt.clear();
+    return new Batch(out, false, times);
   }
 
   public synchronized int buffered() {
     return buffer.size();
+  }
+
+  /** True when a drain would return something: buffered events or a reset. */
+  public synchronized boolean hasPending() {
+    return overrun || !buffer.isEmpty();
   }
 
   @Override
@@ -77,6 +95,7 @@ public final class Subscription implements AutoCloseable {
     synchronized (this) {
       closed = true;
       buffer.clear();
+      publishedAt.clear();
     }
     bus.remove(this);
   }

@@ -7,13 +7,15 @@ import java.util.Optional;
 
 /**
  * A conditional write ({@link PutOptions.Builder#ifAbsent()}, {@link
- * PutOptions.Builder#ifVersion(Version)}, {@link DeleteOptions.Builder#ifVersion(Version)})
- * whose condition did not hold, so nothing was written. Its code is always {@code
- * FAILED_PRECONDITION}; it is never retried.
+ * PutOptions.Builder#ifVersion(Version)}, {@link DeleteOptions.Builder#ifVersion(Version)}, a
+ * check of a {@link Txn}) whose condition did not hold, so nothing was written. Its code is
+ * always {@code FAILED_PRECONDITION}; it is never retried.
  *
- * <p>{@link #currentVersion()} is the version the key had when the condition was checked, or
- * empty when the key did not exist (or the server did not say). The server reports it in the
- * {@code "currentVersion"} entry of the {@code google.rpc.ErrorInfo} metadata.
+ * <p>{@link #key()} is the key whose condition failed (for a transaction, the first failing
+ * check) and {@link #currentVersion()} the version that key had when the condition was checked,
+ * or empty when it did not exist. The server reports them in the {@code "key"} and {@code
+ * "currentVersion"} entries of the {@code google.rpc.ErrorInfo} metadata; either is empty when
+ * the server did not say.
  */
 public final class ConditionFailedException extends EdgeKvException {
 
@@ -21,6 +23,9 @@ public final class ConditionFailedException extends EdgeKvException {
 
   /** The {@code google.rpc.ErrorInfo} metadata key holding the current version. */
   public static final String CURRENT_VERSION_KEY = "currentVersion";
+
+  /** The {@code google.rpc.ErrorInfo} metadata key holding the key whose condition failed. */
+  public static final String KEY_KEY = "key";
 
   private final Version currentVersion;
 
@@ -41,6 +46,15 @@ public final class ConditionFailedException extends EdgeKvException {
         errorMetadata,
         cause);
     this.currentVersion = currentVersion;
+  }
+
+  /**
+   * The key whose condition failed, as the server names it (UTF-8 text); empty if the server
+   * did not say.
+   */
+  public Optional<String> key() {
+    String key = errorMetadata().get(KEY_KEY);
+    return key == null || key.isEmpty() ? Optional.empty() : Optional.of(key);
   }
 
   /** The key's version when the condition failed; empty if the key did not exist. */

@@ -1,7 +1,6 @@
 package io.edgekv.client;
 
 import com.google.protobuf.ByteString;
-import io.edgekv.api.v1.AdminServiceGrpc;
 import io.edgekv.api.v1.BatchGetRequest;
 import io.edgekv.api.v1.Condition;
 import io.edgekv.api.v1.DeleteRequest;
@@ -9,7 +8,8 @@ import io.edgekv.api.v1.GetRequest;
 import io.edgekv.api.v1.KvServiceGrpc;
 import io.edgekv.api.v1.PutRequest;
 import io.edgekv.api.v1.ScanRequest;
-import io.edgekv.api.v1.StatusRequest;
+import io.edgekv.api.v1.TouchRequest;
+import io.edgekv.api.v1.TxnRequest;
 import io.edgekv.api.v1.StatusResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -45,14 +46,26 @@ import java.util.stream.StreamSupport;
  *   <li><b>Retries and failover.</b> A call that fails with {@code UNAVAILABLE} (or whose
  *       attempt exceeds {@link RetryPolicy#perAttemptTimeout()}) is retried on the next
  *       endpoint, round robin, as the {@link RetryPolicy} allows; no other failure is retried.
- *       The next call starts from the endpoint that last answered.
- *   <li><b>Idempotent writes.</b> Each logical {@code put} or {@code delete} carries one
- *       request id (a random UUID unless the caller gives one) on all its attempts, so the
- *       server applies it at most once even when a retry follows a lost acknowledgement.
+ *       The next call starts from the endpoint that last answered. (Admin calls that act on
+ *       one node never fail over; see {@link AdminClient}.)
+ *   <li><b>Idempotent writes.</b> Each logical {@code put}, {@code delete}, {@code touch} or
+ *       transaction commit carries one request id (a random UUID unless the caller gives one)
+ *       on all its attempts, so the server applies it at most once even when a retry follows a
+ *       lost acknowledgement.
+ *   <li><b>Drain awareness.</b> A node that is draining marks its responses with the header
+ *       {@code edgekv-draining: true}. The client then demotes that endpoint for {@linkplain
+ *       Builder#drainingDemotion(Duration) a while} (default 30 s): new calls try the other
+ *       endpoints first and come back to it only when those fail, or once it answers without
+ *       the header. Together with the retry of {@code UNAVAILABLE} on the next endpoint (the
+ *       draining node closes its connections with GOAWAY), traffic moves off a draining node
+ *       without failed calls.
  *   <li><b>Sessions.</b> The client remembers the latest session token any response carried
  *       and sends it with every later request whose options do not name one, so {@link
  *       Consistency#SESSION} reads see this client's own writes on any node.
  * </ul>
+ *
+ * <p>Besides single-key calls there are atomic multi-key transactions ({@link #txn()}), TTL
+ * refresh ({@link #touch(byte[], TouchOptions)}) and the admin API of one node ({@link #admin()}).
  *
  * <h2>Errors</h2>
  *
@@ -73,6 +86,7 @@ import java.util.stream.StreamSupport;
 public final class EdgeKvClient implements AutoCloseable {
 
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  private static final Duration DEFAULT_DRAINING_DEMOTION = Duration.ofSeconds(30);
 
   private final List<Endpoint> endpoints;
   private final List<ManagedChannel> channels;
@@ -102,7 +116,8 @@ public final class EdgeKvClient implements AutoCloseable {
     });
     timer.setRemoveOnCancelPolicy(true);
     this.scheduler = Executors.unconfigurableScheduledExecutorService(timer);
-    this.caller = new FailoverCaller(endpoints, channels, retryPolicy, deadline, scheduler);
+    EndpointSelector selector = new EndpointSelector(endpoints.size(), b.drainingDemotion, b.nanoTime);
+    this.caller = new FailoverCaller(endpoints, channels, selector, retryPolicy, deadline, scheduler);
   }
 
   /** A builder with the defaults: namespace {@code "default"}, 5 s deadline, default retries. */
@@ -436,23 +451,145 @@ public final class EdgeKvClient implements AutoCloseable {
         .flatMap(page -> page.entries().stream());
   }
 
+  // ---------------------------------------------------------------- touch and transactions
+
+  /**
+   * Gives {@code key} (UTF-8) a new time to live.
+   *
+   * @see #touch(byte[], TouchOptions)
+   */
+  public TouchResult touch(String key, Duration ttl) {
+    return await(touchAsync(utf8(key, "key"), TouchOptions.of(ttl)));
+  }
+
+  /**
+   * Gives {@code key} a new time to live.
+   *
+   * @see #touch(byte[], TouchOptions)
+   */
+  public TouchResult touch(byte[] key, Duration ttl) {
+    return await(touchAsync(key, TouchOptions.of(ttl)));
+  }
+
+  /**
+   * Gives a live {@code key} a new time to live, counted from when the region applies the
+   * touch: the entry keeps its value, metadata and tags under a new version. A missing, deleted
+   * or expired key is not an error: {@link TouchResult#found()} is false and nothing changes.
+   * Like a write, the touch carries one request id on all its attempts.
+   *
+   * @return the new version and expiry, or {@code found == false}
+   * @throws EdgeKvException if the call fails (e.g. {@code INVALID_ARGUMENT} for a key over the
+   *     size limit; after {@code UNAVAILABLE} or {@code DEADLINE_EXCEEDED} the touch may or may
+   *     not have been applied, and repeating it is harmless)
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException naming {@code ttl} if the time to live is under one second
+   *     (the {@code Duration} overloads)
+   */
+  public TouchResult touch(byte[] key, TouchOptions options) {
+    return await(touchAsync(key, options));
+  }
+
+  /** Asynchronous {@link #touch(String, Duration)}. */
+  public CompletableFuture<TouchResult> touchAsync(String key, Duration ttl) {
+    return touchAsync(utf8(key, "key"), TouchOptions.of(ttl));
+  }
+
+  /** Asynchronous {@link #touch(byte[], Duration)}. */
+  public CompletableFuture<TouchResult> touchAsync(byte[] key, Duration ttl) {
+    return touchAsync(key, TouchOptions.of(ttl));
+  }
+
+  /** Asynchronous {@link #touch(byte[], TouchOptions)}. */
+  public CompletableFuture<TouchResult> touchAsync(byte[] key, TouchOptions options) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(options, "options");
+    TouchRequest.Builder request = TouchRequest.newBuilder()
+        .setNamespace(namespace)
+        .setKey(ByteString.copyFrom(key))
+        .setTtlMs(options.ttl().toMillis())
+        .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
+    String token = tokenFor(options.sessionToken().orElse(null));
+    if (token != null) {
+      request.setSessionToken(token);
+    }
+    TouchRequest built = request.build();
+    return caller.<io.edgekv.api.v1.TouchResponse>call("touch", (ch, d, obs) ->
+            KvServiceGrpc.newStub(ch).withDeadline(d).touch(built, obs))
+        .thenApply(r -> {
+          remember(r.getSessionToken());
+          return Protos.touchResult(r);
+        });
+  }
+
+  /**
+   * Starts an atomic transaction in this client's namespace: add checks, puts and deletes, then
+   * {@link Txn#commit()}. See {@link Txn} for its guarantees.
+   */
+  public Txn txn() {
+    return new Txn(this);
+  }
+
+  /** The request a transaction sends, scoped to this client: its namespace and session. */
+  TxnRequest prepareTxn(TxnRequest.Builder request, String explicitSessionToken) {
+    request.setNamespace(namespace);
+    String token = tokenFor(explicitSessionToken);
+    if (token != null) {
+      request.setSessionToken(token);
+    }
+    return request.build();
+  }
+
+  CompletableFuture<TxnResult> commitTxn(TxnRequest request) {
+    return caller.<io.edgekv.api.v1.TxnResponse>call("txn", (ch, d, obs) ->
+            KvServiceGrpc.newStub(ch).withDeadline(d).txn(request, obs))
+        .thenApply(r -> {
+          remember(r.getSessionToken());
+          return Protos.txnResult(r);
+        });
+  }
+
   // ---------------------------------------------------------------- admin
 
   /**
+   * The admin API of the node at this client's first endpoint.
+   *
+   * @see AdminClient
+   */
+  public AdminClient admin() {
+    return new AdminClient(this, caller, 0, endpoints.get(0));
+  }
+
+  /**
+   * The admin API of the node at {@code endpoint}, which must be one of this client's endpoints
+   * (admin calls use the client's channels).
+   *
+   * @throws IllegalArgumentException naming {@code endpoint} if it is malformed or not one of
+   *     the client's endpoints
+   * @see AdminClient
+   */
+  public AdminClient admin(String endpoint) {
+    Endpoint asked = Endpoint.parse("endpoint", endpoint);
+    int index = endpoints.indexOf(asked);
+    if (index < 0) {
+      throw new IllegalArgumentException(
+          "endpoint: '" + endpoint + "' is not one of the client's endpoints " + endpoints());
+    }
+    return new AdminClient(this, caller, index, asked);
+  }
+
+  /**
    * The status of the fleet as the node asked sees it ({@code AdminService.Status}), or of
-   * that node only when {@code local} is true. Retried like a read.
+   * that node only when {@code local} is true; the same as {@code admin().status(local)}.
    *
    * @throws EdgeKvException if the call fails
    */
   public StatusResponse adminStatus(boolean local) {
-    return await(adminStatusAsync(local));
+    return admin().status(local);
   }
 
   /** Asynchronous {@link #adminStatus(boolean)}. */
   public CompletableFuture<StatusResponse> adminStatusAsync(boolean local) {
-    StatusRequest request = StatusRequest.newBuilder().setLocal(local).build();
-    return caller.call("adminStatus", (ch, d, obs) ->
-        AdminServiceGrpc.newStub(ch).withDeadline(d).status(request, obs));
+    return admin().statusAsync(local);
   }
 
   // ---------------------------------------------------------------- state
@@ -533,7 +670,7 @@ public final class EdgeKvClient implements AutoCloseable {
     return Objects.requireNonNull(s, name).getBytes(StandardCharsets.UTF_8);
   }
 
-  private static <T> T await(CompletableFuture<T> future) {
+  static <T> T await(CompletableFuture<T> future) {
     try {
       return future.get();
     } catch (InterruptedException e) {
@@ -557,6 +694,8 @@ public final class EdgeKvClient implements AutoCloseable {
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private String sessionToken;
     private Function<Endpoint, ManagedChannel> channelFactory = Channels::open;
+    private Duration drainingDemotion = DEFAULT_DRAINING_DEMOTION;
+    private LongSupplier nanoTime = System::nanoTime;
 
     private Builder() {}
 
@@ -642,6 +781,28 @@ public final class EdgeKvClient implements AutoCloseable {
      */
     public Builder sessionToken(String sessionToken) {
       this.sessionToken = sessionToken == null || sessionToken.isEmpty() ? null : sessionToken;
+      return this;
+    }
+
+    /**
+     * Sets how long an endpoint that reported it is draining is tried only after the others;
+     * default 30 s. Zero turns the demotion off.
+     *
+     * @throws IllegalArgumentException naming {@code drainingDemotion} if negative
+     * @throws NullPointerException if null
+     */
+    public Builder drainingDemotion(Duration drainingDemotion) {
+      Objects.requireNonNull(drainingDemotion, "drainingDemotion");
+      if (drainingDemotion.isNegative()) {
+        throw new IllegalArgumentException("drainingDemotion must not be negative, got " + drainingDemotion);
+      }
+      this.drainingDemotion = drainingDemotion;
+      return this;
+    }
+
+    /** Replaces the clock that times demotions; for tests. */
+    Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
       return this;
     }
 

@@ -1,11 +1,14 @@
 package io.edgekv.client;
 
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -14,16 +17,16 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs one logical unary call as up to {@link RetryPolicy#maxAttempts()} attempts, each on the
- * next endpoint round robin from the preferred one, all within the call's deadline.
+ * next endpoint of the call's attempt order, all within the call's deadline.
  *
- * <p>The preferred endpoint is the one that last answered, so a client that failed over keeps
- * using the endpoint that works instead of paying a failed attempt on every call.
+ * <p>The order comes from the {@link EndpointSelector}: round robin from the endpoint that
+ * last answered, draining endpoints last. Calls addressed to one node (the admin calls that act
+ * on the node asked) bypass it.
  */
 final class FailoverCaller {
 
@@ -32,37 +35,55 @@ final class FailoverCaller {
   /** Starts one attempt of a call on {@code channel}; the request is fixed by the caller. */
   @FunctionalInterface
   interface Attempt<R> {
-    void start(ManagedChannel channel, Deadline deadline, StreamObserver<R> observer);
+    void start(Channel channel, Deadline deadline, StreamObserver<R> observer);
   }
 
   private final List<Endpoint> endpoints;
   private final List<ManagedChannel> channels;
+  private final List<Channel> intercepted;
+  private final EndpointSelector selector;
   private final RetryPolicy policy;
   private final Duration callDeadline;
   private final ScheduledExecutorService scheduler;
-  private final AtomicInteger preferred = new AtomicInteger();
   private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   FailoverCaller(
       List<Endpoint> endpoints,
       List<ManagedChannel> channels,
+      EndpointSelector selector,
       RetryPolicy policy,
       Duration callDeadline,
       ScheduledExecutorService scheduler) {
     this.endpoints = List.copyOf(endpoints);
     this.channels = List.copyOf(channels);
+    List<Channel> withHeaders = new ArrayList<>(channels.size());
+    for (int i = 0; i < channels.size(); i++) {
+      withHeaders.add(ClientInterceptors.intercept(channels.get(i), new DrainingHeaderInterceptor(selector, i)));
+    }
+    this.intercepted = List.copyOf(withHeaders);
+    this.selector = selector;
     this.policy = policy;
     this.callDeadline = callDeadline;
     this.scheduler = scheduler;
   }
 
-  /** The endpoint the next call starts from. */
-  Endpoint preferredEndpoint() {
-    return endpoints.get(preferred.get());
+  /** A call that may go to any endpoint, failing over as the policy allows. */
+  <R> CompletableFuture<R> call(String op, Attempt<R> attempt) {
+    return start(op, attempt, selector.attemptOrder(), policy.maxAttempts());
   }
 
-  <R> CompletableFuture<R> call(String op, Attempt<R> attempt) {
+  /** A call that asks endpoint {@code first} and fails over to the others in list order. */
+  <R> CompletableFuture<R> callFrom(String op, int first, Attempt<R> attempt) {
+    return start(op, attempt, selector.attemptOrderFrom(first), policy.maxAttempts());
+  }
+
+  /** A call that only endpoint {@code index} may answer: one attempt, no failover. */
+  <R> CompletableFuture<R> callOnly(String op, int index, Attempt<R> attempt) {
+    return start(op, attempt, new int[] {index}, 1);
+  }
+
+  private <R> CompletableFuture<R> start(String op, Attempt<R> attempt, int[] order, int maxAttempts) {
     CompletableFuture<R> result = new CompletableFuture<>();
     if (closed) {
       result.completeExceptionally(closedError());
@@ -71,8 +92,16 @@ final class FailoverCaller {
     pending.add(result);
     result.whenComplete((r, t) -> pending.remove(result));
     Deadline deadline = Deadline.after(callDeadline.toNanos(), TimeUnit.NANOSECONDS);
-    runAttempt(op, attempt, 1, preferred.get(), deadline, result);
+    runAttempt(new Call<>(op, attempt, order, maxAttempts, deadline, result), 1);
     return result;
+  }
+
+  /** One logical call: what every attempt shares. */
+  private record Call<R>(
+      String op, Attempt<R> attempt, int[] order, int maxAttempts, Deadline deadline, CompletableFuture<R> result) {
+    int endpointOf(int attemptNo) {
+      return order[(attemptNo - 1) % order.length];
+    }
   }
 
   /** Stops accepting calls and retries; calls already sent may still complete. */
@@ -88,9 +117,8 @@ final class FailoverCaller {
     }
   }
 
-  private <R> void runAttempt(
-      String op, Attempt<R> attempt, int attemptNo, int index, Deadline callDeadline,
-      CompletableFuture<R> result) {
+  private <R> void runAttempt(Call<R> call, int attemptNo) {
+    CompletableFuture<R> result = call.result();
     if (result.isDone()) {
       return; // cancelled by the caller, or failed by close()
     }
@@ -98,6 +126,7 @@ final class FailoverCaller {
       result.completeExceptionally(closedError());
       return;
     }
+    int index = call.endpointOf(attemptNo);
     ManagedChannel channel = channels.get(index);
     if (attemptNo > 1 && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
       // gRPC's own reconnect backoff grows to minutes; this call's backoff already spaced the
@@ -105,8 +134,8 @@ final class FailoverCaller {
       channel.resetConnectBackoff();
     }
     Deadline attemptDeadline = policy.perAttemptTimeout()
-        .map(t -> callDeadline.minimum(Deadline.after(t.toNanos(), TimeUnit.NANOSECONDS)))
-        .orElse(callDeadline);
+        .map(t -> call.deadline().minimum(Deadline.after(t.toNanos(), TimeUnit.NANOSECONDS)))
+        .orElse(call.deadline());
     StreamObserver<R> observer = new StreamObserver<>() {
       private R value;
 
@@ -117,52 +146,48 @@ final class FailoverCaller {
 
       @Override
       public void onError(Throwable t) {
-        onAttemptFailed(op, attempt, attemptNo, index, callDeadline, result, t);
+        onAttemptFailed(call, attemptNo, index, t);
       }
 
       @Override
       public void onCompleted() {
-        preferred.set(index);
+        selector.answered(index);
         if (value == null) {
           result.completeExceptionally(new EdgeKvException(
-              Status.Code.INTERNAL, op + ": the server completed the call without a response", null));
+              Status.Code.INTERNAL, call.op() + ": the server completed the call without a response", null));
         } else {
           result.complete(value);
         }
       }
     };
     try {
-      attempt.start(channel, attemptDeadline, observer);
+      call.attempt().start(intercepted.get(index), attemptDeadline, observer);
     } catch (RuntimeException e) {
       result.completeExceptionally(Errors.translate(e));
     }
   }
 
-  private <R> void onAttemptFailed(
-      String op, Attempt<R> attempt, int attemptNo, int index, Deadline callDeadline,
-      CompletableFuture<R> result, Throwable t) {
+  private <R> void onAttemptFailed(Call<R> call, int attemptNo, int index, Throwable t) {
+    CompletableFuture<R> result = call.result();
     Status.Code code = Status.fromThrowable(t).getCode();
     boolean transientFailure = code == Status.Code.UNAVAILABLE
-        || (code == Status.Code.DEADLINE_EXCEEDED && !callDeadline.isExpired());
-    if (!transientFailure || attemptNo >= policy.maxAttempts() || closed) {
+        || (code == Status.Code.DEADLINE_EXCEEDED && !call.deadline().isExpired());
+    if (!transientFailure || attemptNo >= call.maxAttempts() || closed) {
       result.completeExceptionally(Errors.translate(t));
       return;
     }
     long nominal = policy.nominalBackoffNanos(attemptNo);
     long backoff = nominal <= 0 ? 0 : ThreadLocalRandom.current().nextLong(nominal / 2, nominal + 1);
-    if (callDeadline.timeRemaining(TimeUnit.NANOSECONDS) <= backoff) {
+    if (call.deadline().timeRemaining(TimeUnit.NANOSECONDS) <= backoff) {
       result.completeExceptionally(Errors.translate(t));
       return;
     }
-    int next = (index + 1) % endpoints.size();
     if (log.isDebugEnabled()) {
-      log.debug("{} attempt {} on {} failed with {}; retrying on {} in {} µs",
-          op, attemptNo, endpoints.get(index), code, endpoints.get(next), backoff / 1000);
+      log.debug("{} attempt {} on {} failed with {}; retrying on {} in {} µs", call.op(), attemptNo,
+          endpoints.get(index), code, endpoints.get(call.endpointOf(attemptNo + 1)), backoff / 1000);
     }
     try {
-      scheduler.schedule(
-          () -> runAttempt(op, attempt, attemptNo + 1, next, callDeadline, result),
-          backoff, TimeUnit.NANOSECONDS);
+      scheduler.schedule(() -> runAttempt(call, attemptNo + 1), backoff, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(closedError());
     }

@@ -8,6 +8,8 @@ import io.edgekv.api.v1.GetResponse;
 import io.edgekv.api.v1.KeyResult;
 import io.edgekv.api.v1.PutResponse;
 import io.edgekv.api.v1.ScanResponse;
+import io.edgekv.api.v1.TouchResponse;
+import io.edgekv.api.v1.TxnResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,6 +102,20 @@ final class Protos {
         r.hasVersion() ? version(r.getVersion()) : null,
         servedBy(r.getServedBy()),
         r.getSessionToken());
+  }
+
+  static TouchResult touchResult(TouchResponse r) {
+    boolean found = r.getFound();
+    return new TouchResult(
+        found,
+        found ? version(r.getVersion()) : null,
+        found && r.getExpiresAtUnixMs() != 0 ? Instant.ofEpochMilli(r.getExpiresAtUnixMs()) : null,
+        servedBy(r.getServedBy()),
+        r.getSessionToken());
+  }
+
+  static TxnResult txnResult(TxnResponse r) {
+    return new TxnResult(version(r.getVersion()), servedBy(r.getServedBy()), r.getSessionToken());
   }
 
   static ScanPage scanPage(ScanResponse r) {

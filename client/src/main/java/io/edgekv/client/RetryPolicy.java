@@ -11,7 +11,8 @@ import java.util.Optional;
  * an attempt's own {@link #perAttemptTimeout()} that ran out while the call's deadline had time
  * left. Writes are retried too: each logical write carries one request id on every attempt,
  * so the server applies it at most once. Every retry goes to the next endpoint in the
- * client's list (round robin). Attempts are spaced by exponential backoff, from {@link
+ * client's list (round robin; endpoints that said they are draining come last). Admin calls
+ * that act on one node are the exception: they make one attempt, on that node. Attempts are spaced by exponential backoff, from {@link
  * #initialBackoff()} growing by {@link #multiplier()} up to {@link #maxBackoff()}, each
  * randomized to between half and all of its nominal value. A call stops after {@link
  * #maxAttempts()} attempts or when its deadline has no room for the next backoff, whichever

@@ -52,6 +52,11 @@ class BuilderValidationTest {
     assertMessageStarts("namespace", assertThrows(IllegalArgumentException.class, () -> b.namespace(" ")));
     assertMessageStarts("deadline", assertThrows(IllegalArgumentException.class, () -> b.deadline(Duration.ZERO)));
     assertMessageStarts("deadline", assertThrows(NullPointerException.class, () -> b.deadline(null)));
+    assertMessageStarts("drainingDemotion",
+        assertThrows(IllegalArgumentException.class, () -> b.drainingDemotion(Duration.ofSeconds(-1))));
+    assertMessageStarts("ttl", assertThrows(IllegalArgumentException.class, () -> TouchOptions.of(Duration.ofMillis(999))));
+    assertMessageStarts("requestId",
+        assertThrows(IllegalArgumentException.class, () -> TouchOptions.builder(Duration.ofSeconds(1)).requestId("")));
   }
 
   @Test

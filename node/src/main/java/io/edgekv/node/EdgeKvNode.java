@@ -16,6 +16,7 @@ import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.http.HttpEndpoints;
 import io.edgekv.node.metrics.NodeMetrics;
+import io.edgekv.node.watch.InvalidationServiceImpl;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.Peer;
 import io.edgekv.replication.raft.RaftTuning;
@@ -68,6 +69,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private final ScheduledExecutorService replicationScheduler;
   private RemoteRegions remoteRegions;
   private Shipper shipper;
+  private InvalidationServiceImpl invalidation;
   private volatile boolean closed;
   private long ticks;
   /** Expired entries removed per shard and sweep (one sweep a second on each shard's leader). */
@@ -85,7 +87,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
             config.storage().maxBackgroundJobs()),
         new RaftTuning(config.raft().electionMin(), config.raft().electionMax(), config.raft().request(),
             config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES, config.raft().snapshotEvery(),
-            config.raft().segmentBytes()), config.join()),
+            config.raft().segmentBytes()), config.join(), config.replication().logRetention()),
         new HybridClock(clock), bus::publish);
     this.metrics = new NodeMetrics(config.nodeId(), region.name());
     this.readiness = new Readiness(replica);
@@ -111,8 +113,12 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
         new ReadBarriers(replica, Duration.ofSeconds(1)), metrics, this::healthyRegion);
     KeyTraces traces = new KeyTraces(replica);
-    AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel);
-    publicServices = List.of(kv, admin, health.getHealthService());
+    AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel,
+        () -> shipper);
+    invalidation = new InvalidationServiceImpl(config, replica, bus, new RequestValidator(config.limits()), metrics,
+        this::internalChannel, grpcExecutor, this::healthyRegion, InvalidationServiceImpl.Settings.DEFAULTS,
+        System::nanoTime);
+    publicServices = List.of(kv, admin, invalidation, health.getHealthService());
     publicServer = Transport.server(config, config.self().publicPort(), grpcExecutor, publicServices,
         readiness::draining).start();
     internalServer = Transport.server(config, config.self().internalPort(), grpcExecutor,
@@ -162,6 +168,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     }
     readiness.setDraining(true);
     health.setStatus("", ServingStatus.NOT_SERVING);
+    invalidation.closeStreams("node " + config.nodeId() + " is draining");
     for (int shard = 0; shard < replica.shards(); shard++) {
       try {
         replica.transferLeadership(shard, "", 5000);
@@ -184,6 +191,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   @Override
   public synchronized void undrain() {
     readiness.setDraining(false);
+    invalidation.acceptStreams();
     LOG.info("node {} undrained", config.nodeId());
   }
 
@@ -244,6 +252,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     closed = true;
     readiness.setDraining(true);
     health.enterTerminalState();
+    if (invalidation != null) {
+      invalidation.close();
+    }
     background.shutdownNow();
     if (shipper != null) {
       shipper.close();

@@ -8,12 +8,8 @@ import io.edgekv.client.GetResult;
 import io.edgekv.client.PutResult;
 import io.edgekv.client.Version;
 import io.edgekv.node.testing.MiniKvCluster;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -62,34 +58,11 @@ class CrossRegionTest {
     }
   }
 
-  /** A digest of a node's whole store: every key with its version, tombstone flag and value digest. */
-  static String storeDigest(int node) {
-    return cluster.node(node).replica().read(0, engine -> {
-      MessageDigest sha = sha256();
-      engine.entries.forEachFrom(null, (key, entry) -> {
-        sha.update(key.toBytes());
-        sha.update(ByteBuffer.allocate(9).putLong(entry.getHlc()).put((byte) (entry.getTombstone() ? 1 : 0)).array());
-        sha.update(entry.getOriginRegion().getBytes(StandardCharsets.UTF_8));
-        sha.update(entry.getDigest().toByteArray());
-        return true;
-      });
-      return HexFormat.of().formatHex(sha.digest());
-    });
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static void awaitConvergence() {
     MiniKvCluster.await(WAIT, "every region has the same store digest", () -> {
-      String first = storeDigest(0);
+      String first = CrossRegionTestDigests.digest(cluster, 0);
       for (int i = 1; i < cluster.size(); i++) {
-        if (!storeDigest(i).equals(first)) {
+        if (!CrossRegionTestDigests.digest(cluster, i).equals(first)) {
           return false;
         }
       }

@@ -78,12 +78,13 @@ public final class ChaosRun {
     Schedule schedule;
     History history;
     List<CheckResult> results = new ArrayList<>();
-    try (Recorder recorder = new Recorder(dir.resolve("history.jsonl"));
-         Cluster cluster = factory.start(spec, dir.resolve("cluster"));
+    try (Cluster cluster = factory.start(spec, dir.resolve("cluster"));
          Clients clients = new Clients(cluster.nodes(), CLIENT_DEADLINE)) {
       List<String> ids = cluster.nodes().stream().map(NodeRef::id).toList();
       schedule = Schedule.generate(spec.nemesis(), spec.seed(), spec.faultSeconds() * 1000L, ids, cluster.supports());
       awaitEveryNodeServes(clients, READY_TIMEOUT);
+      // time zero of the history: the cluster is up and the clients start
+      try (Recorder recorder = new Recorder(dir.resolve("history.jsonl"))) {
 
       NemesisRunner nemesis = new NemesisRunner(cluster, recorder, () -> leader(clients));
       AtomicBoolean stop = new AtomicBoolean();
@@ -109,6 +110,7 @@ public final class ChaosRun {
       workload.finalReads(finalProc);
       convergenceReads(clients, recorder, workload.keyPrefix());
       history = recorder.history();
+      }
       cluster.saveLogs(dir);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -5,7 +5,11 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Starts each run's cluster as containers: 1 region x 3 nodes, unsafe switches passed to the nodes. */
+/**
+ * Starts each run's cluster as containers: 1 region x 3 nodes, unsafe switches passed to the
+ * nodes. {@code -Dchaos.clock=faketime} preloads libfaketime for the clock nemesis (slow here,
+ * see {@link ContainerCluster.Settings#fakeTime()}).
+ */
 public final class ContainerClusters {
   private ContainerClusters() {}
 
@@ -16,7 +20,8 @@ public final class ContainerClusters {
         env.put("EDGEKV_UNSAFE_TEST_SWITCHES", String.join(",", spec.unsafeSwitches()));
         env.put("EDGEKV_ALLOW_UNSAFE_TEST_SWITCHES", "1");
       }
-      return ContainerCluster.start(ContainerCluster.Settings.regional(nodeJar, runDir).withEnv(env));
+      boolean fakeTime = "faketime".equals(System.getProperty("chaos.clock", "").trim());
+      return ContainerCluster.start(ContainerCluster.Settings.regional(nodeJar, runDir).withEnv(env).withFakeTime(fakeTime));
     };
   }
 }

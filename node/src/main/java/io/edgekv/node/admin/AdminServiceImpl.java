@@ -53,10 +53,13 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   private final RegionReplica replica;
   private final NodeControl control;
   private final Function<String, ManagedChannel> internalChannels;
+  private final java.util.function.Supplier<io.edgekv.replication.gossip.Shipper> shipper;
 
   /** @param internalChannels the internal-service channel to a peer, by node id */
   public AdminServiceImpl(NodeConfig config, LocalStatus local, KeyTraces traces, RegionReplica replica,
-      NodeControl control, Function<String, ManagedChannel> internalChannels) {
+      NodeControl control, Function<String, ManagedChannel> internalChannels,
+      java.util.function.Supplier<io.edgekv.replication.gossip.Shipper> shipper) {
+    this.shipper = shipper;
     this.config = config;
     this.local = local;
     this.traces = traces;
@@ -232,6 +235,47 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   @Override
   public void config(ConfigRequest request, StreamObserver<ConfigResponse> observer) {
     Calls.blocking(observer, () -> ConfigResponse.newBuilder().setYaml(control.effectiveConfig()).build());
+  }
+
+  @Override
+  public void repair(io.edgekv.api.v1.RepairRegionsRequest request,
+      StreamObserver<io.edgekv.api.v1.RepairRegionsResponse> observer) {
+    Calls.unary(observer, () -> {
+      List<String> regions = config.topology().regions().stream().map(NodeConfig.Region::name)
+          .filter(name -> !name.equals(config.region().name()))
+          .filter(name -> request.getRegion().isEmpty() || name.equals(request.getRegion())).toList();
+      if (regions.isEmpty()) {
+        throw new InvalidInputException("region", "", request.getRegion().isEmpty()
+            ? "there is no other region to repair" : "'" + request.getRegion() + "' is not another region of the topology");
+      }
+      List<CompletableFuture<io.edgekv.api.v1.RegionRepair>> all = new ArrayList<>();
+      for (String region : regions) {
+        for (int shard = 0; shard < replica.shards(); shard++) {
+          int s = shard;
+          all.add(shipper.get().repair(region, shard).handle((buckets, error) -> {
+            var out = io.edgekv.api.v1.RegionRepair.newBuilder().setRegion(region).setShard(s);
+            return error == null ? out.setDifferingBuckets(buckets).build()
+                : out.setError(String.valueOf(error.getCause() != null ? error.getCause() : error)).build();
+          }));
+        }
+      }
+      return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(ignored ->
+          io.edgekv.api.v1.RepairRegionsResponse.newBuilder()
+              .addAllRepairs(all.stream().map(CompletableFuture::join).toList()).build());
+    }, status -> {});
+  }
+
+  @Override
+  public void lag(io.edgekv.api.v1.LagRequest request, StreamObserver<io.edgekv.api.v1.LagResponse> observer) {
+    Calls.blocking(observer, () -> {
+      var out = io.edgekv.api.v1.LagResponse.newBuilder();
+      for (var report : shipper.get().lag()) {
+        out.addLags(io.edgekv.api.v1.RegionLag.newBuilder().setToRegion(report.toRegion()).setShard(report.shard())
+            .setEntries(report.entries()).setSeconds(report.ageMillis() / 1000.0)
+            .setNeedsRepair(report.needsRepair()).setMeasuredBy(config.nodeId()));
+      }
+      return out.build();
+    });
   }
 
   private List<Integer> shards(int requested) {

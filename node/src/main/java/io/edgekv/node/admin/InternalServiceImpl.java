@@ -6,7 +6,11 @@ import io.edgekv.api.v1.TraceRequest;
 import io.edgekv.internal.v1.InternalServiceGrpc;
 import io.edgekv.internal.v1.LocalStatusRequest;
 import io.edgekv.internal.v1.Mutation;
+import io.edgekv.internal.v1.RangeDigestsRequest;
+import io.edgekv.internal.v1.RangeDigestsResponse;
+import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ReplicateRequest;
+import io.edgekv.replication.gossip.AntiEntropy;
 import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.node.api.Calls;
 import io.edgekv.replication.command.Command;
@@ -46,6 +50,13 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
     observer.onCompleted();
   }
 
+  /** This region's receipt of a purge, as this node has applied it (purge-status fan-out). */
+  @Override
+  public void localPurgeReceipt(io.edgekv.internal.v1.LocalPurgeReceiptRequest request,
+      StreamObserver<io.edgekv.api.v1.RegionPurgeStatus> observer) {
+    Calls.blocking(observer, () -> io.edgekv.node.watch.PurgeReceipts.local(replica, request.getPurgeId()));
+  }
+
   @Override
   public void localTrace(TraceRequest request, StreamObserver<KeyTrace> observer) {
     Calls.blocking(observer, () -> traces.local(request));
@@ -59,11 +70,7 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   @Override
   public void replicate(ReplicateRequest request, StreamObserver<ReplicateResponse> observer) {
     Calls.unary(observer, () -> {
-      int shard = (int) request.getShard();
-      if (shard >= replica.shards()) {
-        throw new io.edgekv.node.api.InvalidInputException("shard", String.valueOf(replica.shards() - 1),
-            "shard " + shard + " does not exist here; every region must run the same number of shards");
-      }
+      int shard = checkShard(request.getShard());
       long limit = replica.clock().clock().millis() + maxClockOffset.toMillis();
       for (Mutation m : request.getMutationsList()) {
         if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
@@ -83,6 +90,37 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
       return applied.thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
           .putAllVersionVector(vector(shard)).build());
     }, status -> {});
+  }
+
+  @Override
+  public void rangeDigests(RangeDigestsRequest request, StreamObserver<RangeDigestsResponse> observer) {
+    Calls.blocking(observer, () -> {
+      int shard = checkShard(request.getShard());
+      int buckets = (int) Math.min(4096, Math.max(1, request.getBuckets()));
+      return RangeDigestsResponse.newBuilder()
+          .addAllDigests(replica.read(shard, engine -> AntiEntropy.digests(engine, buckets)))
+          .putAllVersionVector(vector(shard)).build();
+    });
+  }
+
+  /** Anti-entropy state from another region, merged through this region's Raft group. */
+  @Override
+  public void repair(RepairRequest request, StreamObserver<ReplicateResponse> observer) {
+    Calls.unary(observer, () -> {
+      int shard = checkShard(request.getShard());
+      return replica.submit(shard, new Proposal("", 0, "",
+              new Command.Repair(request.getMutationsList(), request.getVersionVectorMap())))
+          .thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
+              .putAllVersionVector(vector(shard)).build());
+    }, status -> {});
+  }
+
+  private int checkShard(long shard) {
+    if (shard >= replica.shards()) {
+      throw new io.edgekv.node.api.InvalidInputException("shard", String.valueOf(replica.shards() - 1),
+          "shard " + shard + " does not exist here; every region must run the same number of shards");
+    }
+    return (int) shard;
   }
 
   private java.util.Map<String, Long> vector(int shard) {

@@ -1,6 +1,9 @@
 package io.edgekv.node.admin;
 
 import io.edgekv.internal.v1.InternalServiceGrpc;
+import io.edgekv.internal.v1.RangeDigestsRequest;
+import io.edgekv.internal.v1.RangeDigestsResponse;
+import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ReplicateRequest;
 import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.node.config.NodeConfig;
@@ -62,38 +65,56 @@ public final class RemoteRegions implements RegionLink {
 
   @Override
   public CompletableFuture<ReplicateResponse> replicate(String region, ReplicateRequest request) {
+    return call(region, request, InternalServiceGrpc.InternalServiceStub::replicate);
+  }
+
+  @Override
+  public CompletableFuture<RangeDigestsResponse> rangeDigests(String region, RangeDigestsRequest request) {
+    return call(region, request, InternalServiceGrpc.InternalServiceStub::rangeDigests);
+  }
+
+  @Override
+  public CompletableFuture<ReplicateResponse> repair(String region, RepairRequest request) {
+    return call(region, request, InternalServiceGrpc.InternalServiceStub::repair);
+  }
+
+  @FunctionalInterface
+  private interface Rpc<Q, R> {
+    void invoke(InternalServiceGrpc.InternalServiceStub stub, Q request, StreamObserver<R> observer);
+  }
+
+  private <Q, R> CompletableFuture<R> call(String region, Q request, Rpc<Q, R> rpc) {
     if (cut.contains(region)) {
       return CompletableFuture.failedFuture(new java.io.IOException("link to " + region + " is cut"));
     }
     List<NodeConfig.NodeAddress> nodes = config.topology().regions().stream()
         .filter(r -> r.name().equals(region)).findFirst().orElseThrow().nodes();
     int start = preferred.getOrDefault(region, 0);
-    return attempt(region, nodes, start, 0, request);
+    return attempt(region, nodes, start, 0, request, rpc);
   }
 
-  private CompletableFuture<ReplicateResponse> attempt(String region, List<NodeConfig.NodeAddress> nodes, int start,
-      int tried, ReplicateRequest request) {
+  private <Q, R> CompletableFuture<R> attempt(String region, List<NodeConfig.NodeAddress> nodes, int start,
+      int tried, Q request, Rpc<Q, R> rpc) {
     NodeConfig.NodeAddress node = nodes.get((start + tried) % nodes.size());
-    return send(node, request).handle((response, error) -> {
+    return send(node, request, rpc).handle((response, error) -> {
       if (error == null) {
         preferred.put(region, (start + tried) % nodes.size());
         lastAnswerMillis.put(region, clock.millis());
         return CompletableFuture.completedFuture(response);
       }
       if (tried + 1 < nodes.size()) {
-        return attempt(region, nodes, start, tried + 1, request);
+        return attempt(region, nodes, start, tried + 1, request, rpc);
       }
-      return CompletableFuture.<ReplicateResponse>failedFuture(error);
+      return CompletableFuture.<R>failedFuture(error);
     }).thenCompose(f -> f);
   }
 
-  private CompletableFuture<ReplicateResponse> send(NodeConfig.NodeAddress node, ReplicateRequest request) {
-    CompletableFuture<ReplicateResponse> out = new CompletableFuture<>();
-    Runnable call = () -> InternalServiceGrpc.newStub(channels.apply(node.id()))
-        .withDeadlineAfter(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
-        .replicate(request, new StreamObserver<>() {
+  private <Q, R> CompletableFuture<R> send(NodeConfig.NodeAddress node, Q request, Rpc<Q, R> rpc) {
+    CompletableFuture<R> out = new CompletableFuture<>();
+    Runnable call = () -> rpc.invoke(InternalServiceGrpc.newStub(channels.apply(node.id()))
+        .withDeadlineAfter(CALL_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS), request, new StreamObserver<R>() {
           @Override
-          public void onNext(ReplicateResponse value) {
+          public void onNext(R value) {
             delayed(() -> out.complete(value));
           }
 

@@ -82,13 +82,16 @@ public final class CliOutput {
     writeLine(err, "error: " + code + ": " + oneLine(message));
   }
 
-  /** Reads all of stdin, refusing more than {@code limit} bytes. */
-  byte[] readStdin(int limit, String what) {
+  /**
+   * Reads all of stdin, refusing more than {@code limit} bytes with an {@link
+   * IllegalArgumentException} that names {@code what} and says {@code why} the limit is.
+   */
+  byte[] readStdin(int limit, String what, String why) {
     try {
       byte[] bytes = in.readNBytes(limit + 1);
       if (bytes.length > limit) {
         throw new IllegalArgumentException(
-            what + ": stdin holds more than " + limit + " bytes, the largest value a server accepts");
+            what + ": stdin holds more than " + limit + " bytes, " + why);
       }
       return bytes;
     } catch (IOException e) {

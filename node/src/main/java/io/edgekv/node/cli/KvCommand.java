@@ -9,7 +9,17 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "kv",
     description = "Read and write keys.",
-    subcommands = {KvGetCommand.class, KvPutCommand.class, KvDeleteCommand.class, KvScanCommand.class})
+    subcommands = {
+      KvGetCommand.class,
+      KvPutCommand.class,
+      KvDeleteCommand.class,
+      KvScanCommand.class,
+      KvTouchCommand.class,
+      KvTxnCommand.class,
+      KvWatchCommand.class,
+      KvPurgeCommand.class,
+      KvPublishCommand.class
+    })
 public final class KvCommand implements Callable<Integer> {
 
   @Spec

@@ -105,7 +105,7 @@ final class KvPutCommand extends ClientCommand {
 
   private byte[] readValueFromStdin() {
     try {
-      return out().readStdin(MAX_VALUE_BYTES, "VALUE");
+      return out().readStdin(MAX_VALUE_BYTES, "VALUE", "the largest value a server accepts");
     } catch (IllegalArgumentException e) {
       throw usage(e.getMessage());
     }

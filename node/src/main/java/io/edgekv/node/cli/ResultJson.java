@@ -1,23 +1,20 @@
 package io.edgekv.node.cli;
 
-import io.edgekv.api.v1.GroupStatus;
-import io.edgekv.api.v1.NodeStatus;
-import io.edgekv.api.v1.StatusResponse;
 import io.edgekv.client.DeleteResult;
 import io.edgekv.client.GetResult;
 import io.edgekv.client.KvEntry;
 import io.edgekv.client.PutResult;
 import io.edgekv.client.ServedBy;
+import io.edgekv.client.TouchResult;
+import io.edgekv.client.TxnResult;
 import io.edgekv.client.Version;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -34,8 +31,8 @@ final class ResultJson {
   static Map<String, Object> get(GetResult r) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("found", r.found());
-    bytes(json, "key", r.key());
-    bytes(json, "value", r.value());
+    putBytes(json, "key", r.key());
+    putBytes(json, "value", r.value());
     json.put("version", text(r.version()));
     served(json, r.servedBy(), r.sessionToken(), true);
     json.put("metadata", r.metadata());
@@ -48,8 +45,8 @@ final class ResultJson {
   static Map<String, Object> entry(KvEntry e, ServedBy servedBy, String sessionToken, boolean keysOnly) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("found", true);
-    bytes(json, "key", e.key());
-    bytes(json, "value", keysOnly ? null : e.value());
+    putBytes(json, "key", e.key());
+    putBytes(json, "value", keysOnly ? null : e.value());
     json.put("version", text(e.version()));
     served(json, servedBy, sessionToken, true);
     json.put("metadata", e.metadata());
@@ -61,8 +58,8 @@ final class ResultJson {
 
   static Map<String, Object> put(byte[] key, byte[] value, PutResult r) {
     Map<String, Object> json = new LinkedHashMap<>();
-    bytes(json, "key", key);
-    bytes(json, "value", value);
+    putBytes(json, "key", key);
+    putBytes(json, "value", value);
     json.put("version", text(r.version()));
     served(json, r.servedBy(), r.sessionToken(), false);
     return json;
@@ -70,45 +67,27 @@ final class ResultJson {
 
   static Map<String, Object> delete(byte[] key, DeleteResult r) {
     Map<String, Object> json = new LinkedHashMap<>();
-    bytes(json, "key", key);
+    putBytes(json, "key", key);
     json.put("existed", r.existed());
     json.put("version", text(r.version()));
     served(json, r.servedBy(), r.sessionToken(), false);
     return json;
   }
 
-  static Map<String, Object> status(StatusResponse r) {
-    List<Map<String, Object>> nodes = new ArrayList<>();
-    for (NodeStatus n : r.getNodesList()) {
-      Map<String, Object> node = new LinkedHashMap<>();
-      node.put("id", n.getId());
-      node.put("region", n.getRegion());
-      node.put("ready", n.getReady());
-      node.put("reachable", n.getReachable());
-      node.put("draining", n.getDraining());
-      node.put("publicAddress", n.getPublicAddress());
-      node.put("httpAddress", n.getHttpAddress());
-      node.put("notReadyReasons", n.getNotReadyReasonsList());
-      node.put("error", n.getError().isEmpty() ? null : n.getError());
-      List<Map<String, Object>> groups = new ArrayList<>();
-      for (GroupStatus g : n.getGroupsList()) {
-        Map<String, Object> group = new LinkedHashMap<>();
-        group.put("shard", g.getShard());
-        group.put("groupId", g.getGroupId());
-        group.put("role", g.getRole());
-        group.put("leader", g.getLeader().isEmpty() ? null : g.getLeader());
-        group.put("appliedIndex", g.getAppliedIndex());
-        group.put("commitIndex", g.getCommitIndex());
-        group.put("term", g.getTerm());
-        group.put("peers", g.getPeersList());
-        groups.add(group);
-      }
-      node.put("groups", groups);
-      nodes.add(node);
-    }
+  static Map<String, Object> touch(byte[] key, TouchResult r) {
     Map<String, Object> json = new LinkedHashMap<>();
-    json.put("askedNode", r.getAskedNode());
-    json.put("nodes", nodes);
+    json.put("found", r.found());
+    putBytes(json, "key", key);
+    json.put("version", text(r.version()));
+    json.put("expiresAt", r.expiresAt() == null ? null : r.expiresAt().toString());
+    served(json, r.servedBy(), r.sessionToken(), false);
+    return json;
+  }
+
+  static Map<String, Object> txn(TxnResult r) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("version", text(r.version()));
+    served(json, r.servedBy(), r.sessionToken(), false);
     return json;
   }
 
@@ -142,7 +121,8 @@ final class ResultJson {
     }
   }
 
-  private static void bytes(Map<String, Object> json, String name, byte[] bytes) {
+  /** Puts {@code bytes} under {@code name} as UTF-8 text, or under {@code <name>Base64} when not UTF-8. */
+  static void putBytes(Map<String, Object> json, String name, byte[] bytes) {
     if (bytes == null) {
       json.put(name, null);
     } else if (isUtf8(bytes)) {

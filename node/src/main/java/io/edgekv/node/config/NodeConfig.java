@@ -154,16 +154,23 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
    * @param gossipInterval how often a shard leader exchanges version vectors with each region (default 200ms)
    * @param wanDelay emulated one-way delay added to every cross-region call (dev only; default 0ms)
    * @param wanLossPercent emulated loss of cross-region calls, 0-100 (dev only; default 0)
+   * @param logRetention replication-log entries kept per origin region and shard (default 1000000);
+   *     a region further behind is brought up to date by anti-entropy
    */
   public record ReplicationSettings(String maxClockOffset, String gossipInterval, String wanDelay,
-      Double wanLossPercent) {
-    public static final ReplicationSettings DEFAULT = new ReplicationSettings(null, null, null, null);
+      Double wanLossPercent, Long logRetention) {
+    public static final ReplicationSettings DEFAULT = new ReplicationSettings(null, null, null, null, null);
+
+    public ReplicationSettings(String maxClockOffset, String gossipInterval, String wanDelay, Double wanLossPercent) {
+      this(maxClockOffset, gossipInterval, wanDelay, wanLossPercent, null);
+    }
 
     public ReplicationSettings {
       maxClockOffset = maxClockOffset == null ? "500ms" : maxClockOffset;
       gossipInterval = gossipInterval == null ? "200ms" : gossipInterval;
       wanDelay = wanDelay == null ? "0ms" : wanDelay;
       wanLossPercent = wanLossPercent == null ? 0.0 : wanLossPercent;
+      logRetention = logRetention == null ? 1_000_000L : logRetention;
     }
 
     public Duration maxClockOffsetDuration() {
@@ -247,6 +254,8 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
+    require(replication.logRetention() >= 1, "replication.logRetention",
+        "must be at least 1, was " + replication.logRetention());
     require(replication.wanLossPercent() >= 0 && replication.wanLossPercent() <= 100, "replication.wanLossPercent",
         "must be between 0 and 100, was " + replication.wanLossPercent());
     require(topology.regions().stream().map(Region::name).distinct().count() == topology.regions().size(),

@@ -80,6 +80,30 @@ public final class NodeMetrics implements AutoCloseable {
         .orElse(new LagReport("", 0, 0, 0, 0, false));
   }
 
+  /** Time from a change reaching this node's invalidation bus (apply) to its send on a Watch stream. */
+  public Timer invalidationFanout() {
+    return Timer.builder("edgekv.invalidation.fanout.latency")
+        .description("Time from applying a change to sending it to a Watch subscriber")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(10_000))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+  }
+
+  /** RESETs sent to Watch subscribers (overrun buffers, positions that cannot be resumed). */
+  public Counter watchResets() {
+    return Counter.builder("edgekv.invalidation.resets")
+        .description("RESETs sent to Watch subscribers")
+        .register(registry);
+  }
+
+  /** The number of open Watch streams on this node. */
+  public void bindWatchers(java.util.function.IntSupplier watchers) {
+    Gauge.builder("edgekv.invalidation.subscribers", watchers::getAsInt)
+        .description("Open Watch streams on this node")
+        .register(registry);
+  }
+
   public PrometheusMeterRegistry registry() {
     return registry;
   }

@@ -24,6 +24,22 @@ record CliRun(int exitCode, byte[] stdoutBytes, String stderr) {
     return new CliRun(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
   }
 
+  /** A run with {@code --endpoint endpoint} in front of {@code args}. */
+  static CliRun against(String endpoint, byte[] stdin, String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--endpoint";
+    all[1] = endpoint;
+    System.arraycopy(args, 0, all, 2, args.length);
+    return run(Map.of(), stdin, all);
+  }
+
+  /** Asserts that stderr is exactly one line, beginning with {@code prefix}. */
+  void assertOneErrorLine(String prefix) {
+    if (stderrLines().size() != 1 || !stderrLines().get(0).startsWith(prefix)) {
+      throw new AssertionError("expected one error line starting with '" + prefix + "', got:\n" + this);
+    }
+  }
+
   String stdout() {
     return new String(stdoutBytes, StandardCharsets.UTF_8);
   }

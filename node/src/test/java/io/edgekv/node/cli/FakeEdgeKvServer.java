@@ -6,26 +6,53 @@ import com.google.protobuf.Message;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import io.edgekv.api.v1.AddNodeRequest;
 import io.edgekv.api.v1.AdminServiceGrpc;
 import io.edgekv.api.v1.BatchGetRequest;
 import io.edgekv.api.v1.BatchGetResponse;
+import io.edgekv.api.v1.CompactRequest;
+import io.edgekv.api.v1.CompactResponse;
+import io.edgekv.api.v1.Condition;
+import io.edgekv.api.v1.ConfigRequest;
+import io.edgekv.api.v1.ConfigResponse;
 import io.edgekv.api.v1.Consistency;
 import io.edgekv.api.v1.DeleteRequest;
 import io.edgekv.api.v1.DeleteResponse;
+import io.edgekv.api.v1.DrainRequest;
+import io.edgekv.api.v1.DrainResponse;
 import io.edgekv.api.v1.Entry;
 import io.edgekv.api.v1.GetRequest;
 import io.edgekv.api.v1.GetResponse;
 import io.edgekv.api.v1.GroupStatus;
 import io.edgekv.api.v1.KeyResult;
+import io.edgekv.api.v1.KeyTrace;
 import io.edgekv.api.v1.KvServiceGrpc;
+import io.edgekv.api.v1.MemberSpec;
+import io.edgekv.api.v1.MembersRequest;
+import io.edgekv.api.v1.MembershipResponse;
 import io.edgekv.api.v1.NodeStatus;
 import io.edgekv.api.v1.PutRequest;
 import io.edgekv.api.v1.PutResponse;
+import io.edgekv.api.v1.RemoveNodeRequest;
 import io.edgekv.api.v1.ScanRequest;
 import io.edgekv.api.v1.ScanResponse;
 import io.edgekv.api.v1.ServedBy;
+import io.edgekv.api.v1.ShardMembers;
+import io.edgekv.api.v1.SnapshotRequest;
+import io.edgekv.api.v1.SnapshotResponse;
 import io.edgekv.api.v1.StatusRequest;
 import io.edgekv.api.v1.StatusResponse;
+import io.edgekv.api.v1.TouchRequest;
+import io.edgekv.api.v1.TouchResponse;
+import io.edgekv.api.v1.TraceRequest;
+import io.edgekv.api.v1.TraceResponse;
+import io.edgekv.api.v1.TransferLeaderRequest;
+import io.edgekv.api.v1.TransferLeaderResponse;
+import io.edgekv.api.v1.TxnCheck;
+import io.edgekv.api.v1.TxnOp;
+import io.edgekv.api.v1.TxnPut;
+import io.edgekv.api.v1.TxnRequest;
+import io.edgekv.api.v1.TxnResponse;
 import io.edgekv.api.v1.Version;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -46,18 +73,28 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One fake node on a real loopback port (the CLI builds its own channels): an in-memory
  * KvService with the value limit, conditions and error details of the real one, and an
- * AdminService answering a fixed two-node fleet. It records every request.
+ * AdminService answering for a fixed fleet (eu-west-0 asked, eu-west-1, and us-east-0 that
+ * cannot be reached). It records every request, and fails the next admin call with {@link
+ * #nextAdminFailure} when set.
  */
 final class FakeEdgeKvServer implements AutoCloseable {
 
   static final int VALUE_LIMIT = 64;
   static final long EXPIRY_BASE_MS = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
+  static final String CONFIG_YAML = "nodeId: eu-west-0\nregion: eu-west\nlimits:\n  maxValueBytes: 1048576\n";
 
   final List<Message> requests = new CopyOnWriteArrayList<>();
   private final NavigableMap<ByteString, Entry> store =
       new ConcurrentSkipListMap<>(ByteString.unsignedLexicographicalComparator());
   private final AtomicLong hlc = new AtomicLong(7_000_000_000L);
   private final AtomicLong tokens = new AtomicLong();
+  private final Map<ByteString, Version> tombstones = new ConcurrentSkipListMap<>(ByteString.unsignedLexicographicalComparator());
+  private final Map<Integer, String> leaders = new ConcurrentSkipListMap<>(Map.of(0, "eu-west-0", 1, "eu-west-1"));
+  private final List<MemberSpec> members = new CopyOnWriteArrayList<>(List.of(
+      MemberSpec.newBuilder().setId("eu-west-0").setHost("10.0.0.1").setRaftPort(7600).build(),
+      MemberSpec.newBuilder().setId("eu-west-1").setHost("10.0.0.2").setRaftPort(7600).build()));
+  private volatile boolean draining;
+  volatile io.grpc.Status nextAdminFailure;
   private final Server server;
 
   FakeEdgeKvServer() throws IOException {
@@ -160,17 +197,23 @@ final class FakeEdgeKvServer implements AutoCloseable {
         e.setExpiresAtUnixMs(EXPIRY_BASE_MS + request.getTtlMs());
       }
       store.put(request.getKey(), e.build());
+      tombstones.remove(request.getKey());
       reply(out, PutResponse.newBuilder().setVersion(v).setServedBy(servedBy(Consistency.STRONG))
           .setSessionToken(token()).build());
     }
 
     private boolean conditionHolds(PutRequest request, Entry current, StreamObserver<?> out) {
-      boolean holds = request.getCondition().hasIfVersion()
-          ? current != null && current.getVersion().equals(request.getCondition().getIfVersion())
+      return conditionHolds(request.getKey(), request.getCondition(), current, out);
+    }
+
+    private boolean conditionHolds(ByteString key, Condition condition, Entry current, StreamObserver<?> out) {
+      boolean holds = condition.hasIfVersion()
+          ? current != null && current.getVersion().equals(condition.getIfVersion())
           : current == null;
       if (!holds) {
-        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("CONDITION_FAILED").setDomain("edgekv.io");
-        String message = "key '" + request.getKey().toStringUtf8() + "' "
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("CONDITION_FAILED").setDomain("edgekv.io")
+            .putMetadata("key", key.toStringUtf8());
+        String message = "key '" + key.toStringUtf8() + "' "
             + (current == null ? "does not exist" : "has version " + version(current.getVersion()));
         if (current != null) {
           info.putMetadata("currentVersion", version(current.getVersion()));
@@ -186,8 +229,56 @@ final class FakeEdgeKvServer implements AutoCloseable {
       requests.add(request);
       boolean existed = store.remove(request.getKey()) != null;
       Version v = Version.newBuilder().setHlc(hlc.incrementAndGet()).setOriginRegion("eu-west").build();
+      tombstones.put(request.getKey(), v);
       reply(out, DeleteResponse.newBuilder().setExisted(existed).setVersion(v)
           .setServedBy(servedBy(Consistency.STRONG)).setSessionToken(token()).build());
+    }
+
+    @Override
+    public synchronized void touch(TouchRequest request, StreamObserver<TouchResponse> out) {
+      requests.add(request);
+      Entry e = store.get(request.getKey());
+      TouchResponse.Builder r = TouchResponse.newBuilder().setServedBy(servedBy(Consistency.STRONG)).setSessionToken(token());
+      if (e != null) {
+        Version v = Version.newBuilder().setHlc(hlc.incrementAndGet()).setOriginRegion("eu-west").build();
+        long expiresAt = EXPIRY_BASE_MS + request.getTtlMs();
+        store.put(request.getKey(), e.toBuilder().setVersion(v).setExpiresAtUnixMs(expiresAt).build());
+        r.setFound(true).setVersion(v).setExpiresAtUnixMs(expiresAt);
+      }
+      reply(out, r.build());
+    }
+
+    @Override
+    public synchronized void txn(TxnRequest request, StreamObserver<TxnResponse> out) {
+      requests.add(request);
+      if (request.getOpsCount() == 0) {
+        out.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("a transaction needs at least one op").asRuntimeException());
+        return;
+      }
+      for (TxnCheck check : request.getChecksList()) {
+        if (!conditionHolds(check.getKey(), check.getCondition(), store.get(check.getKey()), out)) {
+          return;
+        }
+      }
+      Version v = Version.newBuilder().setHlc(hlc.incrementAndGet()).setOriginRegion("eu-west").build();
+      for (TxnOp op : request.getOpsList()) {
+        if (op.hasPut()) {
+          TxnPut put = op.getPut();
+          Entry.Builder e = Entry.newBuilder().setKey(put.getKey()).setValue(put.getValue()).setVersion(v)
+              .putAllMetadata(put.getMetadataMap()).addAllTags(put.getTagsList())
+              .setDigest(ByteString.copyFrom(sha256(put.getValue())));
+          if (put.getTtlMs() > 0) {
+            e.setExpiresAtUnixMs(EXPIRY_BASE_MS + put.getTtlMs());
+          }
+          store.put(put.getKey(), e.build());
+          tombstones.remove(put.getKey());
+        } else {
+          store.remove(op.getDelete().getKey());
+          tombstones.put(op.getDelete().getKey(), v);
+        }
+      }
+      reply(out, TxnResponse.newBuilder().setVersion(v).setServedBy(servedBy(Consistency.STRONG))
+          .setSessionToken(token()).build());
     }
 
     @Override
@@ -214,9 +305,152 @@ final class FakeEdgeKvServer implements AutoCloseable {
   }
 
   private final class Admin extends AdminServiceGrpc.AdminServiceImplBase {
+    /** Records the request; fails the call with {@link #nextAdminFailure} if one is set. */
+    private boolean refused(Message request, StreamObserver<?> out) {
+      requests.add(request);
+      io.grpc.Status failure = nextAdminFailure;
+      if (failure != null) {
+        nextAdminFailure = null;
+        out.onError(failure.asRuntimeException());
+        return true;
+      }
+      return false;
+    }
+
+    private NodeStatus askedNode() {
+      return NodeStatus.newBuilder().setId("eu-west-0").setRegion("eu-west").setReady(!draining).setReachable(true)
+          .setDraining(draining).addAllNotReadyReasons(draining ? List.of("draining") : List.of())
+          .setPublicAddress("127.0.0.1:7400").setHttpAddress("127.0.0.1:7500")
+          .addAllGroups(groups()).build();
+    }
+
+    private List<GroupStatus> groups() {
+      return leaders.entrySet().stream().map(e -> GroupStatus.newBuilder().setShard(e.getKey())
+          .setGroupId("g-eu-west-" + e.getKey()).setRole(e.getValue().equals("eu-west-0") ? "LEADER" : "FOLLOWER")
+          .setLeader(e.getValue()).setAppliedIndex(120 + e.getKey()).setCommitIndex(120 + e.getKey()).setTerm(3)
+          .addAllPeers(members.stream().map(MemberSpec::getId).toList()).build()).toList();
+    }
+
+    private MembershipResponse membership() {
+      MembershipResponse.Builder r = MembershipResponse.newBuilder();
+      leaders.forEach((shard, leader) -> r.addShards(ShardMembers.newBuilder().setShard(shard).setLeader(leader)
+          .addAllMembers(members)));
+      return r.build();
+    }
+
+    private void invalid(StreamObserver<?> out, String field, String message) {
+      out.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+          .setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(message)
+          .addDetails(Any.pack(BadRequest.newBuilder().addFieldViolations(
+              BadRequest.FieldViolation.newBuilder().setField(field).setDescription(message)).build()))
+          .build()));
+    }
+
+    @Override
+    public void members(MembersRequest request, StreamObserver<MembershipResponse> out) {
+      if (!refused(request, out)) {
+        reply(out, membership());
+      }
+    }
+
+    @Override
+    public void transferLeader(TransferLeaderRequest request, StreamObserver<TransferLeaderResponse> out) {
+      if (refused(request, out)) {
+        return;
+      }
+      if (request.getShard() < -1 || request.getShard() >= leaders.size()) {
+        invalid(out, "shard", "shard " + request.getShard() + " does not exist; shards are 0..1 (or -1 for all)");
+        return;
+      }
+      String target = request.getTarget().isEmpty() ? "eu-west-1" : request.getTarget();
+      if (members.stream().noneMatch(m -> m.getId().equals(target))) {
+        invalid(out, "target", "target: " + target + " is not a member of the group");
+        return;
+      }
+      leaders.replaceAll((shard, leader) -> request.getShard() == -1 || request.getShard() == shard ? target : leader);
+      reply(out, TransferLeaderResponse.newBuilder().addAllGroups(groups()).build());
+    }
+
+    @Override
+    public void addNode(AddNodeRequest request, StreamObserver<MembershipResponse> out) {
+      if (!refused(request, out)) {
+        members.add(request.getNode());
+        reply(out, membership());
+      }
+    }
+
+    @Override
+    public void removeNode(RemoveNodeRequest request, StreamObserver<MembershipResponse> out) {
+      if (refused(request, out)) {
+        return;
+      }
+      if (!members.removeIf(m -> m.getId().equals(request.getId()))) {
+        invalid(out, "id", "id: " + request.getId() + " is not a member");
+        return;
+      }
+      reply(out, membership());
+    }
+
+    @Override
+    public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
+      if (!refused(request, out)) {
+        reply(out, SnapshotResponse.newBuilder().addIndexes(120).addIndexes(121).build());
+      }
+    }
+
+    @Override
+    public void compact(CompactRequest request, StreamObserver<CompactResponse> out) {
+      if (!refused(request, out)) {
+        reply(out, CompactResponse.newBuilder().setBytesBefore(3L << 20).setBytesAfter(1536).build());
+      }
+    }
+
+    @Override
+    public void drain(DrainRequest request, StreamObserver<DrainResponse> out) {
+      if (!refused(request, out)) {
+        draining = request.getDrain();
+        reply(out, DrainResponse.newBuilder().setStatus(askedNode()).build());
+      }
+    }
+
+    @Override
+    public void config(ConfigRequest request, StreamObserver<ConfigResponse> out) {
+      if (!refused(request, out)) {
+        reply(out, ConfigResponse.newBuilder().setYaml(CONFIG_YAML).build());
+      }
+    }
+
+    @Override
+    public void trace(TraceRequest request, StreamObserver<TraceResponse> out) {
+      if (refused(request, out)) {
+        return;
+      }
+      Entry e = store.get(request.getKey());
+      Version tombstone = tombstones.get(request.getKey());
+      KeyTrace.Builder asked = KeyTrace.newBuilder().setNode("eu-west-0").setRegion("eu-west").setReachable(true)
+          .setAppliedIndex(120).setAsOfHlc(hlc.get());
+      KeyTrace.Builder peer = KeyTrace.newBuilder().setNode("eu-west-1").setRegion("eu-west").setReachable(true)
+          .setAppliedIndex(97).setAsOfHlc(hlc.get() - 5);
+      if (e != null) {
+        asked.setFound(true).setVersion(e.getVersion()).setDigest(e.getDigest()).setExpiresAtUnixMs(e.getExpiresAtUnixMs());
+        // The peer lags: it holds an older version of the key (a different value).
+        peer.setFound(true).setVersion(e.getVersion().toBuilder().setHlc(e.getVersion().getHlc() - 1))
+            .setDigest(ByteString.copyFrom(sha256(ByteString.copyFromUtf8("older"))));
+      } else if (tombstone != null) {
+        asked.setDeleted(true).setVersion(tombstone);
+        peer.setDeleted(true).setVersion(tombstone);
+      }
+      reply(out, TraceResponse.newBuilder().addNodes(asked).addNodes(peer)
+          .addNodes(KeyTrace.newBuilder().setNode("us-east-0").setRegion("us-east").setReachable(false)
+              .setError("UNAVAILABLE: io exception"))
+          .build());
+    }
+
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
-      requests.add(request);
+      if (refused(request, out)) {
+        return;
+      }
       StatusResponse.Builder r = StatusResponse.newBuilder().setAskedNode("eu-west-0")
           .addNodes(NodeStatus.newBuilder().setId("eu-west-0").setRegion("eu-west").setReady(true).setReachable(true)
               .setPublicAddress("127.0.0.1:7400").setHttpAddress("127.0.0.1:7500")

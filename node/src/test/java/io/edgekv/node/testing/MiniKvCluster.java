@@ -71,7 +71,7 @@ public final class MiniKvCluster implements AutoCloseable {
       boolean join) {
     return new NodeConfig(address.id(), root.resolve(address.id()).toString(), "127.0.0.1", topology,
         new NodeConfig.Limits(builder.maxValueBytes), builder.raft, NodeConfig.StorageSettings.DEFAULT,
-        NodeConfig.Tls.OFF, join).validate();
+        NodeConfig.Tls.OFF, join, builder.replication).validate();
   }
 
   public static Builder builder() {
@@ -84,6 +84,7 @@ public final class MiniKvCluster implements AutoCloseable {
     private int nodesPerRegion = 3;
     private int shards = 1;
     private int spareNodes = 0;
+    private NodeConfig.ReplicationSettings replication = new NodeConfig.ReplicationSettings(null, "100ms", null, null);
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
     private NodeConfig.RaftSettings raft = new NodeConfig.RaftSettings("400ms", "800ms", "3s");
 
@@ -105,6 +106,11 @@ public final class MiniKvCluster implements AutoCloseable {
     /** Extra nodes of region 0, not started and not members until a test adds them. */
     public Builder spareNodes(int spares) {
       this.spareNodes = spares;
+      return this;
+    }
+
+    public Builder replication(NodeConfig.ReplicationSettings replication) {
+      this.replication = replication;
       return this;
     }
 

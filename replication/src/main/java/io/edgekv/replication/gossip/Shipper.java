@@ -1,6 +1,8 @@
 package io.edgekv.replication.gossip;
 
 import io.edgekv.internal.v1.Mutation;
+import io.edgekv.internal.v1.RangeDigestsRequest;
+import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ReplicateRequest;
 import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.replication.hlc.HybridClock;
@@ -35,6 +37,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Shipper implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
+  /** A region found behind the log's retention is repaired at most this often. */
+  private static final long REPAIR_INTERVAL_MILLIS = 5_000;
 
   /** Tunables. {@code maxBatchBytes} must fit a Raft entry of the receiving region. */
   public record Settings(List<String> otherRegions, int maxBatchCount, int maxBatchBytes, long gossipIntervalMillis,
@@ -58,6 +62,8 @@ public final class Shipper implements AutoCloseable {
     volatile boolean needsRepair;
     volatile long oldestUnackedStampMillis;
     volatile long behindEntries;
+    volatile CompletableFuture<?> repairing = CompletableFuture.completedFuture(null);
+    volatile long lastRepairMillis;
   }
 
   public Shipper(RegionReplica replica, RegionLink link, Settings settings, ScheduledExecutorService scheduler) {
@@ -109,6 +115,10 @@ public final class Shipper implements AutoCloseable {
     }
     Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
     List<Mutation> batch = peer.vector == null ? List.of() : due(shard, mine, peer);
+    if (peer.needsRepair && peer.repairing.isDone() && now - peer.lastRepairMillis >= REPAIR_INTERVAL_MILLIS) {
+      peer.lastRepairMillis = now;
+      peer.repairing = repair(region, shard);
+    }
     boolean gossipDue = now - peer.lastSentMillis >= settings.gossipIntervalMillis();
     if (batch.isEmpty() && !gossipDue) {
       return;
@@ -137,6 +147,67 @@ public final class Shipper implements AutoCloseable {
         wake();
       }
     });
+  }
+
+  /**
+   * Anti-entropy toward one region: compares bucket digests and sends the state of the buckets
+   * that differ (plus purge records), then this shard's version vector, which the sent state
+   * dominates (the vector is read before the scan). Completes with the number of buckets sent.
+   */
+  public CompletableFuture<Integer> repair(String region, int shard) {
+    int buckets = AntiEntropy.DEFAULT_BUCKETS;
+    return link.rangeDigests(region, RangeDigestsRequest.newBuilder().setShard(shard).setBuckets(buckets).build())
+        .thenCompose(theirs -> {
+          Map<String, Long> vector = replica.read(shard, ReplicationKeys::versionVector);
+          List<com.google.protobuf.ByteString> mine = replica.read(shard, engine -> AntiEntropy.digests(engine, buckets));
+          java.util.Set<Integer> differing = new java.util.HashSet<>();
+          for (int i = 0; i < buckets; i++) {
+            if (i >= theirs.getDigestsCount() || !mine.get(i).equals(theirs.getDigests(i))) {
+              differing.add(i);
+            }
+          }
+          if (differing.isEmpty()) {
+            return CompletableFuture.completedFuture(0);
+          }
+          List<Mutation> state = replica.read(shard, engine -> AntiEntropy.state(engine, differing, buckets));
+          CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
+          List<List<Mutation>> batches = cut(state);
+          for (int i = 0; i < batches.size(); i++) {
+            RepairRequest.Builder request = RepairRequest.newBuilder().setFromRegion(replica.region()).setShard(shard)
+                .addAllMutations(batches.get(i));
+            if (i == batches.size() - 1) {
+              request.putAllVersionVector(vector);
+            }
+            RepairRequest built = request.build();
+            chain = chain.thenCompose(ignored -> link.repair(region, built));
+          }
+          LOG.info("anti-entropy from {} to {} shard {}: {} differing buckets, {} entries", replica.region(), region,
+              shard, differing.size(), state.size());
+          return chain.thenApply(ignored -> differing.size());
+        })
+        .whenComplete((sent, error) -> {
+          if (error != null) {
+            LOG.debug("anti-entropy to {} shard {} failed: {}", region, shard, error.toString());
+          }
+        });
+  }
+
+  private List<List<Mutation>> cut(List<Mutation> state) {
+    List<List<Mutation>> out = new ArrayList<>();
+    List<Mutation> current = new ArrayList<>();
+    int bytes = 0;
+    for (Mutation m : state) {
+      if (!current.isEmpty() && (current.size() >= settings.maxBatchCount()
+          || bytes + m.getSerializedSize() > settings.maxBatchBytes())) {
+        out.add(current);
+        current = new ArrayList<>();
+        bytes = 0;
+      }
+      current.add(m);
+      bytes += m.getSerializedSize();
+    }
+    out.add(current);
+    return out;
   }
 
   /** What the peer lacks, in per-origin order, cut by count and bytes (at least one mutation). */

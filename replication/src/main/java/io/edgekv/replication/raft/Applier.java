@@ -46,18 +46,21 @@ public final class Applier {
   public static final long DEDUP_RETENTION_MILLIS = 60 * 60 * 1000L;
   /** Changelog entries (Raft indexes) kept for Watch resume. */
   public static final long CHANGELOG_RETENTION = 100_000;
-  /** Replication-log entries kept per origin; a region further behind re-syncs by anti-entropy. */
-  public static final long REPLOG_RETENTION = 1_000_000;
+  /** Default replication-log entries kept per origin; a region further behind re-syncs by anti-entropy. */
+  public static final long DEFAULT_REPLOG_RETENTION = 1_000_000;
   private static final int DEDUP_PRUNE_BATCH = 64;
   private static final byte PURGE_PREFIX = 'P';
   private static final byte PURGE_TAG = 'T';
 
   private final KvEngine engine;
   private final int shard;
+  private final long replogRetention;
 
-  public Applier(KvEngine engine, int shard) {
+  /** @param replogRetention replication-log entries kept per origin (the same on every replica of a region) */
+  public Applier(KvEngine engine, int shard, long replogRetention) {
     this.engine = engine;
     this.shard = shard;
+    this.replogRetention = replogRetention;
   }
 
   /** The outcome of one proposal: its reply and the change events it produced. */
@@ -545,8 +548,8 @@ public final class Applier {
     /** Keeps a mutation in the replication log (for shipping and relaying) and advances the vector. */
     void logRemote(Mutation m) {
       engine.replog.put(batch, ReplicationKeys.logKey(m.getOriginRegion(), m.getSeq()), m.toByteArray());
-      if (m.getSeq() > REPLOG_RETENTION) {
-        engine.replog.delete(batch, ReplicationKeys.logKey(m.getOriginRegion(), m.getSeq() - REPLOG_RETENTION));
+      if (m.getSeq() > replogRetention) {
+        engine.replog.delete(batch, ReplicationKeys.logKey(m.getOriginRegion(), m.getSeq() - replogRetention));
       }
       setSeq(m.getOriginRegion(), m.getSeq());
     }

@@ -53,6 +53,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private final StorageOptions storageOptions;
   private final HybridClock clock;
   private final ChangeListener listener;
+  private final long replogRetention;
   private final CheckpointStorage checkpoints = new CheckpointStorage();
   private final AppliedIndex appliedIndex = new AppliedIndex();
   /** Readers hold the read lock; swapping the engine for an installed snapshot takes the write lock. */
@@ -62,7 +63,8 @@ public final class KvStateMachine extends BaseStateMachine {
   private volatile Runnable afterApply = () -> {};
 
   public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
-      ChangeListener listener) {
+      ChangeListener listener, long replogRetention) {
+    this.replogRetention = replogRetention;
     this.shard = shard;
     this.region = region;
     this.engineDir = engineDir;
@@ -74,7 +76,7 @@ public final class KvStateMachine extends BaseStateMachine {
 
   private void openEngine() {
     engine = new KvEngine(engineDir, storageOptions);
-    applier = new Applier(engine, shard);
+    applier = new Applier(engine, shard, replogRetention);
     appliedIndex.advanceTo(engine.appliedPosition().getIndex());
   }
 

@@ -66,11 +66,12 @@ public final class RegionReplica implements AutoCloseable {
    *
    * @param peers every node of the region, this one included
    * @param shards number of Raft groups in the region, fixed at bootstrap
+   * @param replogRetention replication-log entries kept per origin and shard
    * @param join true for a node added to a running region: it starts with no members and waits
    *     for the leader to add it ({@link #addMember}), instead of bootstrapping with {@code peers}
    */
   public record Settings(String nodeId, String region, String bindHost, int raftPort, List<Peer> peers,
-      int shards, Path dataDir, StorageOptions storage, RaftTuning tuning, boolean join) {
+      int shards, Path dataDir, StorageOptions storage, RaftTuning tuning, boolean join, long replogRetention) {
     public Settings {
       peers = List.copyOf(peers);
       if (peers.stream().noneMatch(p -> p.id().equals(nodeId))) {
@@ -116,7 +117,7 @@ public final class RegionReplica implements AutoCloseable {
   public void start() throws IOException {
     for (int shard = 0; shard < settings.shards(); shard++) {
       KvStateMachine machine = new KvStateMachine(shard, settings.region(),
-          settings.dataDir().resolve("shard-" + shard), settings.storage(), clock, listener);
+          settings.dataDir().resolve("shard-" + shard), settings.storage(), clock, listener, settings.replogRetention());
       machines.add(machine);
       freshness.add(new Freshness(clock.clock()));
       machineByGroup.put(groups.get(shard).getGroupId(), machine);

@@ -1,0 +1,250 @@
+package io.edgekv.node.watch;
+
+import io.edgekv.api.v1.ChangeEvent;
+import io.edgekv.api.v1.ChangeKind;
+import io.edgekv.api.v1.Consistency;
+import io.edgekv.api.v1.ServedBy;
+import io.edgekv.api.v1.WatchEvent;
+import io.edgekv.api.v1.WatchEventType;
+import io.edgekv.internal.v1.StoredEntry;
+import io.edgekv.invalidation.InvalidationBus;
+import io.edgekv.invalidation.Selector;
+import io.edgekv.invalidation.Subscription;
+import io.edgekv.replication.Version;
+import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.storage.EntryKey;
+import io.edgekv.replication.storage.StoredEntries;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One Watch stream: a bus subscription, the replay that joins it to the subscriber's position,
+ * and the sender that drains the subscription while the transport can take more.
+ *
+ * <p>Gap-free join: the subscription is opened <em>before</em> the changelog is read and the
+ * applied index sampled. A change is in the changelog (same RocksDB batch) before the applied
+ * index advances, and the applied index advances before the change reaches the bus; so every
+ * change is either read by the replay (or reflected in the sampled position) or buffered by
+ * the subscription, and buffered duplicates are dropped by index ({@link #floor}).
+ *
+ * <p>Slow subscribers: the sender drains only while gRPC reports the stream ready; otherwise
+ * changes pile up in the subscription's bounded buffer, which, when full, is dropped and turns
+ * into one {@code WATCH_RESET}. Apply never waits for a subscriber.
+ *
+ * <p>Positions of events: a change at index {@code i} carries a position whose shard index is
+ * {@code i - 1} ("everything before i seen"): one index may hold several changes (a
+ * transaction, an expiry sweep), so resuming from an event replays the rest of its index,
+ * possibly again (delivery is at least once).
+ */
+final class WatchStream {
+  private final ServerCallStreamObserver<WatchEvent> observer;
+  private final RegionReplica replica;
+  private final InvalidationBus bus;
+  private final Selector selector;
+  private final boolean includeValues;
+  private final Executor executor;
+  private final Hooks hooks;
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private Subscription subscription;
+  /** Per shard: changes at or below this index were replayed or are covered by the start position. */
+  private long[] floor;
+  private WatchPosition position;
+  private boolean closed;
+
+  /** What the stream reports to its service: metrics and its end. */
+  interface Hooks {
+    void sent(long publishedAtNanos);
+
+    void reset();
+
+    void closed(WatchStream stream);
+  }
+
+  WatchStream(ServerCallStreamObserver<WatchEvent> observer, RegionReplica replica, InvalidationBus bus,
+      Selector selector, boolean includeValues, Executor executor, Hooks hooks) {
+    this.observer = observer;
+    this.replica = replica;
+    this.bus = bus;
+    this.selector = selector;
+    this.includeValues = includeValues;
+    this.executor = executor;
+    this.hooks = hooks;
+  }
+
+  /** Subscribes, joins the resume position (replay or reset), and starts sending live changes. */
+  void start(WatchPosition resume, int capacity) {
+    observer.setOnCancelHandler(this::cancelled);
+    synchronized (this) {
+      subscription = bus.subscribe(selector, capacity);
+      WatchPosition now = WatchPosition.current(replica);
+      String resetReason = null;
+      List<ChangeEvent> replay = List.of();
+      if (resume == null) {
+        position = now;
+        floor = now.indexes();
+      } else if (!resume.region().equals(replica.region())) {
+        resetReason = "position is from region " + resume.region() + ", this node is in region " + replica.region();
+      } else if (resume.shards() != replica.shards()) {
+        resetReason = "position has " + resume.shards() + " shards, region " + replica.region() + " has "
+            + replica.shards();
+      } else {
+        ChangelogReplay.Result result = ChangelogReplay.read(replica, selector, resume, capacity);
+        if (result == null) {
+          resetReason = "position is older than this node's changelog holds (or the gap exceeds " + capacity
+              + " changes)";
+        } else {
+          replay = result.events();
+          floor = new long[replica.shards()];
+          for (int shard = 0; shard < floor.length; shard++) {
+            floor[shard] = Math.max(result.readUpTo()[shard], resume.index(shard));
+          }
+          position = resume;
+        }
+      }
+      if (resetReason != null) {
+        position = now;
+        floor = now.indexes();
+      }
+      send(WatchEvent.newBuilder().setType(WatchEventType.WATCH_CREATED).setPosition(position.encode())
+          .setServedBy(servedBy()).build());
+      if (resetReason != null) {
+        sendReset(resetReason);
+      }
+      for (ChangeEvent event : replay) {
+        sendChange(event, -1);
+      }
+    }
+    observer.setOnReadyHandler(this::schedule);
+    subscription.onAvailable(this::schedule);
+    schedule();
+  }
+
+  private void schedule() {
+    if (draining.compareAndSet(false, true)) {
+      executor.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    try {
+      synchronized (this) {
+        while (!closed && observer.isReady()) {
+          Subscription.Batch batch = subscription.drain();
+          if (batch.reset()) {
+            // Sampled after the drain: changes at or below it are in the state the subscriber
+            // reads next; later ones are buffered again.
+            WatchPosition now = WatchPosition.current(replica);
+            position = now;
+            floor = now.indexes();
+            sendReset("this subscriber fell more than its buffer behind");
+            continue;
+          }
+          if (batch.events().isEmpty()) {
+            break;
+          }
+          for (int i = 0; i < batch.events().size(); i++) {
+            ChangeEvent event = batch.events().get(i);
+            if (event.getIndex() > floor[event.getShard()]) {
+              sendChange(event, batch.publishedAtNanos().get(i));
+            }
+          }
+        }
+      }
+    } catch (RuntimeException e) {
+      fail(Status.INTERNAL.withDescription("watch stream failed: " + e).withCause(e));
+    } finally {
+      draining.set(false);
+    }
+    boolean more;
+    synchronized (this) {
+      more = !closed && observer.isReady() && subscription.hasPending();
+    }
+    if (more) {
+      schedule();
+    }
+  }
+
+  private void sendChange(ChangeEvent event, long publishedAtNanos) {
+    int shard = event.getShard();
+    if (shard >= position.shards()) {
+      return;
+    }
+    long before = event.getIndex() - 1;
+    if (before > position.index(shard)) {
+      position = position.with(shard, before);
+    }
+    WatchEvent.Builder out = WatchEvent.newBuilder().setType(WatchEventType.WATCH_CHANGE).setChange(event)
+        .setPosition(position.encode());
+    if (includeValues && event.getKind() == ChangeKind.PUT) {
+      EntryKey key = new EntryKey(event.getNamespace(), event.getKey().toByteArray());
+      StoredEntry stored = replica.read(shard, engine -> engine.entries.get(key));
+      if (stored != null && !stored.getTombstone()
+          && StoredEntries.version(stored).equals(Version.of(event.getVersion()))) {
+        out.setEntry(toEntry(key.key(), stored));
+      }
+    }
+    send(out.build());
+    if (publishedAtNanos >= 0) {
+      hooks.sent(publishedAtNanos);
+    }
+  }
+
+  private static io.edgekv.api.v1.Entry toEntry(byte[] key, StoredEntry stored) {
+    return io.edgekv.api.v1.Entry.newBuilder().setKey(com.google.protobuf.ByteString.copyFrom(key))
+        .setValue(stored.getValue()).setVersion(StoredEntries.version(stored).toProto())
+        .putAllMetadata(stored.getMetadataMap()).addAllTags(stored.getTagsList())
+        .setExpiresAtUnixMs(stored.getExpiresAtUnixMs()).setDigest(stored.getDigest()).setStale(stored.getStale())
+        .build();
+  }
+
+  private void sendReset(String reason) {
+    hooks.reset();
+    send(WatchEvent.newBuilder().setType(WatchEventType.WATCH_RESET).setReason(reason)
+        .setPosition(position.encode()).setServedBy(servedBy()).build());
+  }
+
+  private void send(WatchEvent event) {
+    if (!closed) {
+      observer.onNext(event);
+    }
+  }
+
+  private ServedBy servedBy() {
+    return ServedBy.newBuilder().setNode(replica.nodeId()).setRegion(replica.region())
+        .setConsistency(Consistency.EVENTUAL).setAppliedIndex(replica.appliedIndex(0).get())
+        .setAsOfHlc(replica.clock().peek()).build();
+  }
+
+  /** Ends the stream with {@code status} (e.g. UNAVAILABLE when the node drains). */
+  void fail(Status status) {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        observer.onError(status.asRuntimeException());
+      } catch (RuntimeException ignored) {
+        // already cancelled by the client
+      }
+    }
+    release();
+  }
+
+  private void cancelled() {
+    synchronized (this) {
+      closed = true;
+    }
+    release();
+  }
+
+  private void release() {
+    if (subscription != null) {
+      subscription.close();
+    }
+    hooks.closed(this);
+  }
+}
