@@ -90,7 +90,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
             config.raft().segmentBytes()), config.join(), config.replication().logRetention()),
         new HybridClock(clock), bus::publish);
     this.metrics = new NodeMetrics(config.nodeId(), region.name());
-    this.readiness = new Readiness(replica);
+    this.readiness = new Readiness(replica, clock, config.replication().maxClockOffsetDuration());
     this.grpcExecutor = Executors.newFixedThreadPool(4, named("grpc-" + config.nodeId()));
     this.background = Executors.newSingleThreadScheduledExecutor(named("background-" + config.nodeId()));
     this.replicationScheduler = Executors.newSingleThreadScheduledExecutor(named("replication-" + config.nodeId()));
@@ -133,6 +133,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     replica.onApplied(shipper::wake);
     shipper.start();
     metrics.bindReplicationLag(shipper::lag);
+    metrics.bindShardGauges(replica);
     http = new HttpEndpoints(config.bindHost(), config.self().httpPort(), readiness, metrics, config.nodeId());
     http.start();
     readiness.markStarted();

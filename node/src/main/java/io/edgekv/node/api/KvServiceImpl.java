@@ -57,10 +57,12 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   private final NodeMetrics metrics;
   private final Clock clock;
   private final Supplier<io.edgekv.node.config.NodeConfig.Region> healthyRegion;
+  private final io.micrometer.core.instrument.Timer commitTimer;
 
   public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics,
       Supplier<io.edgekv.node.config.NodeConfig.Region> healthyRegion) {
     this.healthyRegion = healthyRegion;
+    this.commitTimer = metrics.raftCommitTimer();
     this.replica = replica;
     this.validate = validator;
     this.barriers = barriers;
@@ -249,7 +251,12 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   }
 
   private CompletableFuture<Applied> write(Proposal proposal, int shard) {
-    return replica.submit(shard, proposal).exceptionally(error -> {
+    long proposed = System.nanoTime();
+    return replica.submit(shard, proposal).whenComplete((result, error) -> {
+      if (error == null) {
+        commitTimer.record(System.nanoTime() - proposed, TimeUnit.NANOSECONDS);
+      }
+    }).exceptionally(error -> {
       Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
           ? error.getCause() : error;
       if (cause instanceof io.edgekv.replication.WriteUnavailableException unavailable) {

@@ -41,6 +41,47 @@ public final class NodeMetrics implements AutoCloseable {
     }
   }
 
+  /** Time from proposing a write to its commit and apply on the leader. */
+  public Timer raftCommitTimer() {
+    return Timer.builder("edgekv.raft.commit.latency")
+        .description("Time from proposing a command to the region's Raft group until the leader applied it")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+  }
+
+  /** Per-shard gauges of this replica: apply lag, RocksDB size and compaction state. */
+  public void bindShardGauges(io.edgekv.replication.raft.RegionReplica replica) {
+    for (int shard = 0; shard < replica.shards(); shard++) {
+      int s = shard;
+      Tags tags = Tags.of("shard", String.valueOf(shard));
+      Gauge.builder("edgekv.raft.apply.lag.entries", () -> {
+        var group = replica.groups().get(s);
+        return Math.max(0, group.commitIndex() - group.appliedIndex());
+      }).description("Committed entries this replica has not applied yet").tags(tags).register(registry);
+      Gauge.builder("edgekv.raft.applied.index", () -> replica.appliedIndex(s).get())
+          .description("Applied Raft index of this replica").tags(tags).register(registry);
+      Gauge.builder("edgekv.rocksdb.size.bytes", () -> rocks(replica, s, "size"))
+          .description("Live SST files plus memtables").tags(tags).register(registry);
+      Gauge.builder("edgekv.rocksdb.compaction.pending", () -> rocks(replica, s, "rocksdb.compaction-pending"))
+          .description("1 when RocksDB has compactions pending").tags(tags).register(registry);
+      Gauge.builder("edgekv.rocksdb.write.stopped", () -> rocks(replica, s, "rocksdb.is-write-stopped"))
+          .description("1 while RocksDB stalls writes").tags(tags).register(registry);
+      Gauge.builder("edgekv.rocksdb.running.compactions", () -> rocks(replica, s, "rocksdb.num-running-compactions"))
+          .description("Compactions running now").tags(tags).register(registry);
+    }
+  }
+
+  private static double rocks(io.edgekv.replication.raft.RegionReplica replica, int shard, String property) {
+    try {
+      return replica.read(shard, engine -> property.equals("size")
+          ? (double) engine.approximateSizeBytes() : (double) engine.longProperty(property));
+    } catch (RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
   /** Remote batches refused because a timestamp was too far ahead of this node's clock. */
   public Counter refusedClockSkew() {
     return Counter.builder("edgekv.replication.refused.clock.skew")

@@ -157,6 +157,19 @@ public final class KvEngine implements AutoCloseable {
     }
   }
 
+  /** A numeric RocksDB property of the default column family (e.g. {@code rocksdb.compaction-pending}); -1 if unknown. */
+  public long longProperty(String name) {
+    try {
+      long total = 0;
+      for (ColumnFamilyHandle handle : handles) {
+        total += db.getLongProperty(handle, name);
+      }
+      return total;
+    } catch (RocksDBException e) {
+      return -1;
+    }
+  }
+
   /** Approximate size of the live data on disk, in bytes. */
   public long approximateSizeBytes() {
     try {
