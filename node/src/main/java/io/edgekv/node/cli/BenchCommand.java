@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
  * errors by status. Keys live under {@code --key-prefix} ({@code bench/}) in the chosen
  * namespace. Bounded: at most 1024 workers, at most 1 hour.
  */
-@Command(name = "bench", description = "Closed-loop load: throughput and latency percentiles of reads and writes.")
+@Command(name = "bench", description = "Closed-loop load: throughput and latency percentiles of reads and writes.",
+    subcommands = BenchPropagationCommand.class)
 public final class BenchCommand extends ClientCommand {
 
   private static final int MAX_CONCURRENCY = 1024;

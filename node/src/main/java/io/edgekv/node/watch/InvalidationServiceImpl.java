@@ -144,9 +144,15 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
             }
           });
       streams.add(stream);
-      stream.start(resume, settings.bufferEvents());
-      if (refusing != null) {
-        stream.fail(refusing);
+      try {
+        stream.start(resume, settings.bufferEvents());
+      } catch (RuntimeException e) {
+        stream.fail(Errors.toStatus(e).getStatus());
+        return;
+      }
+      Status refusedNow = refusing;
+      if (refusedNow != null) {
+        stream.fail(refusedNow);
       }
     } catch (RuntimeException e) {
       observer.onError(Errors.toStatus(e));

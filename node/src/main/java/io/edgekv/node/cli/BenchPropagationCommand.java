@@ -1,0 +1,100 @@
+package io.edgekv.node.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgekv.node.bench.PropagationBench;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code edgekv bench propagation}: cross-region propagation delay, from a write's
+ * acknowledgement in one region to its visibility on nodes of other regions.
+ */
+@Command(name = "propagation", mixinStandardHelpOptions = true,
+    description = "Cross-region propagation: time from a write's acknowledgement to its visibility elsewhere.")
+public final class BenchPropagationCommand implements Callable<Integer> {
+  @Option(names = "--from", required = true, paramLabel = "HOST:PORT", description = "Node that takes the writes.")
+  String from;
+
+  @Option(names = "--to", required = true, split = ",", paramLabel = "HOST:PORT",
+      description = "Nodes (of other regions) that must see each write, comma-separated.")
+  List<String> to;
+
+  @Option(names = "--writes", defaultValue = "1000", description = "Writes to measure (default ${DEFAULT-VALUE}).")
+  int writes;
+
+  @Option(names = "--value-size", defaultValue = "128", description = "Value size in bytes (default ${DEFAULT-VALUE}).")
+  int valueSize;
+
+  @Option(names = "--max-duration", defaultValue = "10m", converter = DurationConverter.class,
+      description = "Stop after this long at the latest (default ${DEFAULT-VALUE}).")
+  Duration maxDuration;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    GlobalOptions global = EdgeKvCommand.root(spec).global();
+    String namespace = global.namespace();
+    boolean json = global.json();
+    if (writes < 1 || writes > 1_000_000 || valueSize < 1 || valueSize > (1 << 20)) {
+      System.err.println("error: USAGE: --writes must be 1..1000000 and --value-size 1..1048576");
+      return ExitCodes.USAGE;
+    }
+    PropagationBench bench = new PropagationBench(from, to, namespace, valueSize, Duration.ofSeconds(10));
+    PropagationBench.Result result;
+    try {
+      result = bench.run(writes, maxDuration);
+    } finally {
+      bench.close();
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("from", from);
+    out.put("to", to);
+    out.put("writes", result.writes());
+    out.put("timeouts", result.timeouts());
+    out.put("allReaders", percentiles(result.overall()));
+    Map<String, Object> per = new LinkedHashMap<>();
+    result.perReader().forEach((reader, h) -> per.put(reader, percentiles(h)));
+    out.put("perReader", per);
+    out.put("pollRtt", percentiles(result.pollRtt()));
+    if (json) {
+      System.out.println(new ObjectMapper().writeValueAsString(out));
+    } else {
+      System.out.printf(Locale.ROOT, "propagation from %s to %s: %d writes, %d timed out%n", from, to,
+          result.writes(), result.timeouts());
+      System.out.println(line("all readers (slowest)", result.overall()));
+      result.perReader().forEach((reader, h) -> System.out.println(line(reader, h)));
+      System.out.println(line("poll round trip", result.pollRtt()));
+    }
+    System.out.flush();
+    return result.timeouts() == 0 ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
+  }
+
+  private static Map<String, Object> percentiles(Histogram h) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("count", h.getTotalCount());
+    for (double p : new double[] {50, 90, 99, 99.9}) {
+      out.put("p" + (p == 99.9 ? "999" : String.valueOf((int) p)) + "Ms", h.getTotalCount() == 0 ? null
+          : Math.round(h.getValueAtPercentile(p) / 10.0) / 100.0);
+    }
+    out.put("maxMs", h.getTotalCount() == 0 ? null : Math.round(h.getMaxValue() / 10.0) / 100.0);
+    return out;
+  }
+
+  private static String line(String label, Histogram h) {
+    if (h.getTotalCount() == 0) {
+      return String.format(Locale.ROOT, "  %-28s no samples", label);
+    }
+    return String.format(Locale.ROOT, "  %-28s n=%-6d p50=%7.2fms p90=%7.2fms p99=%7.2fms p99.9=%7.2fms max=%7.2fms",
+        label, h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+        h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+  }
+}
