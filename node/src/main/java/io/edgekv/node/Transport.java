@@ -57,6 +57,15 @@ public final class Transport {
             }
             super.sendHeaders(responseHeaders);
           }
+
+          @Override
+          public void close(io.grpc.Status status, Metadata trailers) {
+            // Failed calls answer with trailers only: mark them too, so clients move away on errors as well.
+            if (!status.isOk() && draining.getAsBoolean()) {
+              trailers.put(DRAINING_HEADER, "true");
+            }
+            super.close(status, trailers);
+          }
         }, headers);
       }
     };

@@ -268,7 +268,8 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     }).thenCompose(result -> {
       if (result.getOutcomeCase() == CommandResult.OutcomeCase.CONDITION_FAILED) {
         var failed = result.getConditionFailed();
-        String key = failed.getKey().toStringUtf8();
+        String key = failed.getKey().isValidUtf8() ? failed.getKey().toStringUtf8()
+            : "base64:" + java.util.Base64.getEncoder().encodeToString(failed.getKey().toByteArray());
         throw new ConditionNotMetException("condition failed on key '" + key + "': " + failed.getReason()
             + (failed.getFound() ? " (current version " + Version.of(failed.getCurrent()) + ")" : ""),
             key, failed.getFound() ? Version.of(failed.getCurrent()) : null);
