@@ -194,6 +194,30 @@ public final class AdminClient {
   }
 
   /**
+   * Cross-region replication lag from the asked node's region to every other region, per shard,
+   * as measured by the shard leaders on the asked node (empty for shards it does not lead).
+   *
+   * @throws EdgeKvException if the call fails
+   */
+  public io.edgekv.api.v1.LagResponse lag() {
+    return only("admin.lag", (ch, d, obs) ->
+        AdminServiceGrpc.newStub(ch).withDeadline(d).lag(io.edgekv.api.v1.LagRequest.getDefaultInstance(), obs));
+  }
+
+  /**
+   * Runs anti-entropy from the asked node to every other region (or only {@code region} when
+   * not empty): bucket digests are compared and the differing key ranges sent, merged there by
+   * last-writer-wins.
+   *
+   * @return per region and shard, how many key ranges differed (0 = already in sync)
+   * @throws EdgeKvException if the call fails
+   */
+  public io.edgekv.api.v1.RepairRegionsResponse repair(String region) {
+    var request = io.edgekv.api.v1.RepairRegionsRequest.newBuilder().setRegion(region).build();
+    return only("admin.repair", (ch, d, obs) -> AdminServiceGrpc.newStub(ch).withDeadline(d).repair(request, obs));
+  }
+
+  /**
    * Compacts the asked node's RocksDB.
    *
    * @return the approximate size before and after

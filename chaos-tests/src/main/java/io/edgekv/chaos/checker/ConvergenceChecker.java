@@ -18,9 +18,11 @@ import java.util.TreeSet;
  * replica (one per node, value: an object of key to {@code "value@version"}) agree on every key.
  * A node that could not be read at the end makes the verdict {@link Verdict#UNKNOWN}.
  *
- * <p>Today each region is its own Raft group, so this compares the replicas of one region; when
- * cross-region replication lands, the same reads from every node of every region check the
- * LWW winner too (every node must hold the same version of every key).
+ * <p>The views are the final {@code EVENTUAL} reads of a key prefix (a key ending in {@code /});
+ * per-key final reads (the {@code lww} workload's) are its own checker's. On a regional cluster
+ * this compares the replicas of one region; on several regions, every node of every region,
+ * i.e. cross-region replication converged to the same {@code value@version} everywhere (which
+ * version must win is {@link LwwChecker}'s question).
  */
 public final class ConvergenceChecker implements Checker {
   @Override
@@ -32,7 +34,8 @@ public final class ConvergenceChecker implements Checker {
   public CheckResult check(History history) {
     Map<String, Operation> lastPerNode = new TreeMap<>();
     for (Operation op : history.operations()) {
-      if ("read".equals(op.f()) && op.isFinal() && "EVENTUAL".equals(op.invoke().consistency())) {
+      if ("read".equals(op.f()) && op.isFinal() && "EVENTUAL".equals(op.invoke().consistency())
+          && op.key() != null && op.key().endsWith("/")) {
         lastPerNode.put(op.invoke().node(), op);
       }
     }

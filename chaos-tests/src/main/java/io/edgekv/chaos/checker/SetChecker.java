@@ -14,7 +14,8 @@ import java.util.TreeSet;
 /**
  * No lost acknowledged write (the {@code set} workload): every element whose {@code add} was
  * acknowledged must be in the set's final read, and the final read must hold nothing that was
- * never added. Adds of unknown outcome may or may not be present. A set without a successful
+ * never added. With several final reads of a set (cross-region: one per node), each of them
+ * must; a set missing lost elements in k reads counts k lost. Adds of unknown outcome may or may not be present. A set without a successful
  * final read is {@link Verdict#UNKNOWN}.
  */
 public final class SetChecker implements Checker {
@@ -28,7 +29,7 @@ public final class SetChecker implements Checker {
     Map<String, TreeSet<Long>> okAdds = new TreeMap<>();
     Map<String, TreeSet<Long>> attempted = new TreeMap<>();
     Map<String, Operation> addOf = new java.util.HashMap<>();
-    Map<String, Operation> finalRead = new TreeMap<>();
+    Map<String, List<Operation>> finalReads = new TreeMap<>();
     boolean anyFinalRead = false;
     for (Operation op : history.operations()) {
       if ("add".equals(op.f())) {
@@ -40,9 +41,7 @@ public final class SetChecker implements Checker {
         addOf.put(op.key() + "/" + element, op);
       } else if ("read".equals(op.f()) && op.isFinal() && "STRONG".equals(op.invoke().consistency())) {
         anyFinalRead = true;
-        if (op.ok()) {
-          finalRead.put(op.key(), op);
-        }
+        finalReads.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
       }
     }
     List<ObjectNode> anomalies = new ArrayList<>();
@@ -54,39 +53,44 @@ public final class SetChecker implements Checker {
     for (String set : attempted.keySet()) {
       TreeSet<Long> ok = okAdds.getOrDefault(set, new TreeSet<>());
       acknowledged += ok.size();
-      Operation read = finalRead.get(set);
-      if (read == null) {
+      List<Operation> reads = finalReads.getOrDefault(set, List.of());
+      if (reads.isEmpty() || reads.stream().anyMatch(r -> !r.ok())) {
         verdict = verdict.and(Verdict.UNKNOWN);
-        anomalies.add(Anomalies.of("no-final-read", "set " + set + ": no successful final read, cannot decide"));
+        anomalies.add(Anomalies.of("no-final-read", "set " + set + ": "
+            + (reads.isEmpty() ? "no final read" : "a final read failed") + ", cannot decide"));
         continue;
       }
-      TreeSet<Long> seen = new TreeSet<>();
-      for (JsonNode e : read.completion().value()) {
-        seen.add(e.asLong());
-      }
-      for (Long e : ok) {
-        if (!seen.contains(e)) {
-          lost++;
-          verdict = Verdict.INVALID;
-          if (anomalies.size() < Anomalies.MAX) {
-            ObjectNode a = Anomalies.of("lost", "set " + set + ": element " + e
-                + " was acknowledged but is missing from the final read");
-            anomalies.add(Anomalies.withOps(a, List.of(addOf.get(set + "/" + e), read)));
+      TreeSet<Long> recoveredHere = new TreeSet<>();
+      for (Operation read : reads) {
+        TreeSet<Long> seen = new TreeSet<>();
+        for (JsonNode e : read.completion().value()) {
+          seen.add(e.asLong());
+        }
+        for (Long e : ok) {
+          if (!seen.contains(e)) {
+            lost++;
+            verdict = Verdict.INVALID;
+            if (anomalies.size() < Anomalies.MAX) {
+              ObjectNode a = Anomalies.of("lost", "set " + set + ": element " + e
+                  + " was acknowledged but is missing from the final read on " + read.invoke().node());
+              anomalies.add(Anomalies.withOps(a, List.of(addOf.get(set + "/" + e), read)));
+            }
+          }
+        }
+        for (Long e : seen) {
+          if (!attempted.get(set).contains(e)) {
+            unexpected++;
+            verdict = Verdict.INVALID;
+            if (anomalies.size() < Anomalies.MAX) {
+              anomalies.add(Anomalies.withOps(Anomalies.of("unexpected", "set " + set + ": element " + e
+                  + " is in the final read on " + read.invoke().node() + " but was never added"), List.of(read)));
+            }
+          } else if (!ok.contains(e)) {
+            recoveredHere.add(e);
           }
         }
       }
-      for (Long e : seen) {
-        if (!attempted.get(set).contains(e)) {
-          unexpected++;
-          verdict = Verdict.INVALID;
-          if (anomalies.size() < Anomalies.MAX) {
-            anomalies.add(Anomalies.withOps(Anomalies.of("unexpected", "set " + set + ": element " + e
-                + " is in the final read but was never added"), List.of(read)));
-          }
-        } else if (!ok.contains(e)) {
-          recovered++;
-        }
-      }
+      recovered += recoveredHere.size();
     }
     if (attempted.isEmpty()) {
       verdict = Verdict.UNKNOWN;
@@ -105,7 +109,7 @@ public final class SetChecker implements Checker {
       case VALID -> acknowledged + " acknowledged adds, all present in the final reads (" + recovered
           + " adds of unknown outcome present too)";
       case INVALID -> lost + " acknowledged adds lost, " + unexpected + " unexpected elements";
-      case UNKNOWN -> attempted.isEmpty() ? "no adds in the history" : "a set has no successful final read";
+      case UNKNOWN -> attempted.isEmpty() ? "no adds in the history" : "a set has a failed or no final read";
     };
     return new CheckResult(name(), verdict, summary, anomalies, stats);
   }

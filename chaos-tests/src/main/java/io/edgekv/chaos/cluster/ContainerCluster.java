@@ -31,7 +31,8 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
- * Every node in its own container, one Docker network per region with fixed addresses, started
+ * Every node in its own container, one Docker network per region with fixed addresses (several
+ * regions: one shared network, see {@link #create()}), started
  * from the project's fat jar. No image registry is reachable, so the image is {@code FROM
  * scratch} and the host's {@code /usr}, {@code /lib}, ... are bound read-only into it: the
  * container runs the host's JDK (STACK.md, "Containers"). Node data lives in {@code /data} in
@@ -77,6 +78,11 @@ public final class ContainerCluster implements Cluster {
 
     public static Settings regional(Path nodeJar, Path workDir) {
       return new Settings(1, 3, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false);
+    }
+
+    /** The cross-region shape: 3 regions x 1 node (each region its own Raft group of one). */
+    public static Settings crossRegion(Path nodeJar, Path workDir) {
+      return new Settings(3, 1, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false);
     }
 
     public Settings withEnv(Map<String, String> extra) {
@@ -167,22 +173,23 @@ public final class ContainerCluster implements Cluster {
     List<Map<String, Object>> regions = new ArrayList<>();
     List<String[]> plan = new ArrayList<>();
     int index = 0;
+    // Several regions share one network ("wan", 172.29.50.0/24): Docker isolates bridge networks
+    // from each other, and the nodes of different regions must reach each other directly (the
+    // region nemeses cut them with iptables like any partition). One region: its own network.
+    boolean wan = settings.regions() > 1;
+    if (wan) {
+      networks.add(network("wan", 50));
+    }
     for (int r = 0; r < settings.regions(); r++) {
       String region = regionName(r);
-      int subnet = 40 + r;
-      // fixed addresses: a restarted node keeps its address, and iptables rules name peers by it
-      Network network = Network.builder()
-          .createNetworkCmdModifier(cmd -> cmd.withName("edgekv-chaos-" + region)
-              .withLabels(Map.of(LABEL, "true"))
-              .withIpam(new com.github.dockerjava.api.model.Network.Ipam().withConfig(
-                  new com.github.dockerjava.api.model.Network.Ipam.Config()
-                      .withSubnet("172.29." + subnet + ".0/24").withGateway("172.29." + subnet + ".1"))))
-          .build();
-      networks.add(network);
+      int subnet = wan ? 50 : 40 + r;
+      if (!wan) {
+        networks.add(network(region, subnet));
+      }
       List<Map<String, Object>> nodes = new ArrayList<>();
       for (int n = 0; n < settings.nodesPerRegion(); n++, index++) {
         String id = "n" + (index + 1);
-        String ip = "172.29." + subnet + "." + (11 + n);
+        String ip = "172.29." + subnet + "." + (11 + (wan ? index : n));
         Map<String, Object> node = new LinkedHashMap<>();
         node.put("id", id);
         node.put("host", ip);
@@ -191,7 +198,7 @@ public final class ContainerCluster implements Cluster {
         node.put("internalPort", 7600);
         node.put("raftPort", 7700);
         nodes.add(node);
-        plan.add(new String[] {id, region, ip, String.valueOf(r)});
+        plan.add(new String[] {id, region, ip, String.valueOf(wan ? 0 : r)});
       }
       regions.add(Map.of("name", region, "nodes", nodes));
     }
@@ -252,6 +259,17 @@ public final class ContainerCluster implements Cluster {
     }
   }
 
+  /** A labelled network with fixed addresses: a restarted node keeps its address, and iptables rules name peers by it. */
+  private static Network network(String name, int subnet) {
+    return Network.builder()
+        .createNetworkCmdModifier(cmd -> cmd.withName("edgekv-chaos-" + name)
+            .withLabels(Map.of(LABEL, "true"))
+            .withIpam(new com.github.dockerjava.api.model.Network.Ipam().withConfig(
+                new com.github.dockerjava.api.model.Network.Ipam.Config()
+                    .withSubnet("172.29." + subnet + ".0/24").withGateway("172.29." + subnet + ".1"))))
+        .build();
+  }
+
   private Map<String, String> nodeEnv() {
     Map<String, String> env = new LinkedHashMap<>(settings.env());
     if (!settings.fakeTime()) {
@@ -289,6 +307,10 @@ public final class ContainerCluster implements Cluster {
         .append("\n  electionTimeoutMax: ").append(settings.electionMax())
         .append("\n  requestTimeout: 3s\n");
     y.append("storage:\n  blockCacheBytes: 4194304\n  writeBufferBytes: 2097152\n  maxBackgroundJobs: 1\n");
+    if (regions.size() > 1) {
+      // the defaults, spelled out: every region lists all regions and ships to each of them
+      y.append("replication:\n  gossipInterval: 200ms\n  maxClockOffset: 500ms\n");
+    }
     return y.toString();
   }
 
@@ -308,6 +330,9 @@ public final class ContainerCluster implements Cluster {
     EnumSet<FaultKind> kinds = EnumSet.allOf(FaultKind.class);
     if (!settings.fakeTime()) {
       kinds.remove(FaultKind.CLOCK);
+    }
+    if (settings.regions() < 2) {
+      kinds.remove(FaultKind.REGION_PARTITION);
     }
     return kinds;
   }

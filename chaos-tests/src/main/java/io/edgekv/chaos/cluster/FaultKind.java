@@ -9,5 +9,10 @@ public enum FaultKind {
   /** SIGSTOP of a node (connections open, nothing answers), resumed later. */
   PAUSE,
   /** A node's wall clock moved by an offset (monotonic clocks untouched). */
-  CLOCK
+  CLOCK,
+  /**
+   * Partitions between regions: one region cut from the others, or two regions cut from each
+   * other while a third still reaches both (a relay). Only clusters of several regions.
+   */
+  REGION_PARTITION
 }

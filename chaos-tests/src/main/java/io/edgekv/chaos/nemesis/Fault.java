@@ -13,7 +13,7 @@ public sealed interface Fault {
 
   FaultKind kind();
 
-  /** A short name for reports: isolate, bridge, kill, pause, skew. */
+  /** A short name for reports: isolate, bridge, kill, pause, skew, cut-region, region-relay. */
   String name();
 
   /** Cuts one node off from every other node. */
@@ -69,6 +69,31 @@ public sealed interface Fault {
     }
   }
 
+  /** Cuts every node of {@code region} from every node of the other regions (both directions). */
+  record CutRegion(String region) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.REGION_PARTITION;
+    }
+
+    public String name() {
+      return "cut-region";
+    }
+  }
+
+  /**
+   * Cuts region {@code a} from region {@code c} only; region {@code relay} still reaches both, so
+   * cross-region replication must carry a's writes to c (and back) through it.
+   */
+  record RegionRelay(String a, String relay, String c) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.REGION_PARTITION;
+    }
+
+    public String name() {
+      return "region-relay";
+    }
+  }
+
   /** This fault as JSON, for the history and the report. */
   default ObjectNode toJson() {
     ObjectNode o = History.JSON.createObjectNode();
@@ -79,6 +104,8 @@ public sealed interface Fault {
       case Kill k -> o.put("node", k.node());
       case Pause p -> o.put("node", p.node());
       case Skew s -> o.put("node", s.node()).put("offsetMs", s.offsetMillis());
+      case CutRegion r -> o.put("region", r.region());
+      case RegionRelay r -> o.put("a", r.a()).put("relay", r.relay()).put("c", r.c());
     }
     return o;
   }

@@ -91,8 +91,34 @@ public final class NemesisRunner {
         cluster.pause(node);
       }
       case Fault.Skew s -> cluster.setClockOffset(s.node(), Duration.ofMillis(s.offsetMillis()));
+      case Fault.CutRegion r -> {
+        List<NodeRef> inside = inRegion(r.region());
+        o.put("nodes", inside.stream().map(NodeRef::id).toList().toString());
+        for (NodeRef n : inside) {
+          for (NodeRef other : cluster.nodes()) {
+            if (!other.region().equals(r.region())) {
+              cluster.cut(n.id(), other.id());
+            }
+          }
+        }
+      }
+      case Fault.RegionRelay r -> {
+        for (NodeRef a : inRegion(r.a())) {
+          for (NodeRef c : inRegion(r.c())) {
+            cluster.cut(a.id(), c.id());
+          }
+        }
+      }
     }
     return o;
+  }
+
+  private List<NodeRef> inRegion(String region) {
+    List<NodeRef> out = cluster.nodes().stream().filter(n -> region.equals(n.region())).toList();
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("no node in region " + region);
+    }
+    return out;
   }
 
   private String resolve(String target) {

@@ -26,7 +26,8 @@ public record Schedule(List<Window> windows) {
 
   /** The nemeses a run can ask for with {@code -Dchaos.nemesis}. */
   public enum Nemesis {
-    NONE, PARTITION, KILL, PAUSE, CLOCK, MIXED;
+    /** {@code region}: cut a region from the others, or cut two regions and leave the third as relay. */
+    NONE, PARTITION, KILL, PAUSE, CLOCK, REGION, MIXED;
 
     public static Nemesis parse(String s) {
       return valueOf(s.trim().toUpperCase(Locale.ROOT));
@@ -52,6 +53,17 @@ public record Schedule(List<Window> windows) {
    */
   public static Schedule generate(Nemesis nemesis, long seed, long faultMillis, List<String> nodes,
       Set<FaultKind> supported) {
+    return generate(nemesis, seed, faultMillis, nodes, List.of(), supported);
+  }
+
+  /**
+   * Generates a schedule for a cluster of several regions.
+   *
+   * @param regions the region names (region faults need at least 2; the relay fault 3); empty or
+   *     one region: no region faults. Node faults still aim at {@code nodes}
+   */
+  public static Schedule generate(Nemesis nemesis, long seed, long faultMillis, List<String> nodes,
+      List<String> regions, Set<FaultKind> supported) {
     Random random = new Random(seed ^ 0x5DEECE66DL);
     List<Window> out = new ArrayList<>();
     if (nemesis == Nemesis.NONE) {
@@ -63,9 +75,20 @@ public record Schedule(List<Window> windows) {
       case KILL -> kinds.add(FaultKind.KILL);
       case PAUSE -> kinds.add(FaultKind.PAUSE);
       case CLOCK -> kinds.add(FaultKind.CLOCK);
-      default -> kinds.addAll(List.of(FaultKind.PARTITION, FaultKind.KILL, FaultKind.PAUSE, FaultKind.CLOCK));
+      case REGION -> kinds.add(FaultKind.REGION_PARTITION);
+      default -> {
+        kinds.addAll(List.of(FaultKind.PARTITION, FaultKind.KILL, FaultKind.PAUSE, FaultKind.CLOCK));
+        if (regions.size() >= 2) {
+          // on several regions, region faults are the point: twice the weight of each node fault
+          kinds.add(FaultKind.REGION_PARTITION);
+          kinds.add(FaultKind.REGION_PARTITION);
+        }
+      }
     }
     kinds.retainAll(supported);
+    if (regions.size() < 2) {
+      kinds.remove(FaultKind.REGION_PARTITION);
+    }
     if (kinds.isEmpty()) {
       throw new IllegalArgumentException("the cluster supports none of the faults of nemesis " + nemesis.key());
     }
@@ -77,11 +100,11 @@ public record Schedule(List<Window> windows) {
       }
       List<Fault> faults = new ArrayList<>();
       FaultKind kind = kinds.get(random.nextInt(kinds.size()));
-      faults.add(fault(kind, random, nodes));
+      faults.add(fault(kind, random, nodes, regions));
       // combinations: a clock jump on top of another fault, now and then
       if (nemesis == Nemesis.MIXED && kind != FaultKind.CLOCK && kinds.contains(FaultKind.CLOCK)
           && random.nextInt(4) == 0) {
-        faults.add(fault(FaultKind.CLOCK, random, nodes));
+        faults.add(fault(FaultKind.CLOCK, random, nodes, regions));
       }
       out.add(new Window(t, duration, faults));
       t += duration + 2_000 + random.nextInt(2_000);
@@ -89,7 +112,7 @@ public record Schedule(List<Window> windows) {
     return new Schedule(out);
   }
 
-  private static Fault fault(FaultKind kind, Random random, List<String> nodes) {
+  private static Fault fault(FaultKind kind, Random random, List<String> nodes, List<String> regions) {
     String node = nodes.get(random.nextInt(nodes.size()));
     String target = random.nextBoolean() ? Fault.LEADER : node;
     return switch (kind) {
@@ -107,6 +130,14 @@ public record Schedule(List<Window> windows) {
         // mostly small skews (under the 500 ms max offset), sometimes large jumps either way
         long ms = random.nextInt(3) == 0 ? 5_000 + random.nextInt(55_000) : 50 + random.nextInt(950);
         yield new Fault.Skew(node, random.nextBoolean() ? ms : -ms);
+      }
+      case REGION_PARTITION -> {
+        List<String> shuffled = new ArrayList<>(regions);
+        java.util.Collections.shuffle(shuffled, random);
+        if (regions.size() >= 3 && random.nextBoolean()) {
+          yield new Fault.RegionRelay(shuffled.get(0), shuffled.get(1), shuffled.get(2));
+        }
+        yield new Fault.CutRegion(shuffled.get(0));
       }
     };
   }

@@ -54,7 +54,7 @@ public final class ChaosRun {
   /** Clients' per-call deadline: a call stuck longer becomes info and its process retires. */
   private static final Duration CLIENT_DEADLINE = Duration.ofSeconds(2);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
-  private static final Duration CONVERGENCE_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CONVERGENCE_TIMEOUT = Duration.ofSeconds(45);
 
   private final RunSpec spec;
   private final Path dir;
@@ -81,7 +81,9 @@ public final class ChaosRun {
     try (Cluster cluster = factory.start(spec, dir.resolve("cluster"));
          Clients clients = new Clients(cluster.nodes(), CLIENT_DEADLINE)) {
       List<String> ids = cluster.nodes().stream().map(NodeRef::id).toList();
-      schedule = Schedule.generate(spec.nemesis(), spec.seed(), spec.faultSeconds() * 1000L, ids, cluster.supports());
+      List<String> regions = cluster.nodes().stream().map(NodeRef::region).distinct().toList();
+      schedule = Schedule.generate(spec.nemesis(), spec.seed(), spec.faultSeconds() * 1000L, ids, regions,
+          cluster.supports());
       awaitEveryNodeServes(clients, READY_TIMEOUT);
       // time zero of the history: the cluster is up and the clients start
       try (Recorder recorder = new Recorder(dir.resolve("history.jsonl"))) {
@@ -106,6 +108,9 @@ public final class ChaosRun {
         t.join(TimeUnit.SECONDS.toMillis(30));
       }
       awaitEveryNodeServes(clients, READY_TIMEOUT);
+      // across regions replication is asynchronous: give it (bounded) time to converge before
+      // the workload's own final reads, which are then taken on every node
+      awaitConvergence(clients, workload.keyPrefix());
       Proc finalProc = new Proc(1000, 1, spec.seed(), clients, recorder);
       workload.finalReads(finalProc);
       convergenceReads(clients, recorder, workload.keyPrefix());
@@ -194,21 +199,7 @@ public final class ChaosRun {
    * until the views agree, then records one round as final reads for the convergence checker.
    */
   private static void convergenceReads(Clients clients, Recorder recorder, String prefix) {
-    long deadline = System.nanoTime() + CONVERGENCE_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      List<Map<String, String>> views = new ArrayList<>();
-      try {
-        for (NodeRef n : clients.nodes()) {
-          views.add(view(clients, n.id(), prefix));
-        }
-      } catch (RuntimeException e) {
-        views.clear();
-      }
-      if (!views.isEmpty() && views.stream().allMatch(v -> Objects.equals(v, views.getFirst()))) {
-        break;
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
-    }
+    awaitConvergence(clients, prefix);
     Proc proc = new Proc(2000, 1, 0, clients, recorder);
     for (NodeRef n : clients.nodes()) {
       Proc.Invocation inv = proc.invoke("read", prefix, NullNode.getInstance(), n.id(), "EVENTUAL", true);
@@ -220,6 +211,28 @@ public final class ChaosRun {
         inv.fail(NullNode.getInstance(), e.toString());
       }
     }
+  }
+
+  /** Waits, at most {@link #CONVERGENCE_TIMEOUT}, until every node's view of the prefix is the same. */
+  private static void awaitConvergence(Clients clients, String prefix) {
+    long began = System.nanoTime();
+    long deadline = began + CONVERGENCE_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      List<Map<String, String>> views = new ArrayList<>();
+      try {
+        for (NodeRef n : clients.nodes()) {
+          views.add(view(clients, n.id(), prefix));
+        }
+      } catch (RuntimeException e) {
+        views.clear();
+      }
+      if (!views.isEmpty() && views.stream().allMatch(v -> Objects.equals(v, views.getFirst()))) {
+        LOG.info("nodes agree on {} after {} ms", prefix, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        return;
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
+    }
+    LOG.warn("nodes still disagree on {} after {}", prefix, CONVERGENCE_TIMEOUT);
   }
 
   private static Map<String, String> view(Clients clients, String node, String prefix) {

@@ -6,8 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Starts each run's cluster as containers: 1 region x 3 nodes, unsafe switches passed to the
- * nodes. {@code -Dchaos.clock=faketime} preloads libfaketime for the clock nemesis (slow here,
+ * Starts each run's cluster as containers: 1 region x 3 nodes for the regional workloads, 3
+ * regions x 1 node for the cross-region ones ({@code Workload.Kind#crossRegion()}), unsafe
+ * switches passed to the nodes. {@code -Dchaos.clock=faketime} preloads libfaketime for the clock nemesis (slow here,
  * see {@link ContainerCluster.Settings#fakeTime()}).
  */
 public final class ContainerClusters {
@@ -21,7 +22,10 @@ public final class ContainerClusters {
         env.put("EDGEKV_ALLOW_UNSAFE_TEST_SWITCHES", "1");
       }
       boolean fakeTime = "faketime".equals(System.getProperty("chaos.clock", "").trim());
-      return ContainerCluster.start(ContainerCluster.Settings.regional(nodeJar, runDir).withEnv(env).withFakeTime(fakeTime));
+      ContainerCluster.Settings shape = spec.workload().crossRegion()
+          ? ContainerCluster.Settings.crossRegion(nodeJar, runDir)
+          : ContainerCluster.Settings.regional(nodeJar, runDir);
+      return ContainerCluster.start(shape.withEnv(env).withFakeTime(fakeTime));
     };
   }
 }

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A grow-only set per key: {@code add e} writes a unique key {@code <set>/<e>} holding {@code e};
  * the final read is a {@code STRONG} scan of the set's prefix. Each set takes
  * {@link #ADDS_PER_SET} adds, then a fresh one. The checker demands every acknowledged add in
- * the final read (no lost acknowledged write).
+ * the final read (no lost acknowledged write). Across regions ({@code set-xr}, 3 regions x 1
+ * node), adds go to random regions and each set is read on every node at the end (each node
+ * answers for its region), after the run waited for the regions to converge.
  */
 public final class SetWorkload implements Workload {
   static final int ADDS_PER_SET = 400;
@@ -29,13 +31,20 @@ public final class SetWorkload implements Workload {
   private final AtomicLong nextElement = new AtomicLong();
   private final List<String> sets = new CopyOnWriteArrayList<>();
 
-  public SetWorkload(String prefix) {
+  private final boolean everyNode;
+
+  /**
+   * @param everyNode cross-region: the final reads scan every set on every node (each node's
+   *     region answers for itself), so every region must hold every acknowledged add
+   */
+  public SetWorkload(String prefix, boolean everyNode) {
     this.prefix = prefix + "set/";
+    this.everyNode = everyNode;
   }
 
   @Override
   public String name() {
-    return "set";
+    return everyNode ? "set-xr" : "set";
   }
 
   @Override
@@ -71,17 +80,23 @@ public final class SetWorkload implements Workload {
   public void finalReads(Proc proc) {
     ScanOptions scan = ScanOptions.builder().limit(ScanOptions.MAX_LIMIT).read(ReadOptions.of(Consistency.STRONG)).build();
     for (String set : sets) {
-      String node = proc.randomNode();
+      List<String> nodes = everyNode ? proc.clients().nodes().stream().map(n -> n.id()).toList() : List.of(proc.randomNode());
+      for (String node : nodes) {
+        finalRead(proc, set, node, scan);
+      }
+    }
+  }
+
+  private void finalRead(Proc proc, String set, String node, ScanOptions scan) {
       Proc.Invocation inv = proc.invoke("read", set, NullNode.getInstance(), node, "STRONG", true);
       try {
         ArrayNode elements = JSON.arrayNode();
-        proc.clients().via(node).scanAll((set + "/").getBytes(StandardCharsets.UTF_8), scan)
+        (everyNode ? proc.clients().only(node) : proc.clients().via(node)).scanAll((set + "/").getBytes(StandardCharsets.UTF_8), scan)
             .map(KvEntry::valueAsString).map(Long::parseLong).sorted().forEach(elements::add);
         inv.ok(elements, node);
       } catch (RuntimeException ex) {
         inv.failed(NullNode.getInstance(), ex, false);
       }
-    }
   }
 
   @Override

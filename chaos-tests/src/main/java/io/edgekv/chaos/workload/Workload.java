@@ -28,21 +28,32 @@ public interface Workload {
 
   /** The workloads {@code -Dchaos.workload} can name. */
   enum Kind {
-    REGISTER, SET, SESSION;
+    REGISTER, SET, SESSION,
+    /** Cross-region: last-writer-wins registers written in every region (3 regions x 1 node). */
+    LWW,
+    /** Cross-region: the set workload with adds in every region, read on every node at the end. */
+    SET_XR;
 
     public static Kind parse(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     }
 
     public String key() {
-      return name().toLowerCase(Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Whether this workload runs on several regions (3 x 1) rather than one region of 3 nodes. */
+    public boolean crossRegion() {
+      return this == LWW || this == SET_XR;
     }
 
     public Workload create(String prefix) {
       return switch (this) {
         case REGISTER -> new RegisterWorkload(prefix);
-        case SET -> new SetWorkload(prefix);
+        case SET -> new SetWorkload(prefix, false);
         case SESSION -> new SessionWorkload(prefix);
+        case LWW -> new LwwWorkload(prefix);
+        case SET_XR -> new SetWorkload(prefix, true);
       };
     }
   }

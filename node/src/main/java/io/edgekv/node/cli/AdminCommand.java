@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
       AdminDrainCommands.Undrain.class,
       AdminConfigCommand.class,
       AdminTraceCommand.class,
-      AdminPurgeStatusCommand.class
+      AdminPurgeStatusCommand.class,
+      AdminReplicationCommands.Lag.class,
+      AdminReplicationCommands.Repair.class
     })
 public final class AdminCommand implements Callable<Integer> {
 

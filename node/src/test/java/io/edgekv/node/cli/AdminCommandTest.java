@@ -171,6 +171,24 @@ class AdminCommandTest {
   }
 
   @Test
+  void lagAndRepairPrintTablesJsonAndFailWhenARegionIsUnreachable() {
+    CliRun lag = edgekv("admin", "lag");
+    CliRun lagJson = edgekv("admin", "lag", "--json");
+    CliRun repairOne = edgekv("admin", "repair", "--region", "us-east", "--json");
+    CliRun repairAll = edgekv("admin", "repair");
+
+    assertEquals(0, lag.exitCode(), lag.toString());
+    assertEquals(List.of("TO-REGION  SHARD  ENTRIES  SECONDS  NEEDS-REPAIR  MEASURED-BY",
+        "us-east    0      12       0.250    no            eu-west-0"), lag.stdoutLines());
+    assertEquals(List.of(Map.of("toRegion", "us-east", "shard", 0, "entries", 12, "seconds", 0.25,
+        "needsRepair", false, "measuredBy", "eu-west-0")), lagJson.json().get("lags"));
+    assertEquals(0, repairOne.exitCode(), repairOne.toString());
+    assertEquals(1, ((List<?>) repairOne.json().get("repairs")).size());
+    assertEquals(ExitCodes.UNAVAILABLE, repairAll.exitCode(), repairAll.toString());
+    assertTrue(repairAll.stdout().contains("failed: UNAVAILABLE: link down"), repairAll.stdout());
+  }
+
+  @Test
   void drainAndUndrainPrintTheNodesStatus() {
     CliRun drain = edgekv("admin", "drain", "--json");
     CliRun table = edgekv("admin", "drain");

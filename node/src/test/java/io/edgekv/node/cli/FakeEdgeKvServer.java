@@ -399,6 +399,28 @@ final class FakeEdgeKvServer implements AutoCloseable {
     }
 
     @Override
+    public void lag(io.edgekv.api.v1.LagRequest request, StreamObserver<io.edgekv.api.v1.LagResponse> out) {
+      if (!refused(request, out)) {
+        reply(out, io.edgekv.api.v1.LagResponse.newBuilder().addLags(io.edgekv.api.v1.RegionLag.newBuilder()
+            .setToRegion("us-east").setShard(0).setEntries(12).setSeconds(0.25).setMeasuredBy("eu-west-0")).build());
+      }
+    }
+
+    @Override
+    public void repair(io.edgekv.api.v1.RepairRegionsRequest request,
+        StreamObserver<io.edgekv.api.v1.RepairRegionsResponse> out) {
+      if (!refused(request, out)) {
+        var response = io.edgekv.api.v1.RepairRegionsResponse.newBuilder()
+            .addRepairs(io.edgekv.api.v1.RegionRepair.newBuilder().setRegion("us-east").setShard(0).setDifferingBuckets(3));
+        if (request.getRegion().isEmpty()) {
+          response.addRepairs(io.edgekv.api.v1.RegionRepair.newBuilder().setRegion("ap-south").setShard(0)
+              .setError("UNAVAILABLE: link down"));
+        }
+        reply(out, response.build());
+      }
+    }
+
+    @Override
     public void compact(CompactRequest request, StreamObserver<CompactResponse> out) {
       if (!refused(request, out)) {
         reply(out, CompactResponse.newBuilder().setBytesBefore(3L << 20).setBytesAfter(1536).build());
