@@ -522,6 +522,47 @@ public final class EdgeKvClient implements AutoCloseable {
   }
 
   /**
+   * Adds {@code delta} (may be negative, not 0) to the counter at {@code key}, creating it at 0
+   * when absent. Counters are per-region PN counters: increments made in different regions at
+   * the same time all count once the regions converge (no lost update), and the counter reads
+   * like any value (its total in decimal text). Carries one request id on all its attempts, so
+   * a retried increment counts once.
+   *
+   * @return the total as the answering region sees it right after the increment
+   * @throws ConditionFailedException if the key holds a value that is not a counter
+   * @throws EdgeKvException on any other failure; after {@code UNAVAILABLE} or {@code
+   *     DEADLINE_EXCEEDED} the increment may or may not have been applied (once)
+   */
+  public CounterResult increment(String key, long delta) {
+    return await(incrementAsync(utf8(key, "key"), delta));
+  }
+
+  /** Asynchronous {@link #increment(String, long)} for a binary key. */
+  public CompletableFuture<CounterResult> incrementAsync(byte[] key, long delta) {
+    Objects.requireNonNull(key, "key");
+    if (delta == 0) {
+      throw new IllegalArgumentException("delta must not be 0");
+    }
+    io.edgekv.api.v1.IncrementRequest.Builder request = io.edgekv.api.v1.IncrementRequest.newBuilder()
+        .setNamespace(namespace)
+        .setKey(ByteString.copyFrom(key))
+        .setDelta(delta)
+        .setRequestId(UUID.randomUUID().toString());
+    String token = tokenFor(null);
+    if (token != null) {
+      request.setSessionToken(token);
+    }
+    io.edgekv.api.v1.IncrementRequest built = request.build();
+    return caller.<io.edgekv.api.v1.IncrementResponse>call("increment", (ch, d, obs) ->
+            KvServiceGrpc.newStub(ch).withDeadline(d).increment(built, obs))
+        .thenApply(r -> {
+          remember(r.getSessionToken());
+          return new CounterResult(r.getValue(), Protos.version(r.getVersion()), Protos.servedBy(r.getServedBy()),
+              r.getSessionToken());
+        });
+  }
+
+  /**
    * Starts an atomic transaction in this client's namespace: add checks, puts and deletes, then
    * {@link Txn#commit()}. See {@link Txn} for its guarantees.
    */

@@ -111,6 +111,30 @@ class CrossRegionTest {
   }
 
   @Test
+  void concurrentIncrementsInEveryRegionAllCount() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int region = 0; region < 3; region++) {
+        int r = region;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 20; i++) {
+            in(r).increment("visits", r == 2 ? -1 : 2);
+          }
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+      // 20 x 2 in eu-west, 20 x 2 in us-east, 20 x -1 in ap-south.
+      awaitEverywhere("visits", "60");
+      awaitConvergence();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void dataRelaysAroundACutLink() {
     // eu-west (0) cannot reach ap-south (2) directly, nor the other way; us-east (1) relays.
     cluster.node(0).remoteRegions().cut("ap-south");

@@ -11,10 +11,12 @@ import java.util.Properties;
  * The runs a suite consists of, from the {@code chaos.*} system properties:
  * <ul>
  *   <li>{@code chaos.workload} (+ optional {@code chaos.nemesis}, default mixed): that one run;
- *   <li>{@code chaos.suite=standard} (default): every workload once under the mixed schedule, then
- *       every self-test;
- *   <li>{@code chaos.suite=short} (CI): the same at most 20 s of faults, one self-test;
- *   <li>{@code chaos.suite=full}: every workload under every nemesis, then every self-test.
+ *   <li>{@code chaos.suite=standard} (default): every workload once under the mixed schedule (the
+ *       cross-region ones, {@code lww} and {@code set-xr}, on 3 regions x 1 node, where mixed
+ *       includes the region faults), then every self-test;
+ *   <li>{@code chaos.suite=short} (CI): the regional workloads only, at most 20 s of faults, one self-test;
+ *   <li>{@code chaos.suite=full}: every workload under every nemesis (plus {@code region} for the
+ *       cross-region workloads), then every self-test.
  * </ul>
  * {@code chaos.time} is the fault period in seconds (default 30), {@code chaos.seed} the base seed
  * (default: random, printed); run {@code i} uses seed {@code base + i}, printed with the
@@ -58,8 +60,22 @@ public final class Suite {
     int faultTime = "short".equals(suite) ? Math.min(time, 20) : time;
     for (Nemesis n : nemeses) {
       for (Kind k : Kind.values()) {
+        if (k.crossRegion() && "short".equals(suite)) {
+          continue; // short is CI's: regional runs only (docs/chaos.md, "Cross-region runs")
+        }
+        if (!k.crossRegion() && n == Nemesis.REGION) {
+          continue; // one region: no region to cut
+        }
         runs.add(new RunSpec(id(runs.size(), k, n, List.of()), k, n, faultTime, RECOVERY_SECONDS, seed + runs.size(),
             List.of(), null));
+      }
+    }
+    if ("full".equals(suite)) {
+      for (Kind k : Kind.values()) {
+        if (k.crossRegion()) {
+          runs.add(new RunSpec(id(runs.size(), k, Nemesis.REGION, List.of()), k, Nemesis.REGION, faultTime,
+              RECOVERY_SECONDS, seed + runs.size(), List.of(), null));
+        }
       }
     }
     List<SelfTest> selfTests = "short".equals(suite) ? SELF_TESTS.subList(0, 1) : SELF_TESTS;

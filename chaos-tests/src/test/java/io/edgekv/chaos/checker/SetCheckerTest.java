@@ -48,4 +48,29 @@ class SetCheckerTest {
   void withoutFinalReadTheCheckerCannotDecide() {
     assertEquals(Verdict.UNKNOWN, checker.check(adds().build()).verdict());
   }
+
+  private static Histories finalReadOn(Histories h, String node, Op.Type outcome, String elements) {
+    h.add(9, Op.Type.INVOKE, "read", "s", null, node, true, "STRONG");
+    return h.add(9, outcome, "read", "s", elements, node, true, "STRONG");
+  }
+
+  @Test
+  void acrossRegionsEveryNodesFinalReadMustHoldEveryAcknowledgedAdd() {
+    Histories h = adds();
+    finalReadOn(h, "n1", Op.Type.OK, "[1,2,4]");
+    finalReadOn(h, "n2", Op.Type.OK, "[1,2]");
+    assertEquals(Verdict.VALID, checker.check(h.build()).verdict());
+    finalReadOn(h, "n3", Op.Type.OK, "[1,4]");
+    CheckResult r = checker.check(h.build());
+    assertEquals(Verdict.INVALID, r.verdict());
+    assertTrue(r.anomalies().getFirst().path("message").asText().contains("on n3"));
+  }
+
+  @Test
+  void aFailedFinalReadOnOneNodeLeavesItUndecided() {
+    Histories h = adds();
+    finalReadOn(h, "n1", Op.Type.OK, "[1,2]");
+    finalReadOn(h, "n2", Op.Type.FAIL, null);
+    assertEquals(Verdict.UNKNOWN, checker.check(h.build()).verdict());
+  }
 }

@@ -46,4 +46,26 @@ class ScheduleTest {
   void noneSchedulesNothing() {
     assertTrue(Schedule.generate(Schedule.Nemesis.NONE, 1, 60_000, NODES, EnumSet.allOf(FaultKind.class)).windows().isEmpty());
   }
+
+  @Test
+  void regionFaultsOnlyOnSeveralRegions() {
+    var all = EnumSet.allOf(FaultKind.class);
+    List<String> regions = List.of("eu-west", "us-east", "ap-south");
+    boolean cut = false;
+    boolean relay = false;
+    for (long seed = 0; seed < 20; seed++) {
+      for (Schedule.Window w : Schedule.generate(Schedule.Nemesis.REGION, seed, 60_000, NODES, regions, all).windows()) {
+        for (Fault f : w.faults()) {
+          assertEquals(FaultKind.REGION_PARTITION, f.kind());
+          cut |= f instanceof Fault.CutRegion;
+          relay |= f instanceof Fault.RegionRelay r && !r.a().equals(r.c()) && !r.a().equals(r.relay());
+        }
+      }
+      // one region: mixed never schedules a region fault, and the schedule is what it was before regions existed
+      Schedule one = Schedule.generate(Schedule.Nemesis.MIXED, seed, 60_000, NODES, all);
+      assertEquals(one, Schedule.generate(Schedule.Nemesis.MIXED, seed, 60_000, NODES, List.of("eu-west"), all));
+      one.windows().forEach(w -> w.faults().forEach(f -> assertNotEquals(FaultKind.REGION_PARTITION, f.kind())));
+    }
+    assertTrue(cut && relay, "both region faults should appear in 20 seeds");
+  }
 }

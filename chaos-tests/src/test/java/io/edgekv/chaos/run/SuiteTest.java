@@ -29,8 +29,25 @@ class SuiteTest {
   }
 
   @Test
-  void shortCapsTheFaultTime() {
-    assertTrue(runs("chaos.suite", "short", "chaos.time", "30").stream().allMatch(r -> r.faultSeconds() == 20));
+  void shortCapsTheFaultTimeAndRunsRegionalWorkloadsOnly() {
+    List<RunSpec> runs = runs("chaos.suite", "short", "chaos.time", "30");
+    assertTrue(runs.stream().allMatch(r -> r.faultSeconds() == 20));
+    assertTrue(runs.stream().noneMatch(r -> r.workload().crossRegion()));
+  }
+
+  @Test
+  void standardRunsTheCrossRegionWorkloads() {
+    List<RunSpec> runs = runs("chaos.suite", "standard", "chaos.seed", "1");
+    assertTrue(runs.stream().anyMatch(r -> r.workload() == Workload.Kind.LWW));
+    assertTrue(runs.stream().anyMatch(r -> r.workload() == Workload.Kind.SET_XR));
+  }
+
+  @Test
+  void crossRegionRunsReplayByTheirKey() {
+    RunSpec r = runs("chaos.workload", "set-xr", "chaos.nemesis", "region", "chaos.seed", "3").getFirst();
+    assertEquals(Workload.Kind.SET_XR, r.workload());
+    assertEquals(Schedule.Nemesis.REGION, r.nemesis());
+    assertTrue(r.replay().startsWith("-Dchaos.workload=set-xr -Dchaos.nemesis=region"));
   }
 
   @Test
@@ -46,6 +63,8 @@ class SuiteTest {
 
   @Test
   void fullIsTheMatrix() {
-    assertEquals(5 * Workload.Kind.values().length + Suite.SELF_TESTS.size(), runs("chaos.suite", "full").size());
+    long crossRegion = java.util.Arrays.stream(Workload.Kind.values()).filter(Workload.Kind::crossRegion).count();
+    assertEquals(5 * Workload.Kind.values().length + crossRegion + Suite.SELF_TESTS.size(),
+        runs("chaos.suite", "full").size());
   }
 }

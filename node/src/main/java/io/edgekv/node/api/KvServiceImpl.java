@@ -9,6 +9,8 @@ import io.edgekv.api.v1.DeleteResponse;
 import io.edgekv.api.v1.Entry;
 import io.edgekv.api.v1.GetRequest;
 import io.edgekv.api.v1.GetResponse;
+import io.edgekv.api.v1.IncrementRequest;
+import io.edgekv.api.v1.IncrementResponse;
 import io.edgekv.api.v1.KeyResult;
 import io.edgekv.api.v1.KvServiceGrpc;
 import io.edgekv.api.v1.PutRequest;
@@ -189,6 +191,31 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   }
 
   @Override
+  public void increment(IncrementRequest request, StreamObserver<IncrementResponse> observer) {
+    call("increment", "none", observer, () -> {
+      String namespace = validate.namespace(request.getNamespace());
+      byte[] key = validate.key(request.getKey(), "key");
+      if (request.getDelta() == 0) {
+        throw new InvalidInputException("delta", "", "delta is 0; an increment adds a non-zero amount");
+      }
+      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "",
+          new Command.Increment(namespace, key, request.getDelta()));
+      SessionToken session = barriers.sessionOf(request.getSessionToken());
+      int shard = replica.shardOf(namespace, key);
+      return write(proposal, shard).thenApply(applied -> {
+        StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
+        long value = stored != null && stored.getCounter() ? Long.parseLong(stored.getValue().toStringUtf8()) : 0;
+        return IncrementResponse.newBuilder()
+            .setValue(value)
+            .setVersion(applied.getVersion())
+            .setServedBy(servedBy(shard, Consistency.STRONG))
+            .setSessionToken(session.advance(shard, applied.getIndex()).encode())
+            .build();
+      });
+    });
+  }
+
+  @Override
   public void txn(TxnRequest request, StreamObserver<TxnResponse> observer) {
     call("txn", "none", observer, () -> {
       String namespace = validate.namespace(request.getNamespace());
@@ -300,7 +327,8 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         .addAllTags(stored.getTagsList())
         .setExpiresAtUnixMs(stored.getExpiresAtUnixMs())
         .setDigest(stored.getDigest())
-        .setStale(stored.getStale());
+        .setStale(stored.getStale())
+        .setCounter(stored.getCounter());
     if (withValue) {
       entry.setValue(stored.getValue());
     }

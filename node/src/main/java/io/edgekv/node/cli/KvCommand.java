@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
       KvDeleteCommand.class,
       KvScanCommand.class,
       KvTouchCommand.class,
+      KvIncrCommand.class,
       KvTxnCommand.class,
       KvWatchCommand.class,
       KvPurgeCommand.class,

@@ -23,7 +23,7 @@ import java.util.List;
  */
 public final class NodeMetrics implements AutoCloseable {
   public static final String REQUEST_LATENCY = "edgekv.request.latency";
-  private static final List<String> OPS = List.of("get", "batch_get", "put", "delete", "scan", "touch", "txn");
+  private static final List<String> OPS = List.of("get", "batch_get", "put", "delete", "scan", "touch", "txn", "increment");
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
@@ -37,7 +37,7 @@ public final class NodeMetrics implements AutoCloseable {
     // Publish the histogram buckets of the common successful calls from the start, so
     // dashboards and alerts see the series before the first request.
     for (String op : OPS) {
-      requestTimer(op, List.of("put", "delete", "touch", "txn").contains(op) ? "none" : consistencyTag(Consistency.EVENTUAL), "OK");
+      requestTimer(op, List.of("put", "delete", "touch", "txn", "increment").contains(op) ? "none" : consistencyTag(Consistency.EVENTUAL), "OK");
     }
   }
 

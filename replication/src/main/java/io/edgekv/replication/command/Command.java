@@ -48,6 +48,9 @@ public sealed interface Command {
 
   record TxnCheck(byte[] key, WriteCondition condition) {}
 
+  /** Adds {@code delta} to this region's slot of a PN counter. */
+  record Increment(String namespace, byte[] key, long delta) implements Command {}
+
   /** A range tombstone: hides every matching entry older than the purge, also ones that arrive later. */
   record Purge(String namespace, PurgeSelector selector, boolean soft, String purgeId) implements Command {}
 

@@ -47,6 +47,8 @@ public final class CommandCodec {
         out.setExpire(targets);
       }
       case Command.Purge purge -> out.setPurge(purge(purge));
+      case Command.Increment inc -> out.setIncrement(io.edgekv.internal.v1.IncrementCommand.newBuilder()
+          .setNamespace(inc.namespace()).setKey(ByteString.copyFrom(inc.key())).setDelta(inc.delta()));
       case Command.Publish publish -> out.setPublish(PublishCommand.newBuilder()
           .setNamespace(publish.namespace()).setTopic(publish.topic())
           .setPayload(ByteString.copyFrom(publish.payload())).setPublishId(publish.publishId()));
@@ -138,6 +140,8 @@ public final class CommandCodec {
             t.getDeletesList().stream().map(CommandCodec::delete).toList());
       }
       case PURGE -> purge(in.getPurge());
+      case INCREMENT -> new Command.Increment(in.getIncrement().getNamespace(),
+          in.getIncrement().getKey().toByteArray(), in.getIncrement().getDelta());
       case PUBLISH -> new Command.Publish(in.getPublish().getNamespace(), in.getPublish().getTopic(),
           in.getPublish().getPayload().toByteArray(), in.getPublish().getPublishId());
       case APPLY_REMOTE -> new Command.ApplyRemote(List.copyOf(in.getApplyRemote().getMutationsList()));

@@ -88,6 +88,10 @@ public final class AntiEntropy {
     if (entry.getTombstone()) {
       return m.setKind(MutationKind.MUTATION_DELETE).build();
     }
+    if (entry.getCounter()) {
+      return m.setKind(MutationKind.MUTATION_COUNTER).putAllCounterP(entry.getCounterPMap())
+          .putAllCounterN(entry.getCounterNMap()).build();
+    }
     return m.setKind(MutationKind.MUTATION_PUT)
         .setValue(entry.getValue())
         .putAllMetadata(entry.getMetadataMap())

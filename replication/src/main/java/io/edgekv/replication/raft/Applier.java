@@ -124,6 +124,28 @@ public final class Applier {
         yield applied(ctx.stamped(), false, index);
       }
       case Command.Txn txn -> applyTxn(ctx, txn);
+      case Command.Increment inc -> {
+        EntryKey key = new EntryKey(inc.namespace(), inc.key());
+        StoredEntry existing = engine.entries.get(key);
+        boolean live = StoredEntries.isLive(existing, ctx.now);
+        if (live && !existing.getCounter()) {
+          yield conditionFailed(existing, "key holds a value that is not a counter", inc.key());
+        }
+        Map<String, Long> p = new HashMap<>(live ? existing.getCounterPMap() : Map.of());
+        Map<String, Long> n = new HashMap<>(live ? existing.getCounterNMap() : Map.of());
+        String region = ctx.proposal.originRegion();
+        if (inc.delta() >= 0) {
+          p.merge(region, inc.delta(), Math::addExact);
+        } else {
+          n.merge(region, -inc.delta(), Math::addExact);
+        }
+        Version version = nextVersion(ctx.proposal, existing);
+        writeIfNotPurged(ctx, key, existing, counter(version, p, n));
+        ctx.logLocal(Mutation.newBuilder().setKind(MutationKind.MUTATION_COUNTER)
+            .setNamespace(key.namespace()).setKey(ByteString.copyFrom(key.key())).setVersion(version.toProto())
+            .putCounterP(region, p.getOrDefault(region, 0L)).putCounterN(region, n.getOrDefault(region, 0L)));
+        yield applied(version, live, index);
+      }
       case Command.Purge purge -> {
         Version version = ctx.stamped();
         Mutation.Builder m = Mutation.newBuilder().setKind(MutationKind.MUTATION_PURGE)
@@ -240,6 +262,25 @@ public final class Applier {
           writeTombstone(ctx, key, existing, version, ChangeKind.DELETE);
         }
       }
+      case MUTATION_COUNTER -> {
+        EntryKey key = new EntryKey(m.getNamespace(), m.getKey().toByteArray());
+        StoredEntry existing = engine.entries.get(key);
+        if (existing != null && !existing.getTombstone() && existing.getCounter()) {
+          // A state-based PN counter: every slot only grows, so the merge is the per-slot maximum,
+          // whatever the order, duplication or relay path.
+          Map<String, Long> p = new HashMap<>(existing.getCounterPMap());
+          Map<String, Long> n = new HashMap<>(existing.getCounterNMap());
+          m.getCounterPMap().forEach((r, v) -> p.merge(r, v, Math::max));
+          m.getCounterNMap().forEach((r, v) -> n.merge(r, v, Math::max));
+          Version current = StoredEntries.version(existing);
+          Version merged = current.compareTo(version) >= 0 ? current : version;
+          if (!p.equals(existing.getCounterPMap()) || !n.equals(existing.getCounterNMap()) || merged != current) {
+            writeIfNotPurged(ctx, key, existing, counter(merged, p, n));
+          }
+        } else if (existing == null || StoredEntries.version(existing).compareTo(version) < 0) {
+          writeIfNotPurged(ctx, key, existing, counter(version, m.getCounterPMap(), m.getCounterNMap()));
+        }
+      }
       case MUTATION_PURGE -> applyPurge(ctx, CommandCodec.purge(m.getPurge()), version);
       case MUTATION_PUBLISH -> emitPublish(ctx, m, version);
       case MUTATION_KIND_UNSPECIFIED, UNRECOGNIZED ->
@@ -259,6 +300,13 @@ public final class Applier {
         .setExpiresAtUnixMs(expiresAt)
         .setDigest(ByteString.copyFrom(sha256(value)))
         .build();
+  }
+
+  private StoredEntry counter(Version version, Map<String, Long> p, Map<String, Long> n) {
+    long total = p.values().stream().mapToLong(Long::longValue).sum() - n.values().stream().mapToLong(Long::longValue).sum();
+    byte[] value = Long.toString(total).getBytes(StandardCharsets.UTF_8);
+    return entry(value, version, Map.of(), List.of(), 0).toBuilder()
+        .setCounter(true).putAllCounterP(p).putAllCounterN(n).build();
   }
 
   /** Writes a put unless a purge newer than it matches (a late write must not resurrect purged data). */
