@@ -148,6 +148,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       if (++ticks % 20 == 0) {
         replica.sweepExpired(EXPIRY_SWEEP_BATCH);
         metrics.refreshLagGauges();
+        collectTombstones();
       }
       ServingStatus status = readiness.ready() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
       health.setStatus("", status);
@@ -199,6 +200,24 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   @Override
   public String effectiveConfig() {
     return ConfigFiles.toYaml(config);
+  }
+
+  /**
+   * Tombstone garbage collection on the shards this node leads: a tombstone goes once every
+   * region has applied everything up to it (from the version vectors the shipper learned) and
+   * the grace period has passed, so no late write can resurrect its key.
+   */
+  private void collectTombstones() {
+    if (shipper == null) {
+      return;
+    }
+    long grace = config.replication().tombstoneGraceDuration().toMillis();
+    for (int shard = 0; shard < replica.shards(); shard++) {
+      var stable = shipper.stableBeforeMillis(shard);
+      if (stable.isPresent()) {
+        replica.collectTombstones(shard, Math.min(stable.getAsLong(), clock.millis()) - grace, EXPIRY_SWEEP_BATCH);
+      }
+    }
   }
 
   private ManagedChannel internalChannel(String nodeId) {

@@ -156,13 +156,23 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
    * @param wanLossPercent emulated loss of cross-region calls, 0-100 (dev only; default 0)
    * @param logRetention replication-log entries kept per origin region and shard (default 1000000);
    *     a region further behind is brought up to date by anti-entropy
+   * @param tombstoneGrace how long a tombstone is kept after every region has applied it (default 1h)
    */
   public record ReplicationSettings(String maxClockOffset, String gossipInterval, String wanDelay,
-      Double wanLossPercent, Long logRetention) {
-    public static final ReplicationSettings DEFAULT = new ReplicationSettings(null, null, null, null, null);
+      Double wanLossPercent, Long logRetention, String tombstoneGrace) {
+    public static final ReplicationSettings DEFAULT = new ReplicationSettings(null, null, null, null, null, null);
 
     public ReplicationSettings(String maxClockOffset, String gossipInterval, String wanDelay, Double wanLossPercent) {
-      this(maxClockOffset, gossipInterval, wanDelay, wanLossPercent, null);
+      this(maxClockOffset, gossipInterval, wanDelay, wanLossPercent, null, null);
+    }
+
+    public ReplicationSettings(String maxClockOffset, String gossipInterval, String wanDelay, Double wanLossPercent,
+        Long logRetention) {
+      this(maxClockOffset, gossipInterval, wanDelay, wanLossPercent, logRetention, null);
+    }
+
+    public Duration tombstoneGraceDuration() {
+      return Durations.parse(tombstoneGrace, "replication.tombstoneGrace");
     }
 
     public ReplicationSettings {
@@ -171,6 +181,7 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
       wanDelay = wanDelay == null ? "0ms" : wanDelay;
       wanLossPercent = wanLossPercent == null ? 0.0 : wanLossPercent;
       logRetention = logRetention == null ? 1_000_000L : logRetention;
+      tombstoneGrace = tombstoneGrace == null ? "1h" : tombstoneGrace;
     }
 
     public Duration maxClockOffsetDuration() {
@@ -251,6 +262,7 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
       require(replication.gossipIntervalDuration().toMillis() >= 10, "replication.gossipInterval",
           "must be at least 10ms, was " + replication.gossipInterval());
       replication.wanDelayDuration();
+      replication.tombstoneGraceDuration();
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

@@ -38,6 +38,12 @@ public sealed interface Command {
 
   record ExpireTarget(String namespace, byte[] key, Version version) {}
 
+  /**
+   * Removes tombstones that every region has applied, plus a grace period (found by the
+   * leader); each only if it is still that tombstone.
+   */
+  record CollectTombstones(List<ExpireTarget> targets) implements Command {}
+
   /** Checks conditions on several keys of one shard, then applies all the puts and deletes, or none. */
   record Txn(String namespace, List<TxnCheck> checks, List<Put> puts, List<Delete> deletes) implements Command {
     public Txn withExpiresAt(long hlcMillis) {

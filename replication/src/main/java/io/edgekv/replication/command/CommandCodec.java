@@ -38,6 +38,14 @@ public final class CommandCodec {
           .setKey(ByteString.copyFrom(touch.key()))
           .setTtlMs(touch.ttlMillis())
           .setExpiresAtUnixMs(touch.expiresAtMillis()));
+      case Command.CollectTombstones collect -> {
+        ExpireCommand.Builder targets = ExpireCommand.newBuilder();
+        for (Command.ExpireTarget t : collect.targets()) {
+          targets.addTargets(ExpireTarget.newBuilder().setNamespace(t.namespace())
+              .setKey(ByteString.copyFrom(t.key())).setVersion(t.version().toProto()));
+        }
+        out.setCollectTombstones(targets);
+      }
       case Command.Expire expire -> {
         ExpireCommand.Builder targets = ExpireCommand.newBuilder();
         for (Command.ExpireTarget t : expire.targets()) {
@@ -140,6 +148,9 @@ public final class CommandCodec {
             t.getDeletesList().stream().map(CommandCodec::delete).toList());
       }
       case PURGE -> purge(in.getPurge());
+      case COLLECT_TOMBSTONES -> new Command.CollectTombstones(in.getCollectTombstones().getTargetsList().stream()
+          .map(t -> new Command.ExpireTarget(t.getNamespace(), t.getKey().toByteArray(), Version.of(t.getVersion())))
+          .toList());
       case INCREMENT -> new Command.Increment(in.getIncrement().getNamespace(),
           in.getIncrement().getKey().toByteArray(), in.getIncrement().getDelta());
       case PUBLISH -> new Command.Publish(in.getPublish().getNamespace(), in.getPublish().getTopic(),

@@ -278,6 +278,34 @@ public final class Shipper implements AutoCloseable {
     peer.oldestUnackedStampMillis = oldest;
   }
 
+  /**
+   * The time before which every other region has applied every mutation this region holds for
+   * {@code shard} (from the vectors last learned), or empty when some region's position is
+   * unknown or behind the log's retention. With no other region, the current time.
+   */
+  public java.util.OptionalLong stableBeforeMillis(int shard) {
+    long stable = clock.millis();
+    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
+    for (String region : settings.otherRegions()) {
+      Peer peer = peers.get(region + "/" + shard);
+      if (peer == null || peer.vector == null) {
+        return java.util.OptionalLong.empty();
+      }
+      for (Map.Entry<String, Long> origin : mine.entrySet()) {
+        long theirs = peer.vector.getOrDefault(origin.getKey(), 0L);
+        if (theirs >= origin.getValue()) {
+          continue;
+        }
+        byte[] next = replica.read(shard, engine -> engine.replog.get(ReplicationKeys.logKey(origin.getKey(), theirs + 1)));
+        if (next == null) {
+          return java.util.OptionalLong.empty();
+        }
+        stable = Math.min(stable, HybridClock.physicalMillis(parse(next).getStampedHlc()));
+      }
+    }
+    return java.util.OptionalLong.of(stable);
+  }
+
   /** Replication lag toward every other region, for the shards this node leads. */
   public List<LagReport> lag() {
     List<LagReport> out = new ArrayList<>();

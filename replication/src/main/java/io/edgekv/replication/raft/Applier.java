@@ -124,6 +124,17 @@ public final class Applier {
         yield applied(ctx.stamped(), false, index);
       }
       case Command.Txn txn -> applyTxn(ctx, txn);
+      case Command.CollectTombstones collect -> {
+        for (Command.ExpireTarget target : collect.targets()) {
+          EntryKey key = new EntryKey(target.namespace(), target.key());
+          StoredEntry existing = engine.entries.get(key);
+          if (existing != null && existing.getTombstone() && StoredEntries.version(existing).equals(target.version())) {
+            unindex(ctx.batch, key, existing);
+            engine.entries.delete(ctx.batch, key);
+          }
+        }
+        yield applied(ctx.stamped(), false, index);
+      }
       case Command.Increment inc -> {
         EntryKey key = new EntryKey(inc.namespace(), inc.key());
         StoredEntry existing = engine.entries.get(key);
@@ -322,14 +333,21 @@ public final class Applier {
   }
 
   private void writeTombstone(Ctx ctx, EntryKey key, StoredEntry existing, Version version, ChangeKind kind) {
-    unindex(ctx.batch, key, existing);
-    engine.entries.put(ctx.batch, key, StoredEntry.newBuilder()
+    putTombstone(ctx.batch, key, existing, version);
+    ctx.emit(event(key, version, kind, existing == null ? List.of() : existing.getTagsList()));
+  }
+
+  /** Replaces an entry with a tombstone, indexed by time so that it can be collected later. */
+  private void putTombstone(WriteBatch batch, EntryKey key, StoredEntry existing, Version version) {
+    unindex(batch, key, existing);
+    engine.entries.put(batch, key, StoredEntry.newBuilder()
         .setFormat(StoredEntries.FORMAT)
         .setHlc(version.hlc())
         .setOriginRegion(version.originRegion())
         .setTombstone(true)
         .build());
-    ctx.emit(event(key, version, kind, existing == null ? List.of() : existing.getTagsList()));
+    engine.tombstoneIndex.put(batch, StoredEntries.expiryIndexKey(HybridClock.physicalMillis(version.hlc()), key),
+        new byte[0]);
   }
 
   // ---- purges (range tombstones) ----
@@ -383,9 +401,7 @@ public final class Applier {
           engine.entries.put(ctx.batch, key, existing.toBuilder().setStale(true).build());
         }
       } else if (existing != null || purge.selector() instanceof Command.PurgeSelector.Key) {
-        unindex(ctx.batch, key, existing);
-        engine.entries.put(ctx.batch, key, StoredEntry.newBuilder().setFormat(StoredEntries.FORMAT)
-            .setHlc(version.hlc()).setOriginRegion(version.originRegion()).setTombstone(true).build());
+        putTombstone(ctx.batch, key, existing, version);
       }
     }
     ChangeEvent emitted = ctx.emit(event);
@@ -510,7 +526,11 @@ public final class Applier {
   }
 
   private void unindex(WriteBatch batch, EntryKey key, StoredEntry existing) {
-    if (existing == null || existing.getTombstone()) {
+    if (existing == null) {
+      return;
+    }
+    if (existing.getTombstone()) {
+      engine.tombstoneIndex.delete(batch, StoredEntries.expiryIndexKey(HybridClock.physicalMillis(existing.getHlc()), key));
       return;
     }
     for (String tag : existing.getTagsList()) {

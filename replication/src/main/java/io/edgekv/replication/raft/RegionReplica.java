@@ -92,6 +92,7 @@ public final class RegionReplica implements AutoCloseable {
   private final Map<RaftGroupId, KvStateMachine> machineByGroup = new HashMap<>();
   private final List<Freshness> freshness = new ArrayList<>();
   private final Map<Integer, CompletableFuture<?>> sweeps = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Integer, CompletableFuture<?>> collections = new java.util.concurrent.ConcurrentHashMap<>();
   private RaftServer server;
 
   public RegionReplica(Settings settings, HybridClock clock, ChangeListener listener) {
@@ -440,6 +441,40 @@ public final class RegionReplica implements AutoCloseable {
       out.add(reply.getLogIndex());
     }
     return out;
+  }
+
+  /**
+   * Proposes the removal of tombstones older than {@code cutoffMillis} (HLC time) on a shard
+   * this replica leads, at most {@code max}, oldest first. The caller picks the cutoff so that
+   * every region has applied them, plus a grace period; apply removes a tombstone only if it is
+   * still the same one.
+   */
+  public void collectTombstones(int shard, long cutoffMillis, int max) {
+    GroupInfo group = groups().get(shard);
+    CompletableFuture<?> previous = collections.get(shard);
+    if (!"LEADER".equals(group.role()) || (previous != null && !previous.isDone())) {
+      return;
+    }
+    List<Command.ExpireTarget> targets = read(shard, engine -> {
+      List<Command.ExpireTarget> found = new ArrayList<>();
+      engine.tombstoneIndex.forEachFrom(null, (indexKey, unused) -> {
+        long at = java.nio.ByteBuffer.wrap(indexKey).getLong();
+        if (at >= cutoffMillis || found.size() >= max) {
+          return false;
+        }
+        EntryKey key = EntryKey.fromBytes(java.util.Arrays.copyOfRange(indexKey, 8, indexKey.length));
+        var entry = engine.entries.get(key);
+        if (entry != null && entry.getTombstone()) {
+          found.add(new Command.ExpireTarget(key.namespace(), key.key(), StoredEntries.version(entry)));
+        }
+        return true;
+      });
+      return found;
+    });
+    if (!targets.isEmpty()) {
+      collections.put(shard, submit(shard, new Proposal("", 0, "", new Command.CollectTombstones(targets)))
+          .exceptionally(error -> null));
+    }
   }
 
   /** The first index still in this replica's Raft log (greater than 1 once the log was purged). */

@@ -36,7 +36,7 @@ public final class KvEngine implements AutoCloseable {
 
   private static final byte[] APPLIED_KEY = "applied".getBytes(StandardCharsets.UTF_8);
   private static final List<String> FAMILIES = List.of("entries", "tag_index", "expiry_index", "requests",
-      "requests_by_time", "raft_meta", "replog", "repl_meta", "purges", "changelog", "purge_receipts");
+      "requests_by_time", "raft_meta", "replog", "repl_meta", "purges", "changelog", "purge_receipts", "tombstone_index");
 
   private final Path dir;
   private final DBOptions dbOptions;
@@ -68,6 +68,8 @@ public final class KvEngine implements AutoCloseable {
   public final Table<byte[], byte[]> changelog;
   /** Purge id to the {@code ChangeEvent} of the purge as this region applied it (a purge receipt). */
   public final Table<byte[], byte[]> purgeReceipts;
+  /** {@code tombstoneMillis(8) entryKey} for every tombstone, oldest first, for garbage collection. */
+  public final Table<byte[], byte[]> tombstoneIndex;
 
   public KvEngine(Path dir, StorageOptions options) {
     this.dir = dir;
@@ -103,6 +105,7 @@ public final class KvEngine implements AutoCloseable {
     purges = new Table<>("purges", db, handles.get(9), Codec.BYTES, Codec.BYTES);
     changelog = new Table<>("changelog", db, handles.get(10), Codec.BYTES, Codec.BYTES);
     purgeReceipts = new Table<>("purge_receipts", db, handles.get(11), Codec.BYTES, Codec.BYTES);
+    tombstoneIndex = new Table<>("tombstone_index", db, handles.get(12), Codec.BYTES, Codec.BYTES);
   }
 
   public Path dir() {
