@@ -21,7 +21,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The container suite (chaos profile): one dynamic test per run of {@link Suite}, each on a fresh
- * 1 region x 3 nodes cluster of containers. A normal run passes when every checker says valid;
+ * cluster of containers (1 region x 3 nodes, or 3 regions x 1 node for the cross-region workloads). A normal run passes when every checker says valid;
  * a self-test passes when its checker reports the anomaly its unsafe switch causes.
  */
 class ChaosSuiteIT {

@@ -135,6 +135,27 @@ class CrossRegionTest {
   }
 
   @Test
+  void sessionTokenGivesReadYourWritesInAnotherRegion() {
+    for (int i = 0; i < 5; i++) {
+      PutResult put = in(0).put("ryw/" + i, "mine-" + i);
+      GetResult read = in(2).get("ryw/" + i, io.edgekv.client.ReadOptions.builder()
+          .consistency(io.edgekv.client.Consistency.SESSION).sessionToken(put.sessionToken()).build());
+      assertTrue(read.found(), "a SESSION read in ap-south sees the session's write from eu-west");
+      assertEquals("mine-" + i, read.valueAsString());
+    }
+    // While ap-south cannot receive eu-west's writes, it refuses the session read instead of
+    // answering without the session's own write.
+    cluster.node(0).remoteRegions().cut("ap-south");
+    cluster.node(1).remoteRegions().cut("ap-south");
+    PutResult cutOff = in(0).put("ryw/cut", "x");
+    io.edgekv.client.EdgeKvException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        io.edgekv.client.EdgeKvException.class, () -> in(2).get("ryw/cut", io.edgekv.client.ReadOptions.builder()
+            .consistency(io.edgekv.client.Consistency.SESSION).sessionToken(cutOff.sessionToken()).build()));
+    assertEquals(io.grpc.Status.Code.UNAVAILABLE, refused.code());
+    assertTrue(refused.getMessage().contains("eu-west"), refused.getMessage());
+  }
+
+  @Test
   void dataRelaysAroundACutLink() {
     // eu-west (0) cannot reach ap-south (2) directly, nor the other way; us-east (1) relays.
     cluster.node(0).remoteRegions().cut("ap-south");

@@ -135,7 +135,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       return write(proposal, shard).thenApply(applied -> PutResponse.newBuilder()
           .setVersion(applied.getVersion())
           .setServedBy(servedBy(shard, Consistency.STRONG))
-          .setSessionToken(session.advance(shard, applied.getIndex()).encode())
+          .setSessionToken(barriers.after(session, shard, applied.getIndex()).encode())
           .build());
     });
   }
@@ -154,7 +154,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
           .setExisted(applied.getExisted())
           .setVersion(applied.getVersion())
           .setServedBy(servedBy(shard, Consistency.STRONG))
-          .setSessionToken(session.advance(shard, applied.getIndex()).encode())
+          .setSessionToken(barriers.after(session, shard, applied.getIndex()).encode())
           .build());
     });
   }
@@ -177,7 +177,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         TouchResponse.Builder out = TouchResponse.newBuilder()
             .setFound(applied.getExisted())
             .setServedBy(servedBy(shard, Consistency.STRONG))
-            .setSessionToken(session.advance(shard, applied.getIndex()).encode());
+            .setSessionToken(barriers.after(session, shard, applied.getIndex()).encode());
         if (applied.getExisted()) {
           StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
           out.setVersion(applied.getVersion());
@@ -209,7 +209,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             .setValue(value)
             .setVersion(applied.getVersion())
             .setServedBy(servedBy(shard, Consistency.STRONG))
-            .setSessionToken(session.advance(shard, applied.getIndex()).encode())
+            .setSessionToken(barriers.after(session, shard, applied.getIndex()).encode())
             .build();
       });
     });
@@ -225,7 +225,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       return write(proposal, plan.shard()).thenApply(applied -> TxnResponse.newBuilder()
           .setVersion(applied.getVersion())
           .setServedBy(servedBy(plan.shard(), Consistency.STRONG))
-          .setSessionToken(session.advance(plan.shard(), applied.getIndex()).encode())
+          .setSessionToken(barriers.after(session, plan.shard(), applied.getIndex()).encode())
           .build());
     });
   }

@@ -6,7 +6,9 @@ import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.raft.RegionReplica;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.edgekv.replication.storage.ReplicationKeys;
 
 /**
  * Decides when the local replica may answer a read at the requested consistency
@@ -38,14 +40,16 @@ public final class ReadBarriers {
       return empty;
     }
     SessionToken decoded = SessionToken.decode(token);
-    return decoded.region().equals(replica.region()) && decoded.appliedIndexes().length == replica.shards()
-        ? decoded : empty;
+    if (decoded.appliedIndexes().length != replica.shards()) {
+      return empty;
+    }
+    return decoded.region().equals(replica.region()) ? decoded : decoded.movedTo(replica.region());
   }
 
   /** Completes when shard {@code shard} may be read locally at the requested consistency. */
   public CompletableFuture<SessionToken> await(int shard, ReadOptions read) {
     SessionToken session = sessionOf(read.getSessionToken());
-    return barrier(shard, read, session).thenApply(ignored -> session.advance(shard, replica.appliedIndex(shard).get()));
+    return barrier(shard, read, session).thenApply(ignored -> after(session, shard, replica.appliedIndex(shard).get()));
   }
 
   /** Like {@link #await} for every shard (batch reads and scans). */
@@ -58,10 +62,45 @@ public final class ReadBarriers {
     return CompletableFuture.allOf(all).thenApply(ignored -> {
       SessionToken out = session;
       for (int shard = 0; shard < all.length; shard++) {
-        out = out.advance(shard, replica.appliedIndex(shard).get());
+        out = after(out, shard, replica.appliedIndex(shard).get());
       }
       return out;
     });
+  }
+
+  /**
+   * The session's token after an operation on {@code shard} that reflects {@code index}: the
+   * index, and this region's version vector for the shard (what the operation saw, by origin).
+   */
+  public SessionToken after(SessionToken session, int shard, long index) {
+    return session.advance(shard, index).seen(shard, replica.read(shard, ReplicationKeys::versionVector));
+  }
+
+  /**
+   * Completes once this region has applied, from every origin, what the session has seen there
+   * (cross-region read-your-writes); fails with UNAVAILABLE at the deadline, since answering
+   * would break the guarantee. Waits on applied entries, never polls.
+   */
+  private CompletableFuture<Void> awaitVector(int shard, Map<String, Long> seen, long deadlineNanos) {
+    if (seen.isEmpty() || covers(shard, seen)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long remaining = deadlineNanos - System.nanoTime();
+    if (remaining <= 0) {
+      String missing = seen.entrySet().stream()
+          .filter(e -> replica.read(shard, ReplicationKeys::versionVector).getOrDefault(e.getKey(), 0L) < e.getValue())
+          .map(Map.Entry::getKey).sorted().collect(java.util.stream.Collectors.joining(", "));
+      return CompletableFuture.failedFuture(new NodeUnavailableException("session: region " + replica.region()
+          + " has not yet received writes this session saw from " + missing + "; retry, or read in that region"));
+    }
+    return replica.appliedIndex(shard).await(replica.appliedIndex(shard).get() + 1)
+        .completeOnTimeout(0L, remaining, TimeUnit.NANOSECONDS)
+        .thenCompose(ignored -> awaitVector(shard, seen, deadlineNanos));
+  }
+
+  private boolean covers(int shard, Map<String, Long> seen) {
+    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
+    return seen.entrySet().stream().allMatch(e -> mine.getOrDefault(e.getKey(), 0L) >= e.getValue());
   }
 
   private CompletableFuture<?> barrier(int shard, ReadOptions read, SessionToken session) {
@@ -72,9 +111,12 @@ public final class ReadBarriers {
           yield CompletableFuture.completedFuture(null);
         }
         long target = session.appliedIndexes()[shard];
+        Map<String, Long> seen = session.vectors().get(shard);
+        long deadline = System.nanoTime() + sessionWait.toNanos();
         yield replica.appliedIndex(shard).await(target)
             .orTimeout(sessionWait.toMillis(), TimeUnit.MILLISECONDS)
-            .exceptionallyCompose(slow -> replica.readBarrier(shard));
+            .exceptionallyCompose(slow -> replica.readBarrier(shard))
+            .thenCompose(ignored -> awaitVector(shard, seen, deadline));
       }
       case BOUNDED -> {
         long bound = read.getMaxStalenessMs();
