@@ -28,13 +28,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * outcome of the put makes it info.
  */
 public final class RegisterWorkload implements Workload {
-  static final int OPS_PER_KEY = 150;
+  static final int OPS_PER_KEY = 60;
+  /**
+   * Writes of unknown outcome (timeouts during faults) may take effect at any later point, which
+   * makes the linearizability search of a key explode; after this many the workload moves on.
+   */
+  static final int UNKNOWN_WRITES_PER_KEY = 3;
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final ReadOptions STRONG = ReadOptions.of(Consistency.STRONG);
 
   private final String prefix;
   private final AtomicInteger keyNumber = new AtomicInteger();
   private final AtomicInteger opsOnKey = new AtomicInteger();
+  private final AtomicInteger unknownOnKey = new AtomicInteger();
   private final List<String> keys = new CopyOnWriteArrayList<>();
 
   public RegisterWorkload(String prefix) {
@@ -63,8 +69,9 @@ public final class RegisterWorkload implements Workload {
 
   private String currentKey() {
     synchronized (this) {
-      if (opsOnKey.incrementAndGet() > OPS_PER_KEY) {
+      if (opsOnKey.incrementAndGet() > OPS_PER_KEY || unknownOnKey.get() >= UNKNOWN_WRITES_PER_KEY) {
         opsOnKey.set(1);
+        unknownOnKey.set(0);
         keys.add(key(keyNumber.incrementAndGet()));
       }
       return key(keyNumber.get());
@@ -86,6 +93,7 @@ public final class RegisterWorkload implements Workload {
         inv.ok(JSON.numberNode(v), r.servedBy().node());
       } catch (RuntimeException e) {
         inv.failed(JSON.numberNode(v), e, true);
+        noteUnknown(key);
       }
     } else if (dice < 95) {
       cas(proc, key, node, proc.random().nextInt(5), proc.random().nextInt(5));
@@ -96,6 +104,16 @@ public final class RegisterWorkload implements Workload {
         inv.ok(NullNode.getInstance(), r.servedBy().node());
       } catch (RuntimeException e) {
         inv.failed(NullNode.getInstance(), e, true);
+        noteUnknown(key);
+      }
+    }
+  }
+
+  /** Counts a write whose outcome may be unknown on the current key (a definite failure counts too: harmless). */
+  private void noteUnknown(String key) {
+    synchronized (this) {
+      if (key.equals(key(keyNumber.get()))) {
+        unknownOnKey.incrementAndGet();
       }
     }
   }
@@ -131,6 +149,7 @@ public final class RegisterWorkload implements Workload {
       inv.ok(v, r.servedBy().node());
     } catch (RuntimeException e) {
       inv.failed(v, e, true);
+      noteUnknown(key);
     }
   }
 

@@ -1,0 +1,261 @@
+package io.edgekv.node.bench;
+
+import io.edgekv.client.EdgeKvClient;
+import io.edgekv.client.InvalidationClient;
+import io.edgekv.client.InvalidationEvent;
+import io.edgekv.client.PurgeResult;
+import io.edgekv.client.RetryPolicy;
+import io.edgekv.client.Watch;
+import io.edgekv.client.WatchListener;
+import io.edgekv.client.WatchOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Measures purge-to-subscriber latency: {@code watchers} Watch streams, spread round-robin over
+ * the watched nodes, all subscribe to one prefix ({@code bench/purge/RUN/}); the bench then
+ * issues purges one after another on the purging node, each with a fresh selector under that
+ * prefix (a key, a prefix, or a tag — a tag purge reaches every prefix watcher, see
+ * docs/invalidation.md), and records for each purge the time from its acknowledgement to the
+ * arrival of its event at every watcher. An event that arrives before the acknowledgement (a
+ * watcher of the purging region can see it first) counts as 0 and is counted in {@code
+ * beforeAck}. Per purge the slowest watcher goes into the overall histogram, the slowest
+ * watcher of each node into that node's. A purge whose event some watcher did not get within
+ * {@code eventTimeout} counts as incomplete (its received events still count per watcher).
+ * Bounded in count and time.
+ */
+public final class PurgeBench implements AutoCloseable {
+  /** How a purge selects: each purge gets a fresh selector of this kind under the watched prefix. */
+  public enum PurgeBy { KEY, PREFIX, TAG }
+
+  /** Results. {@code perWatcher} holds every single event's latency. */
+  public record Result(long purges, long incomplete, long eventsExpected, long eventsReceived, long beforeAck,
+      long resets, long disconnects, Histogram overall, Map<String, Histogram> perNode, Histogram perWatcher,
+      Histogram ack, Duration elapsed) {}
+
+  private static final long HIGHEST_MICROS = TimeUnit.SECONDS.toMicros(120);
+
+  private final EdgeKvClient purgerClient;
+  private final InvalidationClient purger;
+  private final List<String> watchNodes;
+  private final Map<String, EdgeKvClient> watchClients = new LinkedHashMap<>();
+  private final Map<String, InvalidationClient> watchInvalidation = new LinkedHashMap<>();
+  private final List<Watch> watches = new ArrayList<>();
+  private final PurgeBy purgeBy;
+  private final Duration eventTimeout;
+  private final String run = UUID.randomUUID().toString().substring(0, 8);
+  private final String prefix = "bench/purge/" + run + "/";
+  private final ConcurrentHashMap<String, Track> tracks = new ConcurrentHashMap<>();
+  private final AtomicLong resets = new AtomicLong();
+  private final AtomicLong disconnects = new AtomicLong();
+  private int[] watcherNode = new int[0];
+
+  /** One purge in flight: when each watcher got its event (0 = not yet). */
+  private static final class Track {
+    final AtomicLongArray arrivals;
+    final CountDownLatch remaining;
+
+    Track(int watchers) {
+      arrivals = new AtomicLongArray(watchers);
+      remaining = new CountDownLatch(watchers);
+    }
+
+    void arrived(int watcher, long nanos) {
+      if (arrivals.compareAndSet(watcher, 0, nanos)) {
+        remaining.countDown();
+      }
+    }
+  }
+
+  public PurgeBench(String purgeEndpoint, List<String> watchEndpoints, String namespace, PurgeBy purgeBy,
+      Duration eventTimeout) {
+    this.purgerClient = client(purgeEndpoint, namespace);
+    this.purger = InvalidationClient.of(purgerClient);
+    this.watchNodes = List.copyOf(watchEndpoints);
+    for (String endpoint : watchNodes) {
+      EdgeKvClient c = client(endpoint, namespace);
+      watchClients.put(endpoint, c);
+      watchInvalidation.put(endpoint, InvalidationClient.of(c));
+    }
+    this.purgeBy = purgeBy;
+    this.eventTimeout = eventTimeout;
+  }
+
+  private static EdgeKvClient client(String endpoint, String namespace) {
+    return EdgeKvClient.builder().endpoint(endpoint).namespace(namespace).deadline(Duration.ofSeconds(10))
+        .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(20))
+            .maxBackoff(Duration.ofMillis(200)).build())
+        .build();
+  }
+
+  /** The common prefix every watcher subscribes to. */
+  public String prefix() {
+    return prefix;
+  }
+
+  /**
+   * Opens {@code watchers} watches round-robin over the watched nodes and waits until each is
+   * confirmed by its server.
+   */
+  public void connect(int watchers, Duration timeout) {
+    watcherNode = new int[watchers];
+    WatchOptions options = WatchOptions.builder().prefix(prefix).build();
+    for (int w = 0; w < watchers; w++) {
+      int node = w % watchNodes.size();
+      watcherNode[w] = node;
+      int id = w;
+      watches.add(watchInvalidation.get(watchNodes.get(node)).watch(options, new WatchListener() {
+        @Override
+        public void onEvent(InvalidationEvent event) {
+          long now = System.nanoTime();
+          if (event.kind() != InvalidationEvent.Kind.PURGE) {
+            return;
+          }
+          Track track = tracks.get(selector(event));
+          if (track != null) {
+            track.arrived(id, now);
+          }
+        }
+
+        @Override
+        public void onReset(String reason) {
+          resets.incrementAndGet();
+        }
+
+        @Override
+        public void onDisconnected(io.edgekv.client.EdgeKvException cause, boolean willRetry) {
+          disconnects.incrementAndGet();
+        }
+      }));
+    }
+    long limit = System.nanoTime() + timeout.toNanos();
+    for (Watch watch : watches) {
+      long left = Math.max(1, limit - System.nanoTime());
+      watch.awaitWatching(Duration.ofNanos(left));
+    }
+  }
+
+  private static String selector(InvalidationEvent event) {
+    if (!event.purgeTag().isEmpty()) {
+      return "t:" + event.purgeTag();
+    }
+    if (!event.purgePrefix().isEmpty()) {
+      return "p:" + event.purgePrefix().toString(StandardCharsets.UTF_8);
+    }
+    return "k:" + event.keyAsString();
+  }
+
+  /** Issues up to {@code purges} purges one after another, at most for {@code maxDuration}. */
+  public Result run(int purges, Duration maxDuration) {
+    int watchers = watches.size();
+    Histogram overall = histogram();
+    Histogram perWatcher = histogram();
+    Histogram ack = histogram();
+    Map<String, Histogram> perNode = new LinkedHashMap<>();
+    watchNodes.forEach(n -> perNode.put(n, histogram()));
+    long start = System.nanoTime();
+    long deadline = start + maxDuration.toNanos();
+    long done = 0;
+    long incomplete = 0;
+    long received = 0;
+    long beforeAck = 0;
+    for (int i = 0; i < purges && System.nanoTime() < deadline; i++) {
+      String selector;
+      String tag = null;
+      byte[] key = null;
+      byte[] prefixBytes = null;
+      switch (purgeBy) {
+        case KEY -> {
+          key = (prefix + i).getBytes(StandardCharsets.UTF_8);
+          selector = "k:" + prefix + i;
+        }
+        case PREFIX -> {
+          prefixBytes = (prefix + i + "/").getBytes(StandardCharsets.UTF_8);
+          selector = "p:" + prefix + i + "/";
+        }
+        default -> {
+          tag = "bench-purge-" + run + "-" + i;
+          selector = "t:" + tag;
+        }
+      }
+      Track track = new Track(watchers);
+      tracks.put(selector, track);
+      long sent = System.nanoTime();
+      PurgeResult result = purger.purge(key, prefixBytes, tag, false);
+      long acked = System.nanoTime();
+      ack.recordValue(clamp((acked - sent) / 1000));
+      try {
+        track.remaining.await(eventTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      tracks.remove(selector);
+      long slowest = 0;
+      long[] slowestPerNode = new long[watchNodes.size()];
+      boolean[] nodeIncomplete = new boolean[watchNodes.size()];
+      boolean complete = true;
+      for (int w = 0; w < watchers; w++) {
+        long at = track.arrivals.get(w);
+        if (at == 0) {
+          complete = false;
+          nodeIncomplete[watcherNode[w]] = true;
+          continue;
+        }
+        received++;
+        if (at < acked) {
+          beforeAck++;
+        }
+        long micros = clamp(Math.max(0, at - acked) / 1000);
+        perWatcher.recordValue(micros);
+        slowest = Math.max(slowest, micros);
+        slowestPerNode[watcherNode[w]] = Math.max(slowestPerNode[watcherNode[w]], micros);
+      }
+      if (complete) {
+        overall.recordValue(slowest);
+      } else {
+        incomplete++;
+      }
+      for (int n = 0; n < watchNodes.size(); n++) {
+        if (nodeIncomplete[n]) {
+          continue;
+        }
+        perNode.get(watchNodes.get(n)).recordValue(slowestPerNode[n]);
+      }
+      done++;
+      if (result.purgeId().isEmpty()) {
+        throw new IllegalStateException("purge without an id");
+      }
+    }
+    return new Result(done, incomplete, done * watchers, received, beforeAck, resets.get(), disconnects.get(),
+        overall, perNode, perWatcher, ack, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private static Histogram histogram() {
+    return new Histogram(HIGHEST_MICROS, 3);
+  }
+
+  private static long clamp(long micros) {
+    return Math.min(Math.max(micros, 0), HIGHEST_MICROS);
+  }
+
+  @Override
+  public void close() {
+    watches.forEach(Watch::close);
+    watchInvalidation.values().forEach(InvalidationClient::close);
+    watchClients.values().forEach(EdgeKvClient::close);
+    purger.close();
+    purgerClient.close();
+  }
+}

@@ -1,0 +1,131 @@
+package io.edgekv.node.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgekv.node.bench.PurgeBench;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code edgekv bench purge}: from a purge's acknowledgement on one node to its event at every
+ * watcher, with many watchers connected, spread round-robin over the watched nodes.
+ */
+@Command(name = "purge", mixinStandardHelpOptions = true,
+    description = "Purge-to-watcher latency: time from a purge's acknowledgement to its event at every watcher.")
+public final class BenchPurgeCommand implements Callable<Integer> {
+  @Option(names = "--from", required = true, paramLabel = "HOST:PORT", description = "Node that takes the purges.")
+  String from;
+
+  @Option(names = "--watch", required = true, split = ",", paramLabel = "HOST:PORT",
+      description = "Nodes the watchers connect to, round-robin, comma-separated (e.g. one per region).")
+  List<String> watch;
+
+  @Option(names = "--watchers", defaultValue = "1000", description = "Watch streams to open (default ${DEFAULT-VALUE}).")
+  int watchers;
+
+  @Option(names = "--purges", defaultValue = "1000", description = "Purges to measure (default ${DEFAULT-VALUE}).")
+  int purges;
+
+  @Option(names = "--by", defaultValue = "key", paramLabel = "key|prefix|tag",
+      description = "Selector of each purge, fresh per purge (default ${DEFAULT-VALUE}).")
+  String by;
+
+  @Option(names = "--event-timeout", defaultValue = "10s", converter = DurationConverter.class,
+      description = "How long to wait for a purge's events (default ${DEFAULT-VALUE}).")
+  Duration eventTimeout;
+
+  @Option(names = "--max-duration", defaultValue = "10m", converter = DurationConverter.class,
+      description = "Stop after this long at the latest (default ${DEFAULT-VALUE}).")
+  Duration maxDuration;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    GlobalOptions global = EdgeKvCommand.root(spec).global();
+    PurgeBench.PurgeBy purgeBy;
+    try {
+      purgeBy = PurgeBench.PurgeBy.valueOf(by.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      purgeBy = null;
+    }
+    if (purgeBy == null || watchers < 1 || watchers > 100_000 || purges < 1 || purges > 1_000_000
+        || eventTimeout.isZero() || maxDuration.isZero() || maxDuration.compareTo(Duration.ofHours(1)) > 0) {
+      System.err.println("error: USAGE: --by must be key, prefix or tag, --watchers 1..100000, --purges 1..1000000, "
+          + "--event-timeout positive, --max-duration 1ms..1h");
+      return ExitCodes.USAGE;
+    }
+    PurgeBench.Result result;
+    try (PurgeBench bench = new PurgeBench(from, watch, global.namespace(), purgeBy, eventTimeout)) {
+      long t0 = System.nanoTime();
+      bench.connect(watchers, Duration.ofSeconds(120));
+      System.err.printf(Locale.ROOT, "bench purge: %d watchers of prefix %s confirmed in %d ms%n", watchers,
+          bench.prefix(), (System.nanoTime() - t0) / 1_000_000);
+      result = bench.run(purges, maxDuration);
+    }
+    double fraction = result.eventsExpected() == 0 ? 0 : (double) result.eventsReceived() / result.eventsExpected();
+    if (global.json()) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("from", from);
+      out.put("watch", watch);
+      out.put("watchers", watchers);
+      out.put("by", by);
+      out.put("purges", result.purges());
+      out.put("incomplete", result.incomplete());
+      out.put("eventsExpected", result.eventsExpected());
+      out.put("eventsReceived", result.eventsReceived());
+      out.put("receivedFraction", fraction);
+      out.put("beforeAck", result.beforeAck());
+      out.put("resets", result.resets());
+      out.put("disconnects", result.disconnects());
+      out.put("elapsedMs", result.elapsed().toMillis());
+      out.put("allWatchers", percentiles(result.overall()));
+      Map<String, Object> per = new LinkedHashMap<>();
+      result.perNode().forEach((node, h) -> per.put(node, percentiles(h)));
+      out.put("perNode", per);
+      out.put("everyEvent", percentiles(result.perWatcher()));
+      out.put("purgeAck", percentiles(result.ack()));
+      System.out.println(new ObjectMapper().writeValueAsString(out));
+    } else {
+      System.out.printf(Locale.ROOT,
+          "purge by %s from %s to %d watchers on %s: %d purges in %.1f s, %d incomplete, events %d/%d (%.4f), "
+              + "%d before ack, %d resets, %d disconnects%n",
+          by, from, watchers, watch, result.purges(), result.elapsed().toMillis() / 1000.0, result.incomplete(),
+          result.eventsReceived(), result.eventsExpected(), fraction, result.beforeAck(), result.resets(),
+          result.disconnects());
+      System.out.println(line("all watchers (slowest)", result.overall()));
+      result.perNode().forEach((node, h) -> System.out.println(line("node " + node + " (slowest)", h)));
+      System.out.println(line("every event", result.perWatcher()));
+      System.out.println(line("purge ack", result.ack()));
+    }
+    System.out.flush();
+    return result.incomplete() == 0 && result.purges() > 0 ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
+  }
+
+  static Map<String, Object> percentiles(Histogram h) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("count", h.getTotalCount());
+    for (double p : new double[] {50, 90, 99, 99.9}) {
+      out.put("p" + (p == 99.9 ? "999" : String.valueOf((int) p)) + "Ms", h.getTotalCount() == 0 ? null
+          : Math.round(h.getValueAtPercentile(p) / 10.0) / 100.0);
+    }
+    out.put("maxMs", h.getTotalCount() == 0 ? null : Math.round(h.getMaxValue() / 10.0) / 100.0);
+    return out;
+  }
+
+  static String line(String label, Histogram h) {
+    if (h.getTotalCount() == 0) {
+      return String.format(Locale.ROOT, "  %-34s no samples", label);
+    }
+    return String.format(Locale.ROOT, "  %-34s n=%-7d p50=%7.2fms p90=%7.2fms p99=%7.2fms p99.9=%7.2fms max=%7.2fms",
+        label, h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
+        h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+  }
+}
