@@ -8,6 +8,7 @@ import io.edgekv.node.admin.NodeControl;
 import io.edgekv.node.admin.RemoteRegions;
 import io.edgekv.replication.gossip.Shipper;
 import io.edgekv.node.config.ConfigFiles;
+import io.edgekv.node.api.NodeUnavailableException;
 import io.grpc.BindableService;
 import io.edgekv.node.admin.LocalStatus;
 import io.edgekv.node.api.KvServiceImpl;
@@ -181,13 +182,28 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     Server old = publicServer;
     old.shutdown();
     retiredServers.add(old);
-    try {
-      publicServer = Transport.server(config, config.self().publicPort(), grpcExecutor, publicServices,
-          readiness::draining).start();
-    } catch (IOException e) {
-      LOG.error("drain of {}: cannot rebind the public port", config.nodeId(), e);
-    }
+    publicServer = rebindPublicServer();
     LOG.info("node {} draining", config.nodeId());
+  }
+
+  /**
+   * A fresh public server on the same port. The old server closes its listening socket
+   * asynchronously after {@code shutdown()}, so the bind is retried for a bounded time.
+   */
+  private Server rebindPublicServer() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    IOException last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        return Transport.server(config, config.self().publicPort(), grpcExecutor, publicServices,
+            readiness::draining).start();
+      } catch (IOException e) {
+        last = e;
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+      }
+    }
+    LOG.error("drain of {}: cannot rebind the public port {}", config.nodeId(), config.self().publicPort(), last);
+    throw new NodeUnavailableException("cannot rebind the public port " + config.self().publicPort() + ": " + last);
   }
 
   @Override

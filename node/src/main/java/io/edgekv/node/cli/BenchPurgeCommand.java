@@ -91,6 +91,7 @@ public final class BenchPurgeCommand implements Callable<Integer> {
       result.perNode().forEach((node, h) -> per.put(node, percentiles(h)));
       out.put("perNode", per);
       out.put("everyEvent", percentiles(result.perWatcher()));
+      out.put("allWatchersFromSend", percentiles(result.fromSend()));
       out.put("purgeAck", percentiles(result.ack()));
       System.out.println(new ObjectMapper().writeValueAsString(out));
     } else {
@@ -103,6 +104,7 @@ public final class BenchPurgeCommand implements Callable<Integer> {
       System.out.println(line("all watchers (slowest)", result.overall()));
       result.perNode().forEach((node, h) -> System.out.println(line("node " + node + " (slowest)", h)));
       System.out.println(line("every event", result.perWatcher()));
+      System.out.println(line("all watchers, from send", result.fromSend()));
       System.out.println(line("purge ack", result.ack()));
     }
     System.out.flush();

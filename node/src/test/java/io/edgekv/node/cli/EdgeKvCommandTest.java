@@ -228,6 +228,9 @@ class EdgeKvCommandTest {
       "kv put k v --ttl 500ms",
       "kv scan p --limit -1",
       "bench --read-ratio 2",
+      "bench purge --from 127.0.0.1:1 --watch 127.0.0.1:2 --by bogus",
+      "bench purge --from 127.0.0.1:1 --watch 127.0.0.1:2 --watchers 0",
+      "bench near-cache --keys 0",
   })
   void usageErrorsExitTwoWithOneErrorLine(String line) {
     CliRun run = edgekv(line.split(" "));
@@ -253,7 +256,7 @@ class EdgeKvCommandTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"--help", "kv --help", "kv put --help", "help kv", "admin status --help",
-      "bench --help", "serve --help", "dev --help", "--version"})
+      "bench --help", "bench purge --help", "bench near-cache --help", "serve --help", "dev --help", "--version"})
   void helpExitsZeroWithoutContactingAServer(String line) {
     CliRun run = CliRun.run(Map.of(), NO_INPUT, line.split(" "));
 
