@@ -1,6 +1,5 @@
 package io.edgekv.node.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgekv.node.bench.NearCacheBench;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -34,10 +33,11 @@ public final class BenchNearCacheCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     GlobalOptions global = EdgeKvCommand.root(spec).global();
+    CliOutput cli = EdgeKvCommand.root(spec).output();
     String endpoint = global.endpoints(System.getenv()).get(0);
     if (keys < 1 || keys > 100_000 || iterations < 1 || iterations > 1_000_000_000L || maxDuration.isZero()
         || maxDuration.compareTo(Duration.ofHours(1)) > 0) {
-      System.err.println("error: USAGE: --keys 1..100000, --iterations 1..1000000000, --max-duration 1ms..1h");
+      cli.error("USAGE", "--keys 1..100000, --iterations 1..1000000000, --max-duration 1ms..1h");
       return ExitCodes.USAGE;
     }
     NearCacheBench.Result r;
@@ -53,14 +53,13 @@ public final class BenchNearCacheCommand implements Callable<Integer> {
       out.put("hitUs", micros(r.hitNanos()));
       out.put("missUs", micros(r.missNanos()));
       out.put("hitRatio", r.stats().hitRatio());
-      System.out.println(new ObjectMapper().writeValueAsString(out));
+      cli.json(out);
     } else {
-      System.out.printf(Locale.ROOT, "near cache on %s: %d keys, %d hits measured in %.1f s, hit ratio %.4f%n",
-          endpoint, keys, r.iterations(), r.elapsed().toMillis() / 1000.0, r.stats().hitRatio());
-      System.out.println(line("hit", r.hitNanos()));
-      System.out.println(line("miss (first load)", r.missNanos()));
+      cli.line(String.format(Locale.ROOT, "near cache on %s: %d keys, %d hits measured in %.1f s, hit ratio %.4f",
+          endpoint, keys, r.iterations(), r.elapsed().toMillis() / 1000.0, r.stats().hitRatio()));
+      cli.line(line("hit", r.hitNanos()));
+      cli.line(line("miss (first load)", r.missNanos()));
     }
-    System.out.flush();
     return ExitCodes.OK;
   }
 

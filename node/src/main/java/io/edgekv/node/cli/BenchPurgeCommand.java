@@ -1,6 +1,5 @@
 package io.edgekv.node.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgekv.node.bench.PurgeBench;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -50,6 +49,7 @@ public final class BenchPurgeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     GlobalOptions global = EdgeKvCommand.root(spec).global();
+    CliOutput cli = EdgeKvCommand.root(spec).output();
     PurgeBench.PurgeBy purgeBy;
     try {
       purgeBy = PurgeBench.PurgeBy.valueOf(by.toUpperCase(Locale.ROOT));
@@ -58,7 +58,7 @@ public final class BenchPurgeCommand implements Callable<Integer> {
     }
     if (purgeBy == null || watchers < 1 || watchers > 100_000 || purges < 1 || purges > 1_000_000
         || eventTimeout.isZero() || maxDuration.isZero() || maxDuration.compareTo(Duration.ofHours(1)) > 0) {
-      System.err.println("error: USAGE: --by must be key, prefix or tag, --watchers 1..100000, --purges 1..1000000, "
+      cli.error("USAGE", "--by must be key, prefix or tag, --watchers 1..100000, --purges 1..1000000, "
           + "--event-timeout positive, --max-duration 1ms..1h");
       return ExitCodes.USAGE;
     }
@@ -66,8 +66,8 @@ public final class BenchPurgeCommand implements Callable<Integer> {
     try (PurgeBench bench = new PurgeBench(from, watch, global.namespace(), purgeBy, eventTimeout)) {
       long t0 = System.nanoTime();
       bench.connect(watchers, Duration.ofSeconds(120));
-      System.err.printf(Locale.ROOT, "bench purge: %d watchers of prefix %s confirmed in %d ms%n", watchers,
-          bench.prefix(), (System.nanoTime() - t0) / 1_000_000);
+      cli.info(String.format(Locale.ROOT, "bench purge: %d watchers of prefix %s confirmed in %d ms", watchers,
+          bench.prefix(), (System.nanoTime() - t0) / 1_000_000));
       result = bench.run(purges, maxDuration);
     }
     double fraction = result.eventsExpected() == 0 ? 0 : (double) result.eventsReceived() / result.eventsExpected();
@@ -93,21 +93,20 @@ public final class BenchPurgeCommand implements Callable<Integer> {
       out.put("everyEvent", percentiles(result.perWatcher()));
       out.put("allWatchersFromSend", percentiles(result.fromSend()));
       out.put("purgeAck", percentiles(result.ack()));
-      System.out.println(new ObjectMapper().writeValueAsString(out));
+      cli.json(out);
     } else {
-      System.out.printf(Locale.ROOT,
+      cli.line(String.format(Locale.ROOT,
           "purge by %s from %s to %d watchers on %s: %d purges in %.1f s, %d incomplete, events %d/%d (%.4f), "
-              + "%d before ack, %d resets, %d disconnects%n",
+              + "%d before ack, %d resets, %d disconnects",
           by, from, watchers, watch, result.purges(), result.elapsed().toMillis() / 1000.0, result.incomplete(),
           result.eventsReceived(), result.eventsExpected(), fraction, result.beforeAck(), result.resets(),
-          result.disconnects());
-      System.out.println(line("all watchers (slowest)", result.overall()));
-      result.perNode().forEach((node, h) -> System.out.println(line("node " + node + " (slowest)", h)));
-      System.out.println(line("every event", result.perWatcher()));
-      System.out.println(line("all watchers, from send", result.fromSend()));
-      System.out.println(line("purge ack", result.ack()));
+          result.disconnects()));
+      cli.line(line("all watchers (slowest)", result.overall()));
+      result.perNode().forEach((node, h) -> cli.line(line("node " + node + " (slowest)", h)));
+      cli.line(line("every event", result.perWatcher()));
+      cli.line(line("all watchers, from send", result.fromSend()));
+      cli.line(line("purge ack", result.ack()));
     }
-    System.out.flush();
     return result.incomplete() == 0 && result.purges() > 0 ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
   }
 
