@@ -99,7 +99,13 @@ class ExpiryAndTxnTest {
             e -> e.entries.get(new EntryKey("default", "session".getBytes(StandardCharsets.UTF_8))));
         return stored != null && stored.getTombstone();
       });
-      List<ChangeKind> kinds = subscriptions.get(i).drain().events().stream().map(e -> e.getKind()).toList();
+      // The event is published right after the batch is written, so wait for it too.
+      List<ChangeKind> kinds = new ArrayList<>();
+      Subscription subscription = subscriptions.get(i);
+      MiniKvCluster.await(WAIT, "node " + node + " published the expiry", () -> {
+        subscription.drain().events().forEach(e -> kinds.add(e.getKind()));
+        return kinds.contains(ChangeKind.EXPIRE);
+      });
       assertEquals(List.of(ChangeKind.PUT, ChangeKind.EXPIRE), kinds, "events on node " + i);
     }
     subscriptions.forEach(Subscription::close);

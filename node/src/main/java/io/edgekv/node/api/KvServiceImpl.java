@@ -50,20 +50,17 @@ import java.util.function.Supplier;
  * A service knows nothing of ports: the node binds it to a server.
  */
 public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
-  /** How long a write's reply waits for this node to have applied the write itself. */
-  private static final long LOCAL_APPLY_WAIT_MILLIS = 500;
-
   private final RegionReplica replica;
   private final RequestValidator validate;
   private final ReadBarriers barriers;
   private final NodeMetrics metrics;
   private final Clock clock;
-  private final Supplier<io.edgekv.node.config.NodeConfig.Region> healthyRegion;
+  private final RegionWrites writes;
   private final io.micrometer.core.instrument.Timer commitTimer;
 
   public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics,
       Supplier<io.edgekv.node.config.NodeConfig.Region> healthyRegion) {
-    this.healthyRegion = healthyRegion;
+    this.writes = new RegionWrites(replica, healthyRegion);
     this.commitTimer = metrics.raftCommitTimer();
     this.replica = replica;
     this.validate = validator;
@@ -279,35 +276,13 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
 
   private CompletableFuture<Applied> write(Proposal proposal, int shard) {
     long proposed = System.nanoTime();
-    return replica.submit(shard, proposal).whenComplete((result, error) -> {
+    return writes.write(shard, proposal).whenComplete((applied, error) -> {
       if (error == null) {
         commitTimer.record(System.nanoTime() - proposed, TimeUnit.NANOSECONDS);
       }
-    }).exceptionally(error -> {
-      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-          ? error.getCause() : error;
-      if (cause instanceof io.edgekv.replication.WriteUnavailableException unavailable) {
-        var healthy = healthyRegion.get();
-        throw new RegionUnavailableException(unavailable.getMessage(), healthy == null ? "" : healthy.name(),
-            healthy == null ? List.of() : healthy.nodes().stream().map(n -> n.publicAddress()).toList());
-      }
-      throw cause instanceof RuntimeException r ? r : new java.util.concurrent.CompletionException(cause);
-    }).thenCompose(result -> {
-      if (result.getOutcomeCase() == CommandResult.OutcomeCase.CONDITION_FAILED) {
-        var failed = result.getConditionFailed();
-        String key = failed.getKey().isValidUtf8() ? failed.getKey().toStringUtf8()
-            : "base64:" + java.util.Base64.getEncoder().encodeToString(failed.getKey().toByteArray());
-        throw new ConditionNotMetException("condition failed on key '" + key + "': " + failed.getReason()
-            + (failed.getFound() ? " (current version " + Version.of(failed.getCurrent()) + ")" : ""),
-            key, failed.getFound() ? Version.of(failed.getCurrent()) : null);
-      }
-      Applied applied = result.getApplied();
-      // Read-your-writes on the node that took the write, also for EVENTUAL reads.
-      return replica.appliedIndex(shard).await(applied.getIndex())
-          .completeOnTimeout(0L, LOCAL_APPLY_WAIT_MILLIS, TimeUnit.MILLISECONDS)
-          .thenApply(ignored -> applied);
     });
   }
+
 
   private ServedBy servedBy(int shard, Consistency consistency) {
     return ServedBy.newBuilder()

@@ -20,12 +20,10 @@ import io.edgekv.invalidation.Selector;
 import io.edgekv.node.api.Calls;
 import io.edgekv.node.api.Errors;
 import io.edgekv.node.api.InvalidInputException;
-import io.edgekv.node.api.RegionUnavailableException;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.metrics.NodeMetrics;
 import io.edgekv.replication.Version;
-import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.raft.RegionReplica;
@@ -41,7 +39,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +60,6 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
     implements AutoCloseable {
   private static final int MAX_SELECTORS = 1000;
   private static final int MAX_TOPIC_BYTES = 128;
-  private static final long LOCAL_APPLY_WAIT_MILLIS = 500;
 
   /**
    * @param bufferEvents changes buffered per Watch stream before it is reset (also the most
@@ -89,7 +85,7 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
   private final RequestValidator validate;
   private final Function<String, ManagedChannel> internalChannel;
   private final Executor executor;
-  private final Supplier<NodeConfig.Region> healthyRegion;
+  private final io.edgekv.node.api.RegionWrites writes;
   private final Settings settings;
   private final LongSupplier nanoTime;
   private final Timer fanout;
@@ -106,7 +102,7 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
     this.validate = validator;
     this.internalChannel = internalChannel;
     this.executor = executor;
-    this.healthyRegion = healthyRegion;
+    this.writes = new io.edgekv.node.api.RegionWrites(replica, healthyRegion);
     this.settings = settings;
     this.nanoTime = nanoTime;
     this.fanout = metrics.invalidationFanout();
@@ -303,22 +299,9 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
   }
 
   private CompletableFuture<Applied> write(int shard, Proposal proposal) {
-    return replica.submit(shard, proposal).exceptionally(error -> {
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-      if (cause instanceof WriteUnavailableException unavailable) {
-        NodeConfig.Region healthy = healthyRegion.get();
-        throw new RegionUnavailableException(unavailable.getMessage(), healthy == null ? "" : healthy.name(),
-            healthy == null ? List.of() : healthy.nodes().stream().map(NodeConfig.NodeAddress::publicAddress).toList());
-      }
-      throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
-    }).thenCompose(result -> {
-      Applied applied = result.getApplied();
-      // A watcher or reader on this node sees the purge once the call returns.
-      return replica.appliedIndex(shard).await(applied.getIndex())
-          .completeOnTimeout(0L, LOCAL_APPLY_WAIT_MILLIS, TimeUnit.MILLISECONDS)
-          .thenApply(ignored -> applied);
-    });
+    return writes.write(shard, proposal);
   }
+
 
   private ServedBy servedBy(int shard) {
     return ServedBy.newBuilder().setNode(replica.nodeId()).setRegion(replica.region())

@@ -210,9 +210,16 @@ class WatchInRegionTest {
     slow.call.request(Integer.MAX_VALUE);
     MiniKvCluster.await(WAIT, "reset after overrun", () -> slow.has(WatchEventType.WATCH_RESET));
     EdgeKvClient writer = client(List.of(cluster.publicAddress(0)), ns);
-    writer.put("after-reset", "v");
-    MiniKvCluster.await(WAIT, "live again after the reset",
-        () -> slow.keys().contains("after-reset"));
+    // A write that lands while the stream is still catching up on the flood can be dropped by a
+    // second overrun (which sends another RESET), so keep writing until one arrives live.
+    int[] written = {0};
+    MiniKvCluster.await(WAIT, "live again after the reset", () -> {
+      if (slow.keys().stream().anyMatch(k -> k.startsWith("after-reset"))) {
+        return true;
+      }
+      writer.put("after-reset-" + written[0]++, "v");
+      return false;
+    });
   }
 
   @Test

@@ -1,0 +1,59 @@
+package io.edgekv.node.api;
+
+import io.edgekv.internal.v1.Applied;
+import io.edgekv.internal.v1.CommandResult;
+import io.edgekv.node.config.NodeConfig;
+import io.edgekv.replication.Version;
+import io.edgekv.replication.WriteUnavailableException;
+import io.edgekv.replication.command.Proposal;
+import io.edgekv.replication.raft.RegionReplica;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The one way the public services write: propose to the shard's Raft group, turn a region
+ * without quorum into {@link RegionUnavailableException} (with a healthy-region hint), a failed
+ * condition into {@link ConditionNotMetException}, and wait (bounded) until this node has applied
+ * the write itself, so that a read on the node that took the call sees it.
+ */
+public final class RegionWrites {
+  /** How long a write's reply waits for this node to have applied the write itself. */
+  static final long LOCAL_APPLY_WAIT_MILLIS = 500;
+
+  private final RegionReplica replica;
+  private final Supplier<NodeConfig.Region> healthyRegion;
+
+  public RegionWrites(RegionReplica replica, Supplier<NodeConfig.Region> healthyRegion) {
+    this.replica = replica;
+    this.healthyRegion = healthyRegion;
+  }
+
+  public CompletableFuture<Applied> write(int shard, Proposal proposal) {
+    return replica.submit(shard, proposal).exceptionally(error -> {
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof WriteUnavailableException unavailable) {
+        NodeConfig.Region healthy = healthyRegion.get();
+        throw new RegionUnavailableException(unavailable.getMessage(), healthy == null ? "" : healthy.name(),
+            healthy == null ? List.of() : healthy.nodes().stream().map(NodeConfig.NodeAddress::publicAddress).toList());
+      }
+      throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+    }).thenCompose(result -> {
+      if (result.getOutcomeCase() == CommandResult.OutcomeCase.CONDITION_FAILED) {
+        var failed = result.getConditionFailed();
+        String key = failed.getKey().isValidUtf8() ? failed.getKey().toStringUtf8()
+            : "base64:" + Base64.getEncoder().encodeToString(failed.getKey().toByteArray());
+        throw new ConditionNotMetException("condition failed on key '" + key + "': " + failed.getReason()
+            + (failed.getFound() ? " (current version " + Version.of(failed.getCurrent()) + ")" : ""),
+            key, failed.getFound() ? Version.of(failed.getCurrent()) : null);
+      }
+      Applied applied = result.getApplied();
+      return replica.appliedIndex(shard).await(applied.getIndex())
+          .completeOnTimeout(0L, LOCAL_APPLY_WAIT_MILLIS, TimeUnit.MILLISECONDS)
+          .thenApply(ignored -> applied);
+    });
+  }
+}
