@@ -63,10 +63,44 @@ public final class Applier {
     this.replogRetention = replogRetention;
   }
 
+  /**
+   * What this apply has written so far: its batch is not readable, and one entry (a remote
+   * batch, a transaction) may touch a key or a purge selector twice, so reads see these first.
+   */
+  private final Map<EntryKey, java.util.Optional<StoredEntry>> pendingEntries = new HashMap<>();
+  private final Map<ByteBuffer, byte[]> pendingPurges = new HashMap<>();
+
+  private StoredEntry entry(EntryKey key) {
+    java.util.Optional<StoredEntry> pending = pendingEntries.get(key);
+    return pending != null ? pending.orElse(null) : engine.entries.get(key);
+  }
+
+  private void putEntry(WriteBatch batch, EntryKey key, StoredEntry entry) {
+    engine.entries.put(batch, key, entry);
+    pendingEntries.put(key, java.util.Optional.of(entry));
+  }
+
+  private void deleteEntry(WriteBatch batch, EntryKey key) {
+    engine.entries.delete(batch, key);
+    pendingEntries.put(key, java.util.Optional.empty());
+  }
+
+  private byte[] purgeRecord(byte[] purgeKey) {
+    byte[] pending = pendingPurges.get(ByteBuffer.wrap(purgeKey));
+    return pending != null ? pending : engine.purges.get(purgeKey);
+  }
+
+  private void putPurgeRecord(WriteBatch batch, byte[] purgeKey, byte[] version) {
+    engine.purges.put(batch, purgeKey, version);
+    pendingPurges.put(ByteBuffer.wrap(purgeKey), version);
+  }
+
   /** The outcome of one proposal: its reply and the change events it produced. */
   public record Outcome(CommandResult result, List<ChangeEvent> events) {}
 
   public Outcome apply(WriteBatch batch, Proposal proposal, long index) {
+    pendingEntries.clear();
+    pendingPurges.clear();
     byte[] requestId = proposal.requestId().getBytes(StandardCharsets.UTF_8);
     long proposalMillis = HybridClock.physicalMillis(proposal.hlc());
     pruneRequestIds(batch, proposalMillis);
@@ -80,7 +114,7 @@ public final class Applier {
     CommandResult result = switch (proposal.command()) {
       case Command.Put put -> {
         EntryKey key = new EntryKey(put.namespace(), put.key());
-        StoredEntry existing = engine.entries.get(key);
+        StoredEntry existing = entry(key);
         CommandResult failed = checkCondition(put.condition(), existing, ctx.now, put.key());
         if (failed != null) {
           yield failed;
@@ -90,7 +124,7 @@ public final class Applier {
       }
       case Command.Delete delete -> {
         EntryKey key = new EntryKey(delete.namespace(), delete.key());
-        StoredEntry existing = engine.entries.get(key);
+        StoredEntry existing = entry(key);
         CommandResult failed = checkCondition(delete.condition(), existing, ctx.now, delete.key());
         if (failed != null) {
           yield failed;
@@ -100,7 +134,7 @@ public final class Applier {
       }
       case Command.Touch touch -> {
         EntryKey key = new EntryKey(touch.namespace(), touch.key());
-        StoredEntry existing = engine.entries.get(key);
+        StoredEntry existing = entry(key);
         if (!StoredEntries.isLive(existing, ctx.now)) {
           yield CommandResult.newBuilder().setFormat(StoredEntries.FORMAT)
               .setApplied(Applied.newBuilder().setExisted(false).setIndex(index)).build();
@@ -113,7 +147,7 @@ public final class Applier {
       case Command.Expire expire -> {
         for (Command.ExpireTarget target : expire.targets()) {
           EntryKey key = new EntryKey(target.namespace(), target.key());
-          StoredEntry existing = engine.entries.get(key);
+          StoredEntry existing = entry(key);
           boolean stillExpired = existing != null && !existing.getTombstone()
               && StoredEntries.version(existing).equals(target.version())
               && existing.getExpiresAtUnixMs() > 0 && existing.getExpiresAtUnixMs() <= ctx.now;
@@ -127,17 +161,17 @@ public final class Applier {
       case Command.CollectTombstones collect -> {
         for (Command.ExpireTarget target : collect.targets()) {
           EntryKey key = new EntryKey(target.namespace(), target.key());
-          StoredEntry existing = engine.entries.get(key);
+          StoredEntry existing = entry(key);
           if (existing != null && existing.getTombstone() && StoredEntries.version(existing).equals(target.version())) {
             unindex(ctx.batch, key, existing);
-            engine.entries.delete(ctx.batch, key);
+            deleteEntry(ctx.batch, key);
           }
         }
         yield applied(ctx.stamped(), false, index);
       }
       case Command.Increment inc -> {
         EntryKey key = new EntryKey(inc.namespace(), inc.key());
-        StoredEntry existing = engine.entries.get(key);
+        StoredEntry existing = entry(key);
         boolean live = StoredEntries.isLive(existing, ctx.now);
         if (live && !existing.getCounter()) {
           yield conditionFailed(existing, "key holds a value that is not a counter", inc.key());
@@ -212,7 +246,7 @@ public final class Applier {
 
   private CommandResult applyTxn(Ctx ctx, Command.Txn txn) {
     for (Command.TxnCheck check : txn.checks()) {
-      StoredEntry existing = engine.entries.get(new EntryKey(txn.namespace(), check.key()));
+      StoredEntry existing = entry(new EntryKey(txn.namespace(), check.key()));
       CommandResult failed = checkCondition(check.condition(), existing, ctx.now, check.key());
       if (failed != null) {
         return failed;
@@ -221,12 +255,12 @@ public final class Applier {
     Version highest = ctx.stamped();
     for (Command.Put put : txn.puts()) {
       EntryKey key = new EntryKey(txn.namespace(), put.key());
-      Version v = localPut(ctx, key, engine.entries.get(key), put);
+      Version v = localPut(ctx, key, entry(key), put);
       highest = v.compareTo(highest) > 0 ? v : highest;
     }
     for (Command.Delete delete : txn.deletes()) {
       EntryKey key = new EntryKey(txn.namespace(), delete.key());
-      Version v = localDelete(ctx, key, engine.entries.get(key), ChangeKind.DELETE);
+      Version v = localDelete(ctx, key, entry(key), ChangeKind.DELETE);
       highest = v.compareTo(highest) > 0 ? v : highest;
     }
     return applied(highest, false, ctx.index);
@@ -260,7 +294,7 @@ public final class Applier {
     switch (m.getKind()) {
       case MUTATION_PUT -> {
         EntryKey key = new EntryKey(m.getNamespace(), m.getKey().toByteArray());
-        StoredEntry existing = engine.entries.get(key);
+        StoredEntry existing = entry(key);
         if (existing == null || StoredEntries.version(existing).compareTo(version) < 0) {
           writeIfNotPurged(ctx, key, existing, entry(m.getValue().toByteArray(), version, m.getMetadataMap(),
               m.getTagsList(), m.getExpiresAtUnixMs()));
@@ -268,14 +302,14 @@ public final class Applier {
       }
       case MUTATION_DELETE -> {
         EntryKey key = new EntryKey(m.getNamespace(), m.getKey().toByteArray());
-        StoredEntry existing = engine.entries.get(key);
+        StoredEntry existing = entry(key);
         if (existing == null || StoredEntries.version(existing).compareTo(version) < 0) {
           writeTombstone(ctx, key, existing, version, ChangeKind.DELETE);
         }
       }
       case MUTATION_COUNTER -> {
         EntryKey key = new EntryKey(m.getNamespace(), m.getKey().toByteArray());
-        StoredEntry existing = engine.entries.get(key);
+        StoredEntry existing = entry(key);
         if (existing != null && !existing.getTombstone() && existing.getCounter()) {
           // A state-based PN counter: every slot only grows, so the merge is the per-slot maximum,
           // whatever the order, duplication or relay path.
@@ -327,7 +361,7 @@ public final class Applier {
       return;
     }
     unindex(ctx.batch, key, existing);
-    engine.entries.put(ctx.batch, key, entry);
+    putEntry(ctx.batch, key, entry);
     index(ctx.batch, key, entry);
     ctx.emit(event(key, version, ChangeKind.PUT, entry.getTagsList()));
   }
@@ -340,7 +374,7 @@ public final class Applier {
   /** Replaces an entry with a tombstone, indexed by time so that it can be collected later. */
   private void putTombstone(WriteBatch batch, EntryKey key, StoredEntry existing, Version version) {
     unindex(batch, key, existing);
-    engine.entries.put(batch, key, StoredEntry.newBuilder()
+    putEntry(batch, key, StoredEntry.newBuilder()
         .setFormat(StoredEntries.FORMAT)
         .setHlc(version.hlc())
         .setOriginRegion(version.originRegion())
@@ -374,6 +408,8 @@ public final class Applier {
           matching.add(key);
           return true;
         });
+        pendingEntries.keySet().stream().filter(k -> k.hasPrefix(ns, p.prefix()) && !matching.contains(k))
+            .forEach(matching::add);
       }
       case Command.PurgeSelector.Tag t -> {
         event.setPurgeTag(t.tag());
@@ -391,14 +427,14 @@ public final class Applier {
       }
     }
     for (EntryKey key : matching) {
-      StoredEntry existing = engine.entries.get(key);
+      StoredEntry existing = entry(key);
       boolean older = existing == null || StoredEntries.version(existing).compareTo(version) < 0;
       if (!older) {
         continue;
       }
       if (purge.soft()) {
         if (existing != null && !existing.getTombstone() && !existing.getStale()) {
-          engine.entries.put(ctx.batch, key, existing.toBuilder().setStale(true).build());
+          putEntry(ctx.batch, key, existing.toBuilder().setStale(true).build());
         }
       } else if (existing != null || purge.selector() instanceof Command.PurgeSelector.Key) {
         putTombstone(ctx.batch, key, existing, version);
@@ -414,21 +450,31 @@ public final class Applier {
   }
 
   private void recordPurge(WriteBatch batch, byte[] purgeKey, Version version) {
-    byte[] current = engine.purges.get(purgeKey);
+    byte[] current = purgeRecord(purgeKey);
     if (current == null || decodeVersion(current).compareTo(version) < 0) {
-      engine.purges.put(batch, purgeKey, version.toProto().toByteArray());
+      putPurgeRecord(batch, purgeKey, version.toProto().toByteArray());
     }
   }
 
   /** True when a prefix or tag purge newer than {@code version} matches the key. */
   private boolean purgedAfter(EntryKey key, List<String> tags, Version version) {
     for (String tag : tags) {
-      byte[] record = engine.purges.get(purgeKey(key.namespace(), PURGE_TAG, tag.getBytes(StandardCharsets.UTF_8)));
+      byte[] record = purgeRecord(purgeKey(key.namespace(), PURGE_TAG, tag.getBytes(StandardCharsets.UTF_8)));
       if (record != null && decodeVersion(record).compareTo(version) > 0) {
         return true;
       }
     }
     byte[] prefixes = purgeKey(key.namespace(), PURGE_PREFIX, new byte[0]);
+    for (Map.Entry<ByteBuffer, byte[]> pending : pendingPurges.entrySet()) {
+      byte[] purgeKey = new byte[pending.getKey().remaining()];
+      pending.getKey().duplicate().get(purgeKey);
+      if (startsWith(purgeKey, prefixes)) {
+        byte[] prefix = Arrays.copyOfRange(purgeKey, prefixes.length, purgeKey.length);
+        if (key.hasPrefix(key.namespace(), prefix) && decodeVersion(pending.getValue()).compareTo(version) > 0) {
+          return true;
+        }
+      }
+    }
     boolean[] purged = {false};
     engine.purges.forEachFrom(prefixes, (purgeKey, record) -> {
       if (!startsWith(purgeKey, prefixes)) {

@@ -1,0 +1,176 @@
+package io.edgekv.replication.raft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import com.google.protobuf.ByteString;
+import io.edgekv.internal.v1.Mutation;
+import io.edgekv.internal.v1.MutationKind;
+import io.edgekv.replication.command.Command;
+import io.edgekv.replication.command.Proposal;
+import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.storage.EntryKey;
+import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.StorageOptions;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.WriteBatch;
+
+/**
+ * Property test of the cross-region merge: the same mutations of three origins, delivered in
+ * random orders, with duplicates and overlapping batches (as relays produce), leave every replica
+ * with an identical store, and that store holds the last writer of each key.
+ */
+class ApplierMergeTest {
+  private static final List<String> ORIGINS = List.of("eu-west", "us-east", "ap-south");
+
+  @TempDir
+  Path dir;
+
+  private static Mutation mutation(Random random, String origin, long seq, long hlc) {
+    String key = "k" + random.nextInt(8);
+    Mutation.Builder m = Mutation.newBuilder().setFormat(1).setOriginRegion(origin).setSeq(seq)
+        .setNamespace("default").setKey(ByteString.copyFromUtf8(key))
+        .setVersion(io.edgekv.api.v1.Version.newBuilder().setHlc(hlc).setOriginRegion(origin));
+    if (random.nextInt(5) == 0) {
+      return m.setKind(MutationKind.MUTATION_DELETE).build();
+    }
+    return m.setKind(MutationKind.MUTATION_PUT).setValue(ByteString.copyFromUtf8(origin + "-" + seq)).build();
+  }
+
+  /** Applies the batches in order as one replica would, each as an ApplyRemote entry. */
+  private String applyAll(Path path, List<List<Mutation>> batches) {
+    try (KvEngine engine = new KvEngine(path, StorageOptions.SMALL)) {
+      Applier applier = new Applier(engine, 0, 1_000_000);
+      long index = 0;
+      for (List<Mutation> batch : batches) {
+        index++;
+        try (WriteBatch wb = new WriteBatch()) {
+          applier.apply(wb, new Proposal("", HybridClock.fromMillis(2_000_000) + index, "local",
+              new Command.ApplyRemote(batch)), index);
+          engine.write(wb);
+        }
+      }
+      return digest(engine);
+    }
+  }
+
+  private static String digest(KvEngine engine) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      engine.entries.forEachFrom(null, (key, entry) -> {
+        sha.update(key.toBytes());
+        sha.update(ByteBuffer.allocate(9).putLong(entry.getHlc()).put((byte) (entry.getTombstone() ? 1 : 0)).array());
+        sha.update(entry.getOriginRegion().getBytes(StandardCharsets.UTF_8));
+        sha.update(entry.getValue().toByteArray());
+        return true;
+      });
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void anyDeliveryOrderWithDuplicatesAndOverlapsConvergesToTheLastWriter() throws Exception {
+    Random random = new Random(20261127);
+    // Per origin: 40 mutations in sequence, with HLCs that interleave across origins.
+    List<List<Mutation>> perOrigin = new ArrayList<>();
+    for (String origin : ORIGINS) {
+      List<Mutation> log = new ArrayList<>();
+      for (int seq = 1; seq <= 40; seq++) {
+        log.add(mutation(random, origin, seq, HybridClock.fromMillis(1_000_000 + random.nextInt(1000)) + seq));
+      }
+      perOrigin.add(log);
+    }
+    String expected = null;
+    for (int replica = 0; replica < 6; replica++) {
+      // Each origin's log is cut into overlapping, duplicated batches (as pushes and relays send),
+      // then the batches of all origins are shuffled, keeping each origin's batches in order.
+      List<List<List<Mutation>>> queues = new ArrayList<>();
+      for (List<Mutation> log : perOrigin) {
+        List<List<Mutation>> batches = new ArrayList<>();
+        int from = 0;
+        while (from < log.size()) {
+          int to = Math.min(log.size(), from + 1 + random.nextInt(8));
+          int overlapStart = Math.max(0, from - random.nextInt(3));
+          batches.add(log.subList(overlapStart, to));
+          if (random.nextBoolean()) {
+            batches.add(log.subList(overlapStart, to));
+          }
+          from = to;
+        }
+        queues.add(batches);
+      }
+      List<List<Mutation>> delivery = new ArrayList<>();
+      List<Integer> cursors = new ArrayList<>(Collections.nCopies(queues.size(), 0));
+      while (true) {
+        List<Integer> open = new ArrayList<>();
+        for (int q = 0; q < queues.size(); q++) {
+          if (cursors.get(q) < queues.get(q).size()) {
+            open.add(q);
+          }
+        }
+        if (open.isEmpty()) {
+          break;
+        }
+        int q = open.get(random.nextInt(open.size()));
+        delivery.add(queues.get(q).get(cursors.get(q)));
+        cursors.set(q, cursors.get(q) + 1);
+      }
+      String digest = applyAll(dir.resolve("replica-" + replica), delivery);
+      if (expected == null) {
+        expected = digest;
+      }
+      assertEquals(expected, digest, "replica " + replica + " diverged");
+    }
+    // And the store holds, per key, the mutation with the greatest version.
+    try (KvEngine engine = new KvEngine(dir.resolve("replica-0"), StorageOptions.SMALL)) {
+      for (int k = 0; k < 8; k++) {
+        String key = "k" + k;
+        Mutation newest = perOrigin.stream().flatMap(List::stream)
+            .filter(m -> m.getKey().toStringUtf8().equals(key))
+            .max((a, b) -> io.edgekv.replication.Version.of(a.getVersion())
+                .compareTo(io.edgekv.replication.Version.of(b.getVersion())))
+            .orElse(null);
+        var stored = engine.entries.get(new EntryKey("default", key.getBytes(StandardCharsets.UTF_8)));
+        if (newest == null) {
+          continue;
+        }
+        assertEquals(newest.getVersion().getHlc(), stored.getHlc(), key);
+        assertEquals(newest.getKind() == MutationKind.MUTATION_DELETE, stored.getTombstone(), key);
+        if (!stored.getTombstone()) {
+          assertEquals(newest.getValue(), stored.getValue(), key);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aGapStopsTheBatchSoNoMutationIsAppliedOutOfOrder() throws Exception {
+    Random random = new Random(1);
+    Mutation first = mutation(random, "eu-west", 1, HybridClock.fromMillis(1_000_000));
+    Mutation third = mutation(random, "eu-west", 3, HybridClock.fromMillis(1_000_002));
+    try (KvEngine engine = new KvEngine(dir.resolve("gap"), StorageOptions.SMALL);
+        WriteBatch wb = new WriteBatch()) {
+      new Applier(engine, 0, 1_000_000).apply(wb, new Proposal("", HybridClock.fromMillis(2_000_000), "local",
+          new Command.ApplyRemote(List.of(first, third))), 1);
+      engine.write(wb);
+      assertEquals(1, io.edgekv.replication.storage.ReplicationKeys.readSeq(engine, "eu-west"));
+      try (Stream<Path> files = Files.list(dir)) {
+        assertFalse(files.findAny().isEmpty());
+      }
+    }
+  }
+}
