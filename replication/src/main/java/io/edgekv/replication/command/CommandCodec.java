@@ -39,20 +39,10 @@ public final class CommandCodec {
           .setTtlMs(touch.ttlMillis())
           .setExpiresAtUnixMs(touch.expiresAtMillis()));
       case Command.CollectTombstones collect -> {
-        ExpireCommand.Builder targets = ExpireCommand.newBuilder();
-        for (Command.ExpireTarget t : collect.targets()) {
-          targets.addTargets(ExpireTarget.newBuilder().setNamespace(t.namespace())
-              .setKey(ByteString.copyFrom(t.key())).setVersion(t.version().toProto()));
-        }
-        out.setCollectTombstones(targets);
+        out.setCollectTombstones(targets(collect.targets()));
       }
       case Command.Expire expire -> {
-        ExpireCommand.Builder targets = ExpireCommand.newBuilder();
-        for (Command.ExpireTarget t : expire.targets()) {
-          targets.addTargets(ExpireTarget.newBuilder().setNamespace(t.namespace())
-              .setKey(ByteString.copyFrom(t.key())).setVersion(t.version().toProto()));
-        }
-        out.setExpire(targets);
+        out.setExpire(targets(expire.targets()));
       }
       case Command.Purge purge -> out.setPurge(purge(purge));
       case Command.Increment inc -> out.setIncrement(io.edgekv.internal.v1.IncrementCommand.newBuilder()
@@ -97,6 +87,21 @@ public final class CommandCodec {
     return new Command.Purge(p.getNamespace(), selector, p.getSoft(), p.getPurgeId());
   }
 
+  private static ExpireCommand targets(List<Command.ExpireTarget> targets) {
+    ExpireCommand.Builder out = ExpireCommand.newBuilder();
+    for (Command.ExpireTarget t : targets) {
+      out.addTargets(ExpireTarget.newBuilder().setNamespace(t.namespace())
+          .setKey(ByteString.copyFrom(t.key())).setVersion(t.version().toProto()));
+    }
+    return out.build();
+  }
+
+  private static List<Command.ExpireTarget> targets(ExpireCommand in) {
+    return in.getTargetsList().stream()
+        .map(t -> new Command.ExpireTarget(t.getNamespace(), t.getKey().toByteArray(), Version.of(t.getVersion())))
+        .toList();
+  }
+
   private static PutCommand put(Command.Put put) {
     return PutCommand.newBuilder()
         .setNamespace(put.namespace())
@@ -136,9 +141,7 @@ public final class CommandCodec {
         TouchCommand t = in.getTouch();
         yield new Command.Touch(t.getNamespace(), t.getKey().toByteArray(), t.getTtlMs(), t.getExpiresAtUnixMs());
       }
-      case EXPIRE -> new Command.Expire(in.getExpire().getTargetsList().stream()
-          .map(t -> new Command.ExpireTarget(t.getNamespace(), t.getKey().toByteArray(), Version.of(t.getVersion())))
-          .toList());
+      case EXPIRE -> new Command.Expire(targets(in.getExpire()));
       case TXN -> {
         TxnCommand t = in.getTxn();
         yield new Command.Txn(t.getNamespace(),
@@ -148,9 +151,7 @@ public final class CommandCodec {
             t.getDeletesList().stream().map(CommandCodec::delete).toList());
       }
       case PURGE -> purge(in.getPurge());
-      case COLLECT_TOMBSTONES -> new Command.CollectTombstones(in.getCollectTombstones().getTargetsList().stream()
-          .map(t -> new Command.ExpireTarget(t.getNamespace(), t.getKey().toByteArray(), Version.of(t.getVersion())))
-          .toList());
+      case COLLECT_TOMBSTONES -> new Command.CollectTombstones(targets(in.getCollectTombstones()));
       case INCREMENT -> new Command.Increment(in.getIncrement().getNamespace(),
           in.getIncrement().getKey().toByteArray(), in.getIncrement().getDelta());
       case PUBLISH -> new Command.Publish(in.getPublish().getNamespace(), in.getPublish().getTopic(),

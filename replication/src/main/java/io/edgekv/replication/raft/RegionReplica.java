@@ -314,35 +314,48 @@ public final class RegionReplica implements AutoCloseable {
    */
   public void sweepExpired(int maxPerShard) {
     long now = clock.clock().millis();
-    for (GroupInfo group : groups()) {
-      int shard = group.shard();
-      CompletableFuture<?> previous = sweeps.get(shard);
-      if (!"LEADER".equals(group.role()) || (previous != null && !previous.isDone())) {
-        continue;
-      }
-      List<Command.ExpireTarget> targets = read(shard, engine -> {
-        List<Command.ExpireTarget> found = new ArrayList<>();
-        engine.expiryIndex.forEachFrom(null, (indexKey, unused) -> {
-          long expiresAt = java.nio.ByteBuffer.wrap(indexKey).getLong();
-          if (expiresAt > now || found.size() >= maxPerShard) {
-            return false;
-          }
-          EntryKey key = EntryKey.fromBytes(java.util.Arrays.copyOfRange(indexKey, 8, indexKey.length));
-          var entry = engine.entries.get(key);
-          if (entry != null && !entry.getTombstone()) {
-            found.add(new Command.ExpireTarget(key.namespace(), key.key(), StoredEntries.version(entry)));
-          }
-          return true;
-        });
-        return found;
+    for (int shard = 0; shard < shards(); shard++) {
+      // Expired means expiresAt <= now, so the index scan stops before now + 1.
+      proposeFromTimeIndex(shard, sweeps, engine -> engine.expiryIndex, now + 1, maxPerShard, false,
+          Command.Expire::new, "expiry sweep");
+    }
+  }
+
+  /**
+   * On a shard this replica leads, with no earlier proposal of the same kind in flight: scans a
+   * time-ordered index ({@code millis(8) entryKey}) for entries before {@code beforeMillis} that are
+   * (or, for tombstones, are not) live values, at most {@code max}, and proposes {@code command}
+   * for them with the versions seen, so that apply can skip any that changed meanwhile.
+   */
+  private void proposeFromTimeIndex(int shard, Map<Integer, CompletableFuture<?>> inFlight,
+      Function<KvEngine, io.edgekv.replication.storage.Table<byte[], byte[]>> index, long beforeMillis, int max,
+      boolean tombstones, Function<List<Command.ExpireTarget>, Command> command, String what) {
+    GroupInfo group = groups().get(shard);
+    CompletableFuture<?> previous = inFlight.get(shard);
+    if (!"LEADER".equals(group.role()) || (previous != null && !previous.isDone())) {
+      return;
+    }
+    List<Command.ExpireTarget> targets = read(shard, engine -> {
+      List<Command.ExpireTarget> found = new ArrayList<>();
+      index.apply(engine).forEachFrom(null, (indexKey, unused) -> {
+        long at = java.nio.ByteBuffer.wrap(indexKey).getLong();
+        if (at >= beforeMillis || found.size() >= max) {
+          return false;
+        }
+        EntryKey key = EntryKey.fromBytes(java.util.Arrays.copyOfRange(indexKey, 8, indexKey.length));
+        var entry = engine.entries.get(key);
+        if (entry != null && entry.getTombstone() == tombstones) {
+          found.add(new Command.ExpireTarget(key.namespace(), key.key(), StoredEntries.version(entry)));
+        }
+        return true;
       });
-      if (!targets.isEmpty()) {
-        sweeps.put(shard, submit(shard, new Proposal("", 0, "", new Command.Expire(targets)))
-            .exceptionally(error -> {
-              LOG.debug("expiry sweep of shard {} not committed: {}", shard, error.toString());
-              return null;
-            }));
-      }
+      return found;
+    });
+    if (!targets.isEmpty()) {
+      inFlight.put(shard, submit(shard, new Proposal("", 0, "", command.apply(targets))).exceptionally(error -> {
+        LOG.debug("{} of shard {} not committed: {}", what, shard, error.toString());
+        return null;
+      }));
     }
   }
 
@@ -450,31 +463,8 @@ public final class RegionReplica implements AutoCloseable {
    * still the same one.
    */
   public void collectTombstones(int shard, long cutoffMillis, int max) {
-    GroupInfo group = groups().get(shard);
-    CompletableFuture<?> previous = collections.get(shard);
-    if (!"LEADER".equals(group.role()) || (previous != null && !previous.isDone())) {
-      return;
-    }
-    List<Command.ExpireTarget> targets = read(shard, engine -> {
-      List<Command.ExpireTarget> found = new ArrayList<>();
-      engine.tombstoneIndex.forEachFrom(null, (indexKey, unused) -> {
-        long at = java.nio.ByteBuffer.wrap(indexKey).getLong();
-        if (at >= cutoffMillis || found.size() >= max) {
-          return false;
-        }
-        EntryKey key = EntryKey.fromBytes(java.util.Arrays.copyOfRange(indexKey, 8, indexKey.length));
-        var entry = engine.entries.get(key);
-        if (entry != null && entry.getTombstone()) {
-          found.add(new Command.ExpireTarget(key.namespace(), key.key(), StoredEntries.version(entry)));
-        }
-        return true;
-      });
-      return found;
-    });
-    if (!targets.isEmpty()) {
-      collections.put(shard, submit(shard, new Proposal("", 0, "", new Command.CollectTombstones(targets)))
-          .exceptionally(error -> null));
-    }
+    proposeFromTimeIndex(shard, collections, engine -> engine.tombstoneIndex, cutoffMillis, max, true,
+        Command.CollectTombstones::new, "tombstone collection");
   }
 
   /** The first index still in this replica's Raft log (greater than 1 once the log was purged). */
