@@ -129,8 +129,11 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     List<String> otherRegions = config.topology().regions().stream().map(NodeConfig.Region::name)
         .filter(name -> !name.equals(config.region().name())).toList();
     int maxBatchBytes = config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES / 2;
+    long gossipMillis = config.replication().gossipIntervalDuration().toMillis();
+    // A third region's mutations are relayed once they are 5 gossip rounds old: long enough for the
+    // direct link to deliver them (and for this node to learn it), short enough around a cut link.
     shipper = new Shipper(replica, remoteRegions, new Shipper.Settings(otherRegions, 512, maxBatchBytes,
-        config.replication().gossipIntervalDuration().toMillis(), 200), replicationScheduler);
+        gossipMillis, 200, 5 * gossipMillis), replicationScheduler);
     replica.onApplied(shipper::wake);
     shipper.start();
     metrics.bindReplicationLag(shipper::lag);

@@ -31,18 +31,28 @@ import org.slf4j.LoggerFactory;
  * something was applied locally. Gossip: at least every {@code gossipInterval} it sends its own
  * vector (with whatever is due), and the answer carries the peer's vector. The log lives in the
  * replicated state, so a new leader resumes from the vectors it learns; nothing is lost with a
- * leader. One batch in flight per (region, shard); batches are cut by count and bytes.
+ * leader. Batches are cut by count and bytes and pipelined: up to {@link #MAX_IN_FLIGHT} per
+ * (region, shard), each starting where the previous one ended, so a write never waits for the
+ * answer to an earlier batch (a WAN round trip). A batch the receiver could not apply in full (it
+ * arrived before an earlier one) shows in the vector of its answer, and shipping resumes from
+ * there.
  *
- * <p>Thread-safe: runs on the given single-threaded scheduler.
+ * <p>What is shipped to a region: never the mutations that region originated (it has them all);
+ * this region's own at once; a third region's only once they are {@code relayAfterMillis} old, so
+ * relaying serves a cut or slow link instead of doubling every batch on healthy ones.
+ *
+ * <p>Thread-safe: the per-region state is touched only on the given single-threaded scheduler.
  */
 public final class Shipper implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
   /** A region found behind the log's retention is repaired at most this often. */
   private static final long REPAIR_INTERVAL_MILLIS = 5_000;
+  /** Batches in flight per (region, shard). */
+  static final int MAX_IN_FLIGHT = 4;
 
   /** Tunables. {@code maxBatchBytes} must fit a Raft entry of the receiving region. */
   public record Settings(List<String> otherRegions, int maxBatchCount, int maxBatchBytes, long gossipIntervalMillis,
-      long retryBackoffMillis) {}
+      long retryBackoffMillis, long relayAfterMillis) {}
 
   private final RegionReplica replica;
   private final RegionLink link;
@@ -53,10 +63,13 @@ public final class Shipper implements AutoCloseable {
   private final AtomicBoolean runQueued = new AtomicBoolean();
   private volatile boolean closed;
 
-  /** What this node knows of one (region, shard). */
+  /** What this node knows of one (region, shard). Written on the scheduler thread only. */
   private static final class Peer {
+    /** The region's vector from its latest answer; null until it first answered. */
     volatile Map<String, Long> vector;
-    volatile CompletableFuture<?> inFlight = CompletableFuture.completedFuture(null);
+    /** Per origin, the highest sequence sent in a batch not yet known to be applied. */
+    final Map<String, Long> sent = new HashMap<>();
+    int inFlight;
     volatile long lastSentMillis;
     volatile long backoffUntilMillis;
     volatile boolean needsRepair;
@@ -64,6 +77,11 @@ public final class Shipper implements AutoCloseable {
     volatile long behindEntries;
     volatile CompletableFuture<?> repairing = CompletableFuture.completedFuture(null);
     volatile long lastRepairMillis;
+
+    /** Where the next batch starts for {@code origin}: after what was applied or is on its way. */
+    long shippedUpTo(String origin) {
+      return Math.max(vector.getOrDefault(origin, 0L), sent.getOrDefault(origin, 0L));
+    }
   }
 
   public Shipper(RegionReplica replica, RegionLink link, Settings settings, ScheduledExecutorService scheduler) {
@@ -110,16 +128,17 @@ public final class Shipper implements AutoCloseable {
   private void ship(String region, int shard) {
     Peer peer = peers.computeIfAbsent(region + "/" + shard, k -> new Peer());
     long now = clock.millis();
-    if (!peer.inFlight.isDone() || now < peer.backoffUntilMillis) {
+    if (peer.inFlight >= MAX_IN_FLIGHT || now < peer.backoffUntilMillis) {
       return;
     }
     Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
-    List<Mutation> batch = peer.vector == null ? List.of() : due(shard, mine, peer);
+    List<Mutation> batch = peer.vector == null ? List.of() : due(region, shard, mine, peer, now);
     if (peer.needsRepair && peer.repairing.isDone() && now - peer.lastRepairMillis >= REPAIR_INTERVAL_MILLIS) {
       peer.lastRepairMillis = now;
       peer.repairing = repair(region, shard);
     }
-    boolean gossipDue = now - peer.lastSentMillis >= settings.gossipIntervalMillis();
+    // Gossip alone only when nothing is on its way: an answer brings the region's vector anyway.
+    boolean gossipDue = peer.inFlight == 0 && now - peer.lastSentMillis >= settings.gossipIntervalMillis();
     if (batch.isEmpty() && !gossipDue) {
       return;
     }
@@ -130,23 +149,38 @@ public final class Shipper implements AutoCloseable {
         .addAllMutations(batch)
         .putAllVersionVector(mine)
         .build();
+    Map<String, Long> last = new HashMap<>();
+    for (Mutation m : batch) {
+      last.merge(m.getOriginRegion(), m.getSeq(), Math::max);
+      peer.sent.merge(m.getOriginRegion(), m.getSeq(), Math::max);
+    }
     peer.lastSentMillis = now;
-    CompletableFuture<ReplicateResponse> sent = link.replicate(region, request);
-    peer.inFlight = sent;
-    sent.whenComplete((response, error) -> {
+    peer.inFlight++;
+    link.replicate(region, request).whenCompleteAsync((response, error) -> {
+      peer.inFlight--;
       if (error != null || !response.getRefused().isEmpty()) {
+        // Start again from what the region last confirmed.
+        peer.sent.clear();
         peer.backoffUntilMillis = clock.millis() + settings.retryBackoffMillis();
         LOG.debug("replication to {} shard {} failed: {}", region, shard,
             error != null ? error.toString() : response.getRefused());
       } else {
-        peer.vector = Map.copyOf(response.getVersionVectorMap());
+        Map<String, Long> merged = new HashMap<>(peer.vector == null ? Map.of() : peer.vector);
+        response.getVersionVectorMap().forEach((origin, seq) -> merged.merge(origin, seq, Math::max));
+        peer.vector = Map.copyOf(merged);
         peer.backoffUntilMillis = 0;
+        // A batch that was not applied in full arrived before an earlier one: resend from the gap.
+        last.forEach((origin, seq) -> {
+          if (merged.getOrDefault(origin, 0L) < seq) {
+            peer.sent.remove(origin);
+          }
+        });
       }
       updateLag(shard, peer);
       if (error == null && (!batch.isEmpty() || peer.behindEntries > 0)) {
         wake();
       }
-    });
+    }, scheduler);
   }
 
   /**
@@ -210,13 +244,22 @@ public final class Shipper implements AutoCloseable {
     return out;
   }
 
-  /** What the peer lacks, in per-origin order, cut by count and bytes (at least one mutation). */
-  private List<Mutation> due(int shard, Map<String, Long> mine, Peer peer) {
+  /**
+   * What the region lacks and is not on its way yet, in per-origin order, cut by count and bytes:
+   * nothing it originated, this region's mutations at once, a third region's once they are
+   * {@code relayAfterMillis} old (by their origin's stamp).
+   */
+  private List<Mutation> due(String region, int shard, Map<String, Long> mine, Peer peer, long now) {
     List<Mutation> out = new ArrayList<>();
     int[] bytes = {0};
     boolean repair = false;
+    long relayBefore = now - settings.relayAfterMillis();
     for (Map.Entry<String, Long> origin : mine.entrySet()) {
-      long theirs = peer.vector.getOrDefault(origin.getKey(), 0L);
+      if (origin.getKey().equals(region)) {
+        continue;
+      }
+      boolean relayed = !origin.getKey().equals(replica.region());
+      long theirs = peer.shippedUpTo(origin.getKey());
       if (theirs >= origin.getValue()) {
         continue;
       }
@@ -231,6 +274,10 @@ public final class Shipper implements AutoCloseable {
           }
           Mutation m = parse(value);
           if (first[0] && m.getSeq() != from) {
+            return false;
+          }
+          if (relayed && HybridClock.physicalMillis(m.getStampedHlc()) > relayBefore) {
+            first[0] = false;
             return false;
           }
           first[0] = false;

@@ -217,7 +217,7 @@ public final class Applier {
             continue;
           }
           if (m.getSeq() != seen + 1) {
-            break;
+            continue; // a gap: this origin resumes with a later batch; other origins go on
           }
           merge(ctx, m);
           ctx.logRemote(m);

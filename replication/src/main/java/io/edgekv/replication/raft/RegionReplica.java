@@ -151,7 +151,7 @@ public final class RegionReplica implements AutoCloseable {
   private RaftProperties serverProperties() {
     RaftTuning tuning = settings.tuning();
     RaftProperties p = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    RaftConfigKeys.Rpc.setType(p, new PromptCommitRpc());
     GrpcConfigKeys.Server.setHost(p, settings.bindHost());
     GrpcConfigKeys.Server.setPort(p, settings.raftPort());
     RaftServerConfigKeys.setStorageDir(p, List.of(settings.dataDir().resolve("raft").toFile()));
