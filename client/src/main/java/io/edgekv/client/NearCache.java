@@ -4,6 +4,11 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.google.protobuf.ByteString;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,7 +50,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread-safe. Close it to stop the watch.
  */
-public final class NearCache implements AutoCloseable {
+public final class NearCache implements AutoCloseable, MeterBinder {
   private final EdgeKvClient client;
   private final InvalidationClient invalidation;
   private final boolean ownsInvalidation;
@@ -59,6 +64,7 @@ public final class NearCache implements AutoCloseable {
   private final LongSupplier nanoTime;
   private final Clock clock;
   private final ReadOptions readOptions;
+  private final String name;
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder loadFailures = new LongAdder();
@@ -95,6 +101,7 @@ public final class NearCache implements AutoCloseable {
     this.nanoTime = b.nanoTime;
     this.clock = b.clock;
     this.readOptions = b.readOptions;
+    this.name = b.name;
     Ticker ticker = nanoTime::getAsLong;
     this.entries = Caffeine.newBuilder().maximumSize(b.maximumSize).expireAfterWrite(b.expireAfterWrite)
         .ticker(ticker).build();
@@ -185,6 +192,39 @@ public final class NearCache implements AutoCloseable {
   public NearCacheStats stats() {
     return new NearCacheStats(hits.sum(), misses.sum(), loadFailures.sum(), staleServed.sum(), invalidations.sum(),
         resets.sum());
+  }
+
+  /**
+   * Registers this cache's meters (Micrometer), tagged {@code cache=<name>} (builder option
+   * {@code name}, default {@code default}): {@code edgekv.client.near.cache.requests} (function
+   * counter, tag {@code result=hit|miss}), {@code ...hit.ratio} (gauge, hits / requests since
+   * build), {@code ...size}, {@code ...live} (1 while the watch keeps the cache correct),
+   * {@code ...invalidations}, {@code ...resets}, {@code ...load.failures} and
+   * {@code ...stale.served}. With a Prometheus registry the names read
+   * {@code edgekv_client_near_cache_requests_total{result="hit"}} and so on.
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    String prefix = "edgekv.client.near.cache.";
+    Tags tags = Tags.of("cache", name);
+    FunctionCounter.builder(prefix + "requests", hits, LongAdder::sum).tags(tags).tag("result", "hit")
+        .description("near-cache reads served from memory").register(registry);
+    FunctionCounter.builder(prefix + "requests", misses, LongAdder::sum).tags(tags).tag("result", "miss")
+        .description("near-cache reads that went to the server").register(registry);
+    Gauge.builder(prefix + "hit.ratio", this, NearCache::hitRatio).tags(tags)
+        .description("hits / (hits + misses) since the cache was built").register(registry);
+    Gauge.builder(prefix + "size", this, cache -> cache.size()).tags(tags)
+        .description("entries held").register(registry);
+    Gauge.builder(prefix + "live", this, cache -> cache.isLive() ? 1 : 0).tags(tags)
+        .description("1 while the watch stream keeps the cache correct, else 0").register(registry);
+    FunctionCounter.builder(prefix + "invalidations", invalidations, LongAdder::sum).tags(tags)
+        .description("entries or loads dropped by change events").register(registry);
+    FunctionCounter.builder(prefix + "resets", resets, LongAdder::sum).tags(tags)
+        .description("times every entry was dropped (RESET, or a watch restarted without resuming)").register(registry);
+    FunctionCounter.builder(prefix + "load.failures", loadFailures, LongAdder::sum).tags(tags)
+        .description("server reads that failed").register(registry);
+    FunctionCounter.builder(prefix + "stale.served", staleServed, LongAdder::sum).tags(tags)
+        .description("reads answered from an old entry because the server read failed").register(registry);
   }
 
   /** hits / (hits + misses) since the cache was built. */
@@ -301,6 +341,7 @@ public final class NearCache implements AutoCloseable {
     private ReadOptions readOptions = ReadOptions.defaults();
     private LongSupplier nanoTime = System::nanoTime;
     private Clock clock = Clock.systemUTC();
+    private String name = "default";
 
     private Builder(EdgeKvClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -379,6 +420,15 @@ public final class NearCache implements AutoCloseable {
     /** The wall clock entries' expiry times are compared with (default UTC system clock). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The {@code cache} tag of this cache's meters (see {@link NearCache#bindTo}; default {@code default}). */
+    public Builder name(String name) {
+      if (Objects.requireNonNull(name, "name").isBlank()) {
+        throw new IllegalArgumentException("name: must not be blank");
+      }
+      this.name = name;
       return this;
     }
 

@@ -17,6 +17,7 @@ import io.edgekv.client.Watch;
 import io.edgekv.client.WatchOptions;
 import io.edgekv.node.testing.MiniKvCluster;
 import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -330,6 +331,18 @@ class WatchInRegionTest {
       assertTrue(reads > 100, "the reader ran: " + reads);
       assertTrue(stats.hits() > 0 && stats.invalidations() > 0, stats.toString());
       assertTrue(cache.hitRatio() > 0 && cache.hitRatio() < 1, stats.toString());
+      // The same figures as Micrometer meters, as an application's registry would scrape them.
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      cache.bindTo(registry);
+      NearCacheStats now = cache.stats();
+      assertEquals(now.hits(), (long) registry.get("edgekv.client.near.cache.requests").tag("result", "hit")
+          .functionCounter().count());
+      assertEquals(now.misses(), (long) registry.get("edgekv.client.near.cache.requests").tag("result", "miss")
+          .functionCounter().count());
+      assertEquals(cache.hitRatio(), registry.get("edgekv.client.near.cache.hit.ratio").tag("cache", "default")
+          .gauge().value(), 1e-9);
+      assertEquals(now.invalidations(), (long) registry.get("edgekv.client.near.cache.invalidations")
+          .functionCounter().count());
     } finally {
       writing.set(false);
       pool.shutdownNow();
