@@ -6,6 +6,7 @@ import io.edgekv.node.admin.InternalServiceImpl;
 import io.edgekv.node.admin.KeyTraces;
 import io.edgekv.node.admin.NodeControl;
 import io.edgekv.node.admin.RemoteRegions;
+import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.gossip.Shipper;
 import io.edgekv.node.config.ConfigFiles;
 import io.edgekv.node.api.NodeUnavailableException;
@@ -82,6 +83,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     NodeConfig.Region region = config.region();
     List<Peer> peers = region.nodes().stream().map(n -> new Peer(n.id(), n.host(), n.raftPort())).toList();
     this.bus = new InvalidationBus(10_000);
+    this.metrics = new NodeMetrics(config.nodeId(), region.name());
+    this.clock = clock;
+    ChangeListener propagation = metrics.remotePropagation(region.name(), clock);
     this.replica = new RegionReplica(new RegionReplica.Settings(config.nodeId(), region.name(), config.bindHost(),
         self.raftPort(), peers, config.topology().shards(), config.dataPath(),
         new StorageOptions(config.storage().blockCacheBytes(), config.storage().writeBufferBytes(),
@@ -89,13 +93,14 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         new RaftTuning(config.raft().electionMin(), config.raft().electionMax(), config.raft().request(),
             config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES, config.raft().snapshotEvery(),
             config.raft().segmentBytes()), config.join(), config.replication().logRetention()),
-        new HybridClock(clock), bus::publish);
-    this.metrics = new NodeMetrics(config.nodeId(), region.name());
+        new HybridClock(clock), event -> {
+          bus.publish(event);
+          propagation.onChange(event);
+        });
     this.readiness = new Readiness(replica, clock, config.replication().maxClockOffsetDuration());
     this.grpcExecutor = Executors.newFixedThreadPool(4, named("grpc-" + config.nodeId()));
     this.background = Executors.newSingleThreadScheduledExecutor(named("background-" + config.nodeId()));
     this.replicationScheduler = Executors.newSingleThreadScheduledExecutor(named("replication-" + config.nodeId()));
-    this.clock = clock;
   }
 
   private static ThreadFactory named(String prefix) {

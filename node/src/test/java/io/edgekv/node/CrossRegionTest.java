@@ -77,6 +77,12 @@ class CrossRegionTest {
     assertEquals(put.version(), in(2).get("hello").version(), "every region keeps the origin's version");
     in(1).delete("hello");
     awaitEverywhere("hello", null);
+    // Each receiving node measured the propagation of what it applied, per origin region.
+    String origin = cluster.node(0).config().region().name();
+    for (int i = 1; i < cluster.size(); i++) {
+      assertTrue(cluster.node(i).metrics().registry().get("edgekv.replication.propagation")
+          .tag("from_region", origin).timer().count() >= 1, "node " + i + " recorded propagation from " + origin);
+    }
   }
 
   @Test

@@ -1,11 +1,12 @@
 package io.edgekv.node.metrics;
 
 import io.edgekv.api.v1.Consistency;
+import io.edgekv.replication.ChangeListener;
+import io.edgekv.replication.gossip.LagReport;
+import io.edgekv.replication.hlc.HybridClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
-import io.edgekv.replication.gossip.LagReport;
-import java.util.function.Supplier;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -13,8 +14,13 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One node's meters, in its own registry (several nodes share a process in {@code edgekv dev}),
@@ -119,6 +125,31 @@ public final class NodeMetrics implements AutoCloseable {
   private LagReport find(String key) {
     return lag.get().stream().filter(r -> (r.toRegion() + "/" + r.shard()).equals(key)).findFirst()
         .orElse(new LagReport("", 0, 0, 0, 0, false));
+  }
+
+  /**
+   * Records, for every change from another region that this node applies, the time from its
+   * origin's stamp (the HLC's physical part) to now: propagation as this node sees it, per origin
+   * region ({@code edgekv.replication.propagation{from_region}}, a histogram). Includes the
+   * clock offset between the regions (bounded by replication.maxClockOffset); runs on the apply
+   * thread, so it only records.
+   */
+  public ChangeListener remotePropagation(String localRegion, Clock clock) {
+    Map<String, Timer> timers = new ConcurrentHashMap<>();
+    return event -> {
+      String origin = event.getOriginRegion();
+      if (origin.isEmpty() || origin.equals(localRegion)) {
+        return;
+      }
+      long age = clock.millis() - HybridClock.physicalMillis(event.getVersion().getHlc());
+      timers.computeIfAbsent(origin, from -> Timer.builder("edgekv.replication.propagation")
+          .description("Time from a change's stamp in its origin region to its apply on this node")
+          .tag("from_region", from)
+          .publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofMillis(1))
+          .maximumExpectedValue(Duration.ofMinutes(5))
+          .register(registry)).record(Math.max(0, age), TimeUnit.MILLISECONDS);
+    };
   }
 
   /** Time from a change reaching this node's invalidation bus (apply) to its send on a Watch stream. */
