@@ -104,6 +104,9 @@ public final class ContainerCluster implements Cluster {
   private final Set<String> killed = ConcurrentHashMap.newKeySet();
   private final Set<String> paused = ConcurrentHashMap.newKeySet();
   private final DockerClient docker;
+  /** Several regions: the only path between them (see {@link WanRelay}); null on one region. */
+  private WanRelay relay;
+  private static final String WAN_GATEWAY = "172.29.50.1";
 
   private ContainerCluster(Settings settings) {
     this.settings = settings;
@@ -204,11 +207,12 @@ public final class ContainerCluster implements Cluster {
     }
     try {
       Files.createDirectories(settings.workDir());
+      Map<String, Map<String, int[]>> relayPorts = wan ? openRelay(regions) : Map.of();
       for (String[] p : plan) {
         String id = p[0];
         Path dir = Files.createDirectories(settings.workDir().resolve(id));
         Path config = dir.resolve("node.yaml");
-        Files.writeString(config, yaml(id, regions));
+        Files.writeString(config, yaml(id, p[1], regions, relayPorts.getOrDefault(p[1], Map.of())));
         Path clockDir = Files.createDirectories(dir.resolve("faketime"));
         Path clockFile = clockDir.resolve("offset");
         writeAtomically(clockFile, "+0\n");
@@ -259,6 +263,38 @@ public final class ContainerCluster implements Cluster {
     }
   }
 
+  /**
+   * Starts the WAN relay on the shared network's gateway and opens, for every region and every
+   * node of the other regions, a relay port for that node's internal and public port.
+   *
+   * @return per source region, per remote node id, {internal relay port, public relay port}
+   */
+  private Map<String, Map<String, int[]>> openRelay(List<Map<String, Object>> regions) throws IOException {
+    networks.getFirst().getId(); // creates the network, so its gateway address exists to bind to
+    relay = new WanRelay(java.net.InetAddress.getByName(WAN_GATEWAY));
+    Map<String, Map<String, int[]>> out = new LinkedHashMap<>();
+    for (Map<String, Object> from : regions) {
+      String src = (String) from.get("name");
+      Map<String, int[]> ports = new LinkedHashMap<>();
+      for (Map<String, Object> to : regions) {
+        String dst = (String) to.get("name");
+        if (dst.equals(src)) {
+          continue;
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> nodes = (List<Map<String, Object>>) to.get("nodes");
+        for (Map<String, Object> n : nodes) {
+          String host = (String) n.get("host");
+          int internal = relay.open(src, dst, new java.net.InetSocketAddress(host, (Integer) n.get("internalPort")));
+          int pub = relay.open(src, dst, new java.net.InetSocketAddress(host, (Integer) n.get("publicPort")));
+          ports.put((String) n.get("id"), new int[] {internal, pub});
+        }
+      }
+      out.put(src, ports);
+    }
+    return out;
+  }
+
   /** A labelled network with fixed addresses: a restarted node keeps its address, and iptables rules name peers by it. */
   private static Network network(String name, int subnet) {
     return Network.builder()
@@ -286,7 +322,11 @@ public final class ContainerCluster implements Cluster {
     return List.of("eu-west", "us-east", "ap-south").get(r % 3) + (r >= 3 ? "-" + r : "");
   }
 
-  private String yaml(String id, List<Map<String, Object>> regions) {
+  /**
+   * The node's config: its own region's nodes at their addresses, every other region's nodes at
+   * their relay ports on the gateway ({@code relayPorts}: remote node id to {internal, public}).
+   */
+  private String yaml(String id, String ownRegion, List<Map<String, Object>> regions, Map<String, int[]> relayPorts) {
     StringBuilder y = new StringBuilder();
     y.append("nodeId: ").append(id).append('\n');
     y.append("dataDir: /data\n");
@@ -297,10 +337,19 @@ public final class ContainerCluster implements Cluster {
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> nodes = (List<Map<String, Object>>) region.get("nodes");
       for (Map<String, Object> n : nodes) {
-        y.append("    - {id: ").append(n.get("id")).append(", host: ").append(n.get("host"))
-            .append(", publicPort: ").append(n.get("publicPort")).append(", httpPort: ").append(n.get("httpPort"))
-            .append(", internalPort: ").append(n.get("internalPort")).append(", raftPort: ").append(n.get("raftPort"))
-            .append("}\n");
+        int[] relayed = region.get("name").equals(ownRegion) ? null : relayPorts.get((String) n.get("id"));
+        if (relayed == null) {
+          y.append("    - {id: ").append(n.get("id")).append(", host: ").append(n.get("host"))
+              .append(", publicPort: ").append(n.get("publicPort")).append(", httpPort: ").append(n.get("httpPort"))
+              .append(", internalPort: ").append(n.get("internalPort")).append(", raftPort: ").append(n.get("raftPort"))
+              .append("}\n");
+        } else {
+          // through the WAN relay; http and raft are never used across regions (they point at the public relay port)
+          y.append("    - {id: ").append(n.get("id")).append(", host: ").append(WAN_GATEWAY)
+              .append(", publicPort: ").append(relayed[1]).append(", httpPort: ").append(relayed[1])
+              .append(", internalPort: ").append(relayed[0]).append(", raftPort: ").append(relayed[1])
+              .append("}\n");
+        }
       }
     }
     y.append("raft:\n  electionTimeoutMin: ").append(settings.electionMin())
@@ -333,6 +382,7 @@ public final class ContainerCluster implements Cluster {
     }
     if (settings.regions() < 2) {
       kinds.remove(FaultKind.REGION_PARTITION);
+      kinds.remove(FaultKind.WAN);
     }
     return kinds;
   }
@@ -378,8 +428,24 @@ public final class ContainerCluster implements Cluster {
 
   @Override
   public void cut(String a, String b) {
-    reject(a, member(b).ip());
-    reject(b, member(a).ip());
+    Member ma = member(a);
+    Member mb = member(b);
+    if (relay != null && !ma.ref().region().equals(mb.ref().region())) {
+      // across regions the relay is the only path (the configs name no other region's real
+      // address); it resets the pair's connections and refuses new ones
+      relay.cut(ma.ip(), mb.ip());
+      return;
+    }
+    reject(a, mb.ip());
+    reject(b, ma.ip());
+  }
+
+  @Override
+  public void wan(String from, String to, Duration oneWayDelay, double loss) {
+    if (relay == null) {
+      throw new UnsupportedOperationException("one region: no WAN");
+    }
+    relay.set(from, to, new WanRelay.Conditions(oneWayDelay, loss));
   }
 
   private void reject(String node, String peerIp) {
@@ -426,6 +492,9 @@ public final class ContainerCluster implements Cluster {
         setClockOffset(node, Duration.ZERO);
       }
     }
+    if (relay != null) {
+      relay.heal();
+    }
     for (String node : members.keySet()) {
       iptables(node, "-F", "INPUT");
       iptables(node, "-F", "OUTPUT");
@@ -434,6 +503,13 @@ public final class ContainerCluster implements Cluster {
 
   @Override
   public void saveLogs(Path dir) {
+    if (relay != null) {
+      try {
+        Files.writeString(dir.resolve("wan-relay.txt"), relay.stats() + "\n");
+      } catch (IOException e) {
+        LOG.warn("could not save the relay's stats: {}", e.getMessage());
+      }
+    }
     for (Member m : members.values()) {
       try {
         Files.writeString(dir.resolve(m.ref().id() + ".log"), m.container().getLogs());
@@ -445,6 +521,9 @@ public final class ContainerCluster implements Cluster {
 
   @Override
   public void close() {
+    if (relay != null) {
+      relay.close();
+    }
     for (Member m : members.values()) {
       String id = m.container().getContainerId();
       if (id != null) {

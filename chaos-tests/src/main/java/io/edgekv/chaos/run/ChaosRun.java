@@ -107,6 +107,7 @@ public final class ChaosRun {
       for (Thread t : workers) {
         t.join(TimeUnit.SECONDS.toMillis(30));
       }
+      workload.close();
       awaitEveryNodeServes(clients, READY_TIMEOUT);
       // across regions replication is asynchronous: give it (bounded) time to converge before
       // the workload's own final reads, which are then taken on every node
