@@ -89,6 +89,9 @@ public final class CacheStalenessChecker implements Checker {
     long maxStaleSettledMs = 0;
     long maxStaleFaultsMs = 0;
     long notJudged = 0;
+    long behind = 0; // reads older than some write acknowledged before them, within the bound or not
+    long maxBehindSettledMs = 0;
+    long maxBehindFaultsMs = 0;
     for (Operation r : reads) {
       JsonNode v = r.completion().value().path("value");
       long value = v.isNull() || v.isMissingNode() ? Long.MIN_VALUE : v.asLong();
@@ -117,6 +120,15 @@ public final class CacheStalenessChecker implements Checker {
           if (a.ackNanos() < t - limit) {
             stale = true;
           }
+        }
+      }
+      if (firstNewer != null) {
+        long behindMs = (t - firstNewer.ackNanos()) / 1_000_000;
+        behind++;
+        if (settled) {
+          maxBehindSettledMs = Math.max(maxBehindSettledMs, behindMs);
+        } else {
+          maxBehindFaultsMs = Math.max(maxBehindFaultsMs, behindMs);
         }
       }
       if (!stale) {
@@ -150,6 +162,9 @@ public final class CacheStalenessChecker implements Checker {
     stats.put("maxStalenessAfterHealMs", maxStaleSettledMs);
     stats.put("maxStalenessDuringFaultsMs", maxStaleFaultsMs);
     stats.put("notJudged", notJudged);
+    stats.put("readsBehindAnAck", behind);
+    stats.put("worstBehindAfterHealMs", maxBehindSettledMs);
+    stats.put("worstBehindDuringFaultsMs", maxBehindFaultsMs);
     stats.put("ackedWrites", acks.values().stream().mapToInt(List::size).sum());
     if (healNanos == Long.MAX_VALUE) {
       return new CheckResult(name(), Verdict.UNKNOWN, "no final heal in the history", anomalies, stats);

@@ -109,6 +109,8 @@ public final class ContainerCluster implements Cluster {
   private final DockerClient docker;
   /** Several regions: the only path between them (see {@link WanRelay}); null on one region. */
   private WanRelay relay;
+  /** How long the containers took from start until every node logged that it serves. */
+  private volatile long startMillis;
   private static final String WAN_GATEWAY = "172.29.50.1";
 
   private ContainerCluster(Settings settings) {
@@ -251,6 +253,7 @@ public final class ContainerCluster implements Cluster {
     }
     // all at once: a node's Raft group needs its peers up before it elects a leader
     ExecutorService pool = Executors.newFixedThreadPool(members.size());
+    long began = System.nanoTime();
     try {
       List<Future<?>> started = new ArrayList<>();
       for (Member m : members.values()) {
@@ -259,6 +262,9 @@ public final class ContainerCluster implements Cluster {
       for (Future<?> f : started) {
         f.get();
       }
+      startMillis = (System.nanoTime() - began) / 1_000_000;
+      LOG.info("{} node containers serving after {} ms (libfaketime {})", members.size(), startMillis,
+          settings.fakeTime() ? "preloaded" : "off");
     } catch (Exception e) {
       throw new IllegalStateException("could not start the node containers: " + e.getMessage(), e);
     } finally {
@@ -514,6 +520,12 @@ public final class ContainerCluster implements Cluster {
 
   @Override
   public void saveLogs(Path dir) {
+    try {
+      Files.writeString(dir.resolve("cluster.txt"), members.size() + " nodes serving " + startMillis
+          + " ms after the containers were started; libfaketime " + (settings.fakeTime() ? "preloaded" : "off") + "\n");
+    } catch (IOException e) {
+      LOG.warn("could not save the cluster's start time: {}", e.getMessage());
+    }
     if (relay != null) {
       try {
         Files.writeString(dir.resolve("wan-relay.txt"), relay.stats() + "\n");
