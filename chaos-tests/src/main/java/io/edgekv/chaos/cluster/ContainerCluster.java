@@ -51,7 +51,7 @@ public final class ContainerCluster implements Cluster {
   public static final String LABEL = "io.edgekv.chaos";
   private static final String IMAGE = "edgekv-chaos-node:scratch";
   private static final int PUBLIC_PORT = 7400;
-  private static final String FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+  public static final String FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
   private static final String IPTABLES = "/usr/sbin/iptables";
 
   /**

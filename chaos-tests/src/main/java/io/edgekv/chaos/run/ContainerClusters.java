@@ -23,6 +23,11 @@ public final class ContainerClusters {
       }
       // libfaketime in every node (clock nemesis) unless -Dchaos.clock=off
       boolean fakeTime = !"off".equals(System.getProperty("chaos.clock", "").trim());
+      if (fakeTime && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(ContainerCluster.FAKETIME_LIB))) {
+        // without the library the preload would be ignored and clock faults silently do nothing
+        throw new IllegalStateException("libfaketime is missing (" + ContainerCluster.FAKETIME_LIB
+            + "): install the faketime package, or run with -Dchaos.clock=off");
+      }
       ContainerCluster.Settings shape = spec.workload().crossRegion()
           ? ContainerCluster.Settings.crossRegion(nodeJar, runDir)
           : ContainerCluster.Settings.regional(nodeJar, runDir);
