@@ -41,7 +41,9 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  * <p>Faults: kill and restart through the Docker API on the same container; pause; partitions
  * with {@code iptables} inside the containers (NET_ADMIN), rejecting TCP with a reset so peers
  * fail fast; clock skew with libfaketime preloaded in every node, whose offset is a file the
- * harness rewrites (read on every call, monotonic clocks untouched).
+ * harness rewrites (re-read at most once a second, monotonic clocks untouched). Between regions
+ * every connection goes through the {@link WanRelay} in this JVM (the nodes' configs name the
+ * relay for every other region's node): WAN delay and loss, and the cuts between regions.
  *
  * <p>Containers and networks carry the label {@value #LABEL}; {@link #removeLeftovers()} removes
  * any that an interrupted run left.
