@@ -18,7 +18,8 @@ import java.util.TreeMap;
  *   <li><b>final value</b>: after heal every node's final read ({@code "final": true}) is the sum of
  *       the acknowledged deltas plus the deltas of some subset of the increments of unknown
  *       outcome: {@code ok + negative(info) <= final <= ok + positive(info)}. Below:
- *       {@code lost-increment}; above: {@code double-counted};
+ *       {@code lost-increment}; above: {@code double-counted} (with negative deltas the other way
+ *       round is possible too: a lost -d reads high; the message gives the range);
  *   <li><b>converged</b>: every node's final value is the same ({@code diverged} otherwise);
  *   <li><b>reads during the run</b> (EVENTUAL, any region, also the total an increment returns):
  *       the value is the sum of some subset of the increments invoked before the read returned and
