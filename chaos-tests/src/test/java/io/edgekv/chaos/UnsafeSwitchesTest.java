@@ -25,6 +25,10 @@ class UnsafeSwitchesTest {
         UnsafeSwitches.ALLOW_ENV, "1"));
     assertTrue(s.on(Switch.STRONG_READS_LOCAL));
     assertTrue(s.on(Switch.SESSION_READS_LOCAL));
+    assertFalse(s.on(Switch.REMOTE_RESTAMP));
+    assertTrue(UnsafeSwitches.from(Map.of(UnsafeSwitches.SWITCHES_ENV, "remote-restamp", UnsafeSwitches.ALLOW_ENV, "1"))
+        .on(Switch.REMOTE_RESTAMP));
+    assertThrows(ConfigException.class, () -> UnsafeSwitches.from(Map.of(UnsafeSwitches.SWITCHES_ENV, "remote-restamp")));
   }
 
   @Test

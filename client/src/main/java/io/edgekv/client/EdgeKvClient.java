@@ -526,7 +526,10 @@ public final class EdgeKvClient implements AutoCloseable {
    * when absent. Counters are per-region PN counters: increments made in different regions at
    * the same time all count once the regions converge (no lost update), and the counter reads
    * like any value (its total in decimal text). Carries one request id on all its attempts, so
-   * a retried increment counts once.
+   * a retried increment counts once — within a region: request ids are remembered per region, so
+   * a client whose endpoints span regions may count an increment twice when an attempt that did
+   * apply timed out and the retry went to another region (docs/consistency.md, "Retries"). Give
+   * clients that increment the endpoints of one region.
    *
    * @return the total as the answering region sees it right after the increment
    * @throws ConditionFailedException if the key holds a value that is not a counter

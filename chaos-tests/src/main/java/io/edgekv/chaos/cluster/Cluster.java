@@ -29,6 +29,15 @@ public interface Cluster extends AutoCloseable {
   /** Cuts the network between two nodes, both directions. */
   void cut(String a, String b);
 
+  /**
+   * Sets what the WAN does to traffic from region {@code from} to region {@code to}: a one-way
+   * delay, and a probability that a chunk of a connection's bytes is "lost" (held for a
+   * retransmission timeout). Undone by {@link #heal()}. Only clusters of several regions.
+   */
+  default void wan(String from, String to, Duration oneWayDelay, double loss) {
+    throw new UnsupportedOperationException("this cluster has no WAN");
+  }
+
   /** Moves the node's wall clock {@code offset} away from the host's (zero resets it). */
   void setClockOffset(String node, Duration offset);
 

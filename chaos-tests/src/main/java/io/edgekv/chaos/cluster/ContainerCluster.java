@@ -41,7 +41,9 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  * <p>Faults: kill and restart through the Docker API on the same container; pause; partitions
  * with {@code iptables} inside the containers (NET_ADMIN), rejecting TCP with a reset so peers
  * fail fast; clock skew with libfaketime preloaded in every node, whose offset is a file the
- * harness rewrites (read on every call, monotonic clocks untouched).
+ * harness rewrites (re-read at most once a second, monotonic clocks untouched). Between regions
+ * every connection goes through the {@link WanRelay} in this JVM (the nodes' configs name the
+ * relay for every other region's node): WAN delay and loss, and the cuts between regions.
  *
  * <p>Containers and networks carry the label {@value #LABEL}; {@link #removeLeftovers()} removes
  * any that an interrupted run left.
@@ -51,7 +53,7 @@ public final class ContainerCluster implements Cluster {
   public static final String LABEL = "io.edgekv.chaos";
   private static final String IMAGE = "edgekv-chaos-node:scratch";
   private static final int PUBLIC_PORT = 7400;
-  private static final String FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+  public static final String FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
   private static final String IPTABLES = "/usr/sbin/iptables";
 
   /**
@@ -65,10 +67,9 @@ public final class ContainerCluster implements Cluster {
    * @param env extra environment of each node (e.g. unsafe test switches)
    * @param electionMin lower bound of the Raft election timeout, e.g. {@code "1s"}
    * @param electionMax upper bound of the Raft election timeout
-   * @param fakeTime preload libfaketime so the clock nemesis can skew nodes. Off by default:
-   *     measured here, a node JVM under libfaketime (any mode: {@code FAKETIME=+0}, a timestamp
-   *     file with or without cache) burns ~50% of a core and does not finish starting within a
-   *     minute, against 2% and 2 s without it (docs/chaos.md)
+   * @param fakeTime preload libfaketime so the clock nemesis can skew nodes (on by default in the
+   *     suite; {@code -Dchaos.clock=off} turns it off). With {@code FAKETIME_FORCE_MONOTONIC_FIX=0}
+   *     the JVM starts as fast as without it (docs/chaos.md)
    */
   public record Settings(int regions, int nodesPerRegion, Path nodeJar, Path workDir, String heap,
       Map<String, String> env, String electionMin, String electionMax, boolean fakeTime) {
@@ -91,6 +92,10 @@ public final class ContainerCluster implements Cluster {
       return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, all, electionMin, electionMax, fakeTime);
     }
 
+    public Settings withNodesPerRegion(int n) {
+      return new Settings(regions, n, nodeJar, workDir, heap, env, electionMin, electionMax, fakeTime);
+    }
+
     public Settings withFakeTime(boolean on) {
       return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, env, electionMin, electionMax, on);
     }
@@ -103,7 +108,14 @@ public final class ContainerCluster implements Cluster {
   private final Map<String, Member> members = new LinkedHashMap<>();
   private final Set<String> killed = ConcurrentHashMap.newKeySet();
   private final Set<String> paused = ConcurrentHashMap.newKeySet();
+  /** Nodes that may hold iptables rules (flushed by heal). */
+  private final Set<String> withRules = ConcurrentHashMap.newKeySet();
   private final DockerClient docker;
+  /** Several regions: the only path between them (see {@link WanRelay}); null on one region. */
+  private WanRelay relay;
+  /** How long the containers took from start until every node logged that it serves. */
+  private volatile long startMillis;
+  private static final String WAN_GATEWAY = "172.29.50.1";
 
   private ContainerCluster(Settings settings) {
     this.settings = settings;
@@ -204,11 +216,12 @@ public final class ContainerCluster implements Cluster {
     }
     try {
       Files.createDirectories(settings.workDir());
+      Map<String, Map<String, int[]>> relayPorts = wan ? openRelay(regions) : Map.of();
       for (String[] p : plan) {
         String id = p[0];
         Path dir = Files.createDirectories(settings.workDir().resolve(id));
         Path config = dir.resolve("node.yaml");
-        Files.writeString(config, yaml(id, regions));
+        Files.writeString(config, yaml(id, p[1], regions, relayPorts.getOrDefault(p[1], Map.of())));
         Path clockDir = Files.createDirectories(dir.resolve("faketime"));
         Path clockFile = clockDir.resolve("offset");
         writeAtomically(clockFile, "+0\n");
@@ -244,6 +257,7 @@ public final class ContainerCluster implements Cluster {
     }
     // all at once: a node's Raft group needs its peers up before it elects a leader
     ExecutorService pool = Executors.newFixedThreadPool(members.size());
+    long began = System.nanoTime();
     try {
       List<Future<?>> started = new ArrayList<>();
       for (Member m : members.values()) {
@@ -252,11 +266,46 @@ public final class ContainerCluster implements Cluster {
       for (Future<?> f : started) {
         f.get();
       }
+      startMillis = (System.nanoTime() - began) / 1_000_000;
+      LOG.info("{} node containers serving after {} ms (libfaketime {})", members.size(), startMillis,
+          settings.fakeTime() ? "preloaded" : "off");
     } catch (Exception e) {
       throw new IllegalStateException("could not start the node containers: " + e.getMessage(), e);
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * Starts the WAN relay on the shared network's gateway and opens, for every region and every
+   * node of the other regions, a relay port for that node's internal and public port.
+   *
+   * @return per source region, per remote node id, {internal relay port, public relay port}
+   */
+  private Map<String, Map<String, int[]>> openRelay(List<Map<String, Object>> regions) throws IOException {
+    networks.getFirst().getId(); // creates the network, so its gateway address exists to bind to
+    relay = new WanRelay(java.net.InetAddress.getByName(WAN_GATEWAY));
+    Map<String, Map<String, int[]>> out = new LinkedHashMap<>();
+    for (Map<String, Object> from : regions) {
+      String src = (String) from.get("name");
+      Map<String, int[]> ports = new LinkedHashMap<>();
+      for (Map<String, Object> to : regions) {
+        String dst = (String) to.get("name");
+        if (dst.equals(src)) {
+          continue;
+        }
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> nodes = (List<Map<String, Object>>) to.get("nodes");
+        for (Map<String, Object> n : nodes) {
+          String host = (String) n.get("host");
+          int internal = relay.open(src, dst, new java.net.InetSocketAddress(host, (Integer) n.get("internalPort")));
+          int pub = relay.open(src, dst, new java.net.InetSocketAddress(host, (Integer) n.get("publicPort")));
+          ports.put((String) n.get("id"), new int[] {internal, pub});
+        }
+      }
+      out.put(src, ports);
+    }
+    return out;
   }
 
   /** A labelled network with fixed addresses: a restarted node keeps its address, and iptables rules name peers by it. */
@@ -277,8 +326,16 @@ public final class ContainerCluster implements Cluster {
     }
     env.put("LD_PRELOAD", FAKETIME_LIB);
     env.put("FAKETIME_TIMESTAMP_FILE", "/faketime/offset");
-    env.put("FAKETIME_NO_CACHE", "1");
+    // re-read the offset file at most once a second (FAKETIME_NO_CACHE reads it on every call)
+    env.put("FAKETIME_CACHE_DURATION", "1");
+    // libfaketime 0.9.10 reads FAKETIME_DONT_FAKE_MONOTONIC; DONT_FAKE_MONOTONIC is the older name
+    env.put("FAKETIME_DONT_FAKE_MONOTONIC", "1");
     env.put("DONT_FAKE_MONOTONIC", "1");
+    // The cause of the slow JVM start: libfaketime's "forced monotonic fix" rewrites
+    // pthread_cond_timedwait so that the JVM's timed waits (park, sleep, every timer) return
+    // early; the JVM spins. Measured on the host: 20 x 150 ms of timed waits took 2.4 s wall and
+    // 3.9 s CPU with it, 3.1 s wall and 0.19 s CPU without (docs/chaos.md).
+    env.put("FAKETIME_FORCE_MONOTONIC_FIX", "0");
     return env;
   }
 
@@ -286,7 +343,11 @@ public final class ContainerCluster implements Cluster {
     return List.of("eu-west", "us-east", "ap-south").get(r % 3) + (r >= 3 ? "-" + r : "");
   }
 
-  private String yaml(String id, List<Map<String, Object>> regions) {
+  /**
+   * The node's config: its own region's nodes at their addresses, every other region's nodes at
+   * their relay ports on the gateway ({@code relayPorts}: remote node id to {internal, public}).
+   */
+  private String yaml(String id, String ownRegion, List<Map<String, Object>> regions, Map<String, int[]> relayPorts) {
     StringBuilder y = new StringBuilder();
     y.append("nodeId: ").append(id).append('\n');
     y.append("dataDir: /data\n");
@@ -297,10 +358,19 @@ public final class ContainerCluster implements Cluster {
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> nodes = (List<Map<String, Object>>) region.get("nodes");
       for (Map<String, Object> n : nodes) {
-        y.append("    - {id: ").append(n.get("id")).append(", host: ").append(n.get("host"))
-            .append(", publicPort: ").append(n.get("publicPort")).append(", httpPort: ").append(n.get("httpPort"))
-            .append(", internalPort: ").append(n.get("internalPort")).append(", raftPort: ").append(n.get("raftPort"))
-            .append("}\n");
+        int[] relayed = region.get("name").equals(ownRegion) ? null : relayPorts.get((String) n.get("id"));
+        if (relayed == null) {
+          y.append("    - {id: ").append(n.get("id")).append(", host: ").append(n.get("host"))
+              .append(", publicPort: ").append(n.get("publicPort")).append(", httpPort: ").append(n.get("httpPort"))
+              .append(", internalPort: ").append(n.get("internalPort")).append(", raftPort: ").append(n.get("raftPort"))
+              .append("}\n");
+        } else {
+          // through the WAN relay; http and raft are never used across regions (they point at the public relay port)
+          y.append("    - {id: ").append(n.get("id")).append(", host: ").append(WAN_GATEWAY)
+              .append(", publicPort: ").append(relayed[1]).append(", httpPort: ").append(relayed[1])
+              .append(", internalPort: ").append(relayed[0]).append(", raftPort: ").append(relayed[1])
+              .append("}\n");
+        }
       }
     }
     y.append("raft:\n  electionTimeoutMin: ").append(settings.electionMin())
@@ -333,6 +403,7 @@ public final class ContainerCluster implements Cluster {
     }
     if (settings.regions() < 2) {
       kinds.remove(FaultKind.REGION_PARTITION);
+      kinds.remove(FaultKind.WAN);
     }
     return kinds;
   }
@@ -378,14 +449,31 @@ public final class ContainerCluster implements Cluster {
 
   @Override
   public void cut(String a, String b) {
-    reject(a, member(b).ip());
-    reject(b, member(a).ip());
+    Member ma = member(a);
+    Member mb = member(b);
+    if (relay != null && !ma.ref().region().equals(mb.ref().region())) {
+      // across regions the relay is the only path (the configs name no other region's real
+      // address); it resets the pair's connections and refuses new ones
+      relay.cut(ma.ip(), mb.ip());
+      return;
+    }
+    reject(a, mb.ip());
+    reject(b, ma.ip());
+  }
+
+  @Override
+  public void wan(String from, String to, Duration oneWayDelay, double loss) {
+    if (relay == null) {
+      throw new UnsupportedOperationException("one region: no WAN");
+    }
+    relay.set(from, to, new WanRelay.Conditions(oneWayDelay, loss));
   }
 
   private void reject(String node, String peerIp) {
     if (killed.contains(node) || paused.contains(node)) {
       return; // a dead or frozen node's rules would be lost or could not be set; its peers' rules suffice
     }
+    withRules.add(node);
     iptables(node, "-A", "INPUT", "-s", peerIp, "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset");
     iptables(node, "-A", "OUTPUT", "-d", peerIp, "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset");
   }
@@ -426,14 +514,33 @@ public final class ContainerCluster implements Cluster {
         setClockOffset(node, Duration.ZERO);
       }
     }
-    for (String node : members.keySet()) {
+    if (relay != null) {
+      relay.heal();
+    }
+    // only where rules were added: each docker exec takes 1-3 s on this machine, and the history's
+    // stop is recorded once the heal is complete (cuts between regions live in the relay)
+    for (String node : List.copyOf(withRules)) {
       iptables(node, "-F", "INPUT");
       iptables(node, "-F", "OUTPUT");
+      withRules.remove(node);
     }
   }
 
   @Override
   public void saveLogs(Path dir) {
+    try {
+      Files.writeString(dir.resolve("cluster.txt"), members.size() + " nodes serving " + startMillis
+          + " ms after the containers were started; libfaketime " + (settings.fakeTime() ? "preloaded" : "off") + "\n");
+    } catch (IOException e) {
+      LOG.warn("could not save the cluster's start time: {}", e.getMessage());
+    }
+    if (relay != null) {
+      try {
+        Files.writeString(dir.resolve("wan-relay.txt"), relay.stats() + "\n");
+      } catch (IOException e) {
+        LOG.warn("could not save the relay's stats: {}", e.getMessage());
+      }
+    }
     for (Member m : members.values()) {
       try {
         Files.writeString(dir.resolve(m.ref().id() + ".log"), m.container().getLogs());
@@ -445,6 +552,9 @@ public final class ContainerCluster implements Cluster {
 
   @Override
   public void close() {
+    if (relay != null) {
+      relay.close();
+    }
     for (Member m : members.values()) {
       String id = m.container().getContainerId();
       if (id != null) {

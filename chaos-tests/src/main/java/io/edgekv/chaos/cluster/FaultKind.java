@@ -14,5 +14,7 @@ public enum FaultKind {
    * Partitions between regions: one region cut from the others, or two regions cut from each
    * other while a third still reaches both (a relay). Only clusters of several regions.
    */
-  REGION_PARTITION
+  REGION_PARTITION,
+  /** Delay and loss on the links between regions (the WAN relay). Only clusters of several regions. */
+  WAN
 }

@@ -13,7 +13,7 @@ public sealed interface Fault {
 
   FaultKind kind();
 
-  /** A short name for reports: isolate, bridge, kill, pause, skew, cut-region, region-relay. */
+  /** A short name for reports: isolate, bridge, kill, pause, skew, cut-region, region-relay, wan. */
   String name();
 
   /** Cuts one node off from every other node. */
@@ -94,6 +94,20 @@ public sealed interface Fault {
     }
   }
 
+  /**
+   * WAN trouble between regions {@code a} and {@code b}: one-way delays (a to b, b to a) and a
+   * loss rate in percent (each "lost" chunk stalls its connection for a retransmission timeout).
+   */
+  record Wan(String a, String b, long delayMillis, long reverseDelayMillis, int lossPercent) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.WAN;
+    }
+
+    public String name() {
+      return "wan";
+    }
+  }
+
   /** This fault as JSON, for the history and the report. */
   default ObjectNode toJson() {
     ObjectNode o = History.JSON.createObjectNode();
@@ -106,6 +120,8 @@ public sealed interface Fault {
       case Skew s -> o.put("node", s.node()).put("offsetMs", s.offsetMillis());
       case CutRegion r -> o.put("region", r.region());
       case RegionRelay r -> o.put("a", r.a()).put("relay", r.relay()).put("c", r.c());
+      case Wan w -> o.put("a", w.a()).put("b", w.b()).put("delayMs", w.delayMillis())
+          .put("reverseDelayMs", w.reverseDelayMillis()).put("lossPercent", w.lossPercent());
     }
     return o;
   }

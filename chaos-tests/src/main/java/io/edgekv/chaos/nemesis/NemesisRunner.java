@@ -102,6 +102,10 @@ public final class NemesisRunner {
           }
         }
       }
+      case Fault.Wan w -> {
+        cluster.wan(w.a(), w.b(), Duration.ofMillis(w.delayMillis()), w.lossPercent() / 100.0);
+        cluster.wan(w.b(), w.a(), Duration.ofMillis(w.reverseDelayMillis()), w.lossPercent() / 100.0);
+      }
       case Fault.RegionRelay r -> {
         for (NodeRef a : inRegion(r.a())) {
           for (NodeRef c : inRegion(r.c())) {

@@ -107,13 +107,15 @@ public final class ChaosRun {
       for (Thread t : workers) {
         t.join(TimeUnit.SECONDS.toMillis(30));
       }
+      workload.close();
       awaitEveryNodeServes(clients, READY_TIMEOUT);
       // across regions replication is asynchronous: give it (bounded) time to converge before
       // the workload's own final reads, which are then taken on every node
-      awaitConvergence(clients, workload.keyPrefix());
+      boolean agreed = awaitConvergence(clients, workload.keyPrefix(), CONVERGENCE_TIMEOUT);
       Proc finalProc = new Proc(1000, 1, spec.seed(), clients, recorder);
       workload.finalReads(finalProc);
-      convergenceReads(clients, recorder, workload.keyPrefix());
+      // if the nodes did not agree within the timeout, they will not a moment later: no second long wait
+      convergenceReads(clients, recorder, workload.keyPrefix(), agreed ? CONVERGENCE_TIMEOUT : Duration.ofSeconds(2));
       history = recorder.history();
       }
       cluster.saveLogs(dir);
@@ -198,8 +200,8 @@ public final class ChaosRun {
    * Every node's own view of the workload's keys (EVENTUAL, from that node only). Waits, bounded,
    * until the views agree, then records one round as final reads for the convergence checker.
    */
-  private static void convergenceReads(Clients clients, Recorder recorder, String prefix) {
-    awaitConvergence(clients, prefix);
+  private static void convergenceReads(Clients clients, Recorder recorder, String prefix, Duration wait) {
+    awaitConvergence(clients, prefix, wait);
     Proc proc = new Proc(2000, 1, 0, clients, recorder);
     for (NodeRef n : clients.nodes()) {
       Proc.Invocation inv = proc.invoke("read", prefix, NullNode.getInstance(), n.id(), "EVENTUAL", true);
@@ -213,10 +215,10 @@ public final class ChaosRun {
     }
   }
 
-  /** Waits, at most {@link #CONVERGENCE_TIMEOUT}, until every node's view of the prefix is the same. */
-  private static void awaitConvergence(Clients clients, String prefix) {
+  /** Waits, at most {@code timeout}, until every node's view of the prefix is the same; whether it is. */
+  private static boolean awaitConvergence(Clients clients, String prefix, Duration timeout) {
     long began = System.nanoTime();
-    long deadline = began + CONVERGENCE_TIMEOUT.toNanos();
+    long deadline = began + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       List<Map<String, String>> views = new ArrayList<>();
       try {
@@ -228,11 +230,12 @@ public final class ChaosRun {
       }
       if (!views.isEmpty() && views.stream().allMatch(v -> Objects.equals(v, views.getFirst()))) {
         LOG.info("nodes agree on {} after {} ms", prefix, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
-        return;
+        return true;
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
     }
-    LOG.warn("nodes still disagree on {} after {}", prefix, CONVERGENCE_TIMEOUT);
+    LOG.warn("nodes still disagree on {} after {}", prefix, timeout);
+    return false;
   }
 
   private static Map<String, String> view(Clients clients, String node, String prefix) {

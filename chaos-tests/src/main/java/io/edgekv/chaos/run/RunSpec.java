@@ -15,12 +15,20 @@ import java.util.List;
  * @param seed seeds the schedule and every process's generator
  * @param unsafeSwitches node switches that break consistency on purpose (self-tests); empty normally
  * @param expectInvalid for a self-test, the checker that must report the anomaly; null otherwise
+ * @param nodesPerRegion nodes in each region; 0 for the workload's default shape (1 region x 3
+ *     nodes, or 3 regions x 1 node for the cross-region workloads)
  */
 public record RunSpec(String id, Workload.Kind workload, Schedule.Nemesis nemesis, int faultSeconds,
-    int recoverySeconds, long seed, List<String> unsafeSwitches, String expectInvalid) {
+    int recoverySeconds, long seed, List<String> unsafeSwitches, String expectInvalid, int nodesPerRegion) {
 
   public RunSpec {
     unsafeSwitches = List.copyOf(unsafeSwitches);
+  }
+
+  /** A run on the workload's default shape. */
+  public RunSpec(String id, Workload.Kind workload, Schedule.Nemesis nemesis, int faultSeconds, int recoverySeconds,
+      long seed, List<String> unsafeSwitches, String expectInvalid) {
+    this(id, workload, nemesis, faultSeconds, recoverySeconds, seed, unsafeSwitches, expectInvalid, 0);
   }
 
   public boolean selfTest() {
@@ -30,6 +38,7 @@ public record RunSpec(String id, Workload.Kind workload, Schedule.Nemesis nemesi
   /** The system properties that replay this run alone. */
   public String replay() {
     return "-Dchaos.workload=" + workload.key() + " -Dchaos.nemesis=" + nemesis.key() + " -Dchaos.time=" + faultSeconds
-        + " -Dchaos.seed=" + seed + (unsafeSwitches.isEmpty() ? "" : " -Dchaos.unsafe=" + String.join(",", unsafeSwitches));
+        + " -Dchaos.seed=" + seed + (unsafeSwitches.isEmpty() ? "" : " -Dchaos.unsafe=" + String.join(",", unsafeSwitches))
+        + (nodesPerRegion > 0 ? " -Dchaos.nodesPerRegion=" + nodesPerRegion : "");
   }
 }

@@ -19,6 +19,7 @@ public final class Clients implements AutoCloseable {
   private final List<NodeRef> nodes;
   private final Map<String, EdgeKvClient> preferring = new LinkedHashMap<>();
   private final Map<String, EdgeKvClient> pinned = new LinkedHashMap<>();
+  private final Map<String, EdgeKvClient> regional = new LinkedHashMap<>();
 
   public Clients(List<NodeRef> nodes, Duration deadline) {
     this.nodes = List.copyOf(nodes);
@@ -28,6 +29,15 @@ public final class Clients implements AutoCloseable {
         order.add(nodes.get((i + j) % nodes.size()).endpoint());
       }
       preferring.put(nodes.get(i).id(), EdgeKvClient.builder().endpoints(order).deadline(deadline)
+          .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(50))
+              .maxBackoff(Duration.ofMillis(300)).perAttemptTimeout(deadline.dividedBy(2)).build())
+          .build());
+      // the region's nodes only, starting at this one: request ids deduplicate retries within a
+      // region only (docs/consistency.md, "Retries"), so at-most-once needs a one-region client
+      String region = nodes.get(i).region();
+      List<String> local = order.stream().filter(e -> nodes.stream()
+          .anyMatch(n -> n.endpoint().equals(e) && n.region().equals(region))).toList();
+      regional.put(nodes.get(i).id(), EdgeKvClient.builder().endpoints(local).deadline(deadline)
           .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(50))
               .maxBackoff(Duration.ofMillis(300)).perAttemptTimeout(deadline.dividedBy(2)).build())
           .build());
@@ -45,6 +55,14 @@ public final class Clients implements AutoCloseable {
     return preferring.get(node);
   }
 
+  /**
+   * A client that starts at {@code node} and fails over to the other nodes of its region only, as
+   * docs/consistency.md asks of clients that need at-most-once retries (counters, conditions).
+   */
+  public EdgeKvClient regional(String node) {
+    return regional.get(node);
+  }
+
   /** A client that talks to {@code node} only, once per call. */
   public EdgeKvClient only(String node) {
     return pinned.get(node);
@@ -58,5 +76,6 @@ public final class Clients implements AutoCloseable {
   public void close() {
     preferring.values().forEach(EdgeKvClient::close);
     pinned.values().forEach(EdgeKvClient::close);
+    regional.values().forEach(EdgeKvClient::close);
   }
 }

@@ -26,13 +26,20 @@ public interface Workload {
   /** The checkers of this workload (convergence is added by the run). */
   List<Checker> checkers();
 
+  /** Releases what the workload holds (e.g. near caches and their watches); after the workers stopped. */
+  default void close() {}
+
   /** The workloads {@code -Dchaos.workload} can name. */
   enum Kind {
     REGISTER, SET, SESSION,
     /** Cross-region: last-writer-wins registers written in every region (3 regions x 1 node). */
     LWW,
     /** Cross-region: the set workload with adds in every region, read on every node at the end. */
-    SET_XR;
+    SET_XR,
+    /** Cross-region: CRDT counters incremented in every region. */
+    COUNTER,
+    /** One region: near-cache reads (Watch invalidation) against writers of increasing values. */
+    CACHE_STALENESS;
 
     public static Kind parse(String s) {
       return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
@@ -44,7 +51,7 @@ public interface Workload {
 
     /** Whether this workload runs on several regions (3 x 1) rather than one region of 3 nodes. */
     public boolean crossRegion() {
-      return this == LWW || this == SET_XR;
+      return this == LWW || this == SET_XR || this == COUNTER;
     }
 
     public Workload create(String prefix) {
@@ -54,6 +61,8 @@ public interface Workload {
         case SESSION -> new SessionWorkload(prefix);
         case LWW -> new LwwWorkload(prefix);
         case SET_XR -> new SetWorkload(prefix, true);
+        case COUNTER -> new CounterWorkload(prefix);
+        case CACHE_STALENESS -> new CacheStalenessWorkload(prefix);
       };
     }
   }

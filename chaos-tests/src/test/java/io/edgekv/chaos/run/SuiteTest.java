@@ -33,6 +33,7 @@ class SuiteTest {
     List<RunSpec> runs = runs("chaos.suite", "short", "chaos.time", "30");
     assertTrue(runs.stream().allMatch(r -> r.faultSeconds() == 20));
     assertTrue(runs.stream().noneMatch(r -> r.workload().crossRegion()));
+    assertTrue(runs.stream().noneMatch(r -> r.workload() == Workload.Kind.CACHE_STALENESS));
   }
 
   @Test
@@ -40,6 +41,10 @@ class SuiteTest {
     List<RunSpec> runs = runs("chaos.suite", "standard", "chaos.seed", "1");
     assertTrue(runs.stream().anyMatch(r -> r.workload() == Workload.Kind.LWW));
     assertTrue(runs.stream().anyMatch(r -> r.workload() == Workload.Kind.SET_XR));
+    assertTrue(runs.stream().anyMatch(r -> r.workload() == Workload.Kind.COUNTER));
+    assertTrue(runs.stream().anyMatch(r -> r.workload() == Workload.Kind.CACHE_STALENESS));
+    assertTrue(runs.stream().anyMatch(r -> "remote-restamp".equals(String.join(",", r.unsafeSwitches()))
+        && r.workload() == Workload.Kind.LWW && "lww".equals(r.expectInvalid())));
   }
 
   @Test
@@ -64,7 +69,10 @@ class SuiteTest {
   @Test
   void fullIsTheMatrix() {
     long crossRegion = java.util.Arrays.stream(Workload.Kind.values()).filter(Workload.Kind::crossRegion).count();
-    assertEquals(5 * Workload.Kind.values().length + crossRegion + Suite.SELF_TESTS.size(),
-        runs("chaos.suite", "full").size());
+    List<RunSpec> full = runs("chaos.suite", "full");
+    // every workload x 5 nemeses; per cross-region workload: region, wan and a 3x3 mixed run
+    assertEquals(5 * Workload.Kind.values().length + 3 * crossRegion + Suite.SELF_TESTS.size(), full.size());
+    assertEquals(crossRegion, full.stream().filter(r -> r.nodesPerRegion() == 3).count());
+    assertTrue(full.stream().filter(r -> r.nodesPerRegion() == 3).allMatch(r -> r.replay().endsWith("-Dchaos.nodesPerRegion=3")));
   }
 }

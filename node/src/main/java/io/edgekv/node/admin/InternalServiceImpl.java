@@ -13,6 +13,7 @@ import io.edgekv.internal.v1.ReplicateRequest;
 import io.edgekv.replication.gossip.AntiEntropy;
 import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.node.api.Calls;
+import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
@@ -34,6 +35,8 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   private final RegionReplica replica;
   private final Duration maxClockOffset;
   private final Counter refusedSkew;
+  /** Chaos self-test bugs only (refused unless explicitly allowed): see {@link UnsafeSwitches}. */
+  private final UnsafeSwitches unsafe = UnsafeSwitches.fromEnvironment();
 
   public InternalServiceImpl(LocalStatus local, KeyTraces traces, RegionReplica replica, Duration maxClockOffset,
       Counter refusedSkew) {
@@ -81,15 +84,26 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
               .putAllVersionVector(vector(shard)).build());
         }
       }
+      java.util.List<Mutation> mutations = unsafe.on(UnsafeSwitches.Switch.REMOTE_RESTAMP)
+          ? restamped(request.getMutationsList()) : request.getMutationsList();
       CompletableFuture<Void> applied = request.getMutationsCount() == 0
           ? CompletableFuture.completedFuture(null)
-          : replica.submit(shard, new Proposal("", 0, "", new Command.ApplyRemote(request.getMutationsList())))
+          : replica.submit(shard, new Proposal("", 0, "", new Command.ApplyRemote(mutations)))
               .thenCompose(result -> replica.appliedIndex(shard).await(result.getApplied().getIndex())
                   .completeOnTimeout(0L, LOCAL_APPLY_WAIT_MILLIS, TimeUnit.MILLISECONDS))
               .thenApply(ignored -> null);
       return applied.thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
           .putAllVersionVector(vector(shard)).build());
     }, status -> {});
+  }
+
+  /** The {@code remote-restamp} self-test bug: puts and deletes take this node's clock as their version. */
+  private java.util.List<Mutation> restamped(java.util.List<Mutation> in) {
+    return in.stream().map(m -> switch (m.getKind()) {
+      case MUTATION_PUT, MUTATION_DELETE ->
+          m.toBuilder().setVersion(m.getVersion().toBuilder().setHlc(replica.clock().now())).build();
+      default -> m;
+    }).toList();
   }
 
   @Override

@@ -24,7 +24,13 @@ public record UnsafeSwitches(Set<Switch> enabled) {
     /** STRONG reads answer from the local replica without a Raft read index (stale reads). */
     STRONG_READS_LOCAL("strong-reads-local"),
     /** SESSION reads answer at once, without waiting for what the session token names. */
-    SESSION_READS_LOCAL("session-reads-local");
+    SESSION_READS_LOCAL("session-reads-local"),
+    /**
+     * Puts and deletes arriving from another region are re-stamped with this node's clock before
+     * they are merged, so the last to <em>arrive</em> wins instead of the last written: regions
+     * disagree on versions and, for writes that cross in flight, on values (breaks LWW convergence).
+     */
+    REMOTE_RESTAMP("remote-restamp");
 
     private final String key;
 
