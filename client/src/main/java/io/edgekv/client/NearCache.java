@@ -30,11 +30,19 @@ import java.util.function.LongSupplier;
  * <h2>Guarantees</h2>
  *
  * <ul>
- *   <li>While the watch is live, an entry is served until an event covers it: its staleness is
- *       the time the event takes to arrive (typically milliseconds).
- *   <li>While the watch is down (reconnecting), only entries loaded less than {@code
- *       maxStaleness} ago are served; older ones are reloaded. A watch that resumes without a
- *       gap keeps the entries; a RESET (or a restart without a resumable position) drops them all.
+ *   <li>While the watch is live and its node keeps up with its region, an entry is served until
+ *       an event covers it: its staleness is the time the event takes to arrive (typically
+ *       milliseconds). The watch asks for progress events (every quarter of {@code
+ *       maxStaleness}, 100 ms to 1 s); each confirms that everything the node had applied was
+ *       delivered and how far behind its Raft leader the node was.
+ *   <li>Without a recent confirmation — the watch is down (reconnecting), or connected to a node
+ *       cut off from its leader, which then sends none — an entry is served only until {@code
+ *       maxStaleness} has passed since the later of its load and the last confirmation; then it
+ *       is reloaded. A watch that resumes without a gap keeps the entries; a RESET (or a restart
+ *       without a resumable position) drops them all.
+ *   <li>Misses are read {@code BOUNDED} by {@code maxStaleness} (unless {@code readOptions} says
+ *       otherwise): a node further behind answers after a read index or fails, and the client
+ *       tries its next endpoint, so a reload is not filled from the stale node either.
  *   <li>A load that overlaps an event covering its key is returned to its caller but not cached
  *       (the classic invalidation/fill race, as memcache's leases prevent it), and a load whose
  *       version is older than one already announced by an event is not cached either.
@@ -43,7 +51,7 @@ import java.util.function.LongSupplier;
  *       entry that is too old to serve but still held is returned instead of the error.
  * </ul>
  *
- * Reads go through the {@link EdgeKvClient} (its endpoint order, consistency {@code EVENTUAL});
+ * Reads go through the {@link EdgeKvClient} (its endpoint order);
  * the watch uses the same endpoints in the same order, so both normally talk to one node, whose
  * events are applied before they are sent. Soft purges are treated like hard ones (the entry
  * is dropped and reloaded; the server then returns it flagged stale).
@@ -73,6 +81,8 @@ public final class NearCache implements AutoCloseable, MeterBinder {
   private final LongAdder resets = new LongAdder();
   private final Watch watch;
   private volatile boolean live;
+  /** When (this process's nanoTime) everything cached was last confirmed complete by the watch. */
+  private volatile long confirmedNanos = Long.MIN_VALUE / 2;
 
   private record Cached(GetResult result, long loadedAtNanos) {}
 
@@ -100,16 +110,23 @@ public final class NearCache implements AutoCloseable, MeterBinder {
     this.coalesceMisses = b.coalesceMisses;
     this.nanoTime = b.nanoTime;
     this.clock = b.clock;
-    this.readOptions = b.readOptions;
+    this.readOptions = b.readOptions != null ? b.readOptions
+        : ReadOptions.bounded(b.maxStaleness.isZero() ? Duration.ofMillis(1) : b.maxStaleness);
     this.name = b.name;
     Ticker ticker = nanoTime::getAsLong;
     this.entries = Caffeine.newBuilder().maximumSize(b.maximumSize).expireAfterWrite(b.expireAfterWrite)
         .ticker(ticker).build();
     this.floors = Caffeine.newBuilder().maximumSize(Math.max(1_000, b.maximumSize))
         .expireAfterWrite(Duration.ofMinutes(1)).ticker(ticker).build();
-    WatchOptions.Builder watchOptions = WatchOptions.builder();
+    WatchOptions.Builder watchOptions = WatchOptions.builder().progressInterval(progressInterval(b.maxStaleness));
     b.prefixes.forEach(watchOptions::prefix);
     this.watch = invalidation.watch(watchOptions.build(), new Listener());
+  }
+
+  /** A quarter of the staleness bound, within the 100 ms to 1 s the server accepts and this needs. */
+  static Duration progressInterval(Duration maxStaleness) {
+    long millis = Math.max(100, Math.min(1_000, maxStaleness.toMillis() / 4));
+    return Duration.ofMillis(millis);
   }
 
   /** A builder for a near cache over {@code client} (its endpoints, namespace and deadline). */
@@ -143,12 +160,20 @@ public final class NearCache implements AutoCloseable, MeterBinder {
     return load(k, cached);
   }
 
+  /**
+   * An entry is known correct as of the later of its load and the watch's last confirmation
+   * (a progress event: every change the node had applied was delivered, and the node was at most
+   * so far behind its leader). It is served while that is within the maximum staleness: with a
+   * healthy watch, always; with a broken watch, or a connected one whose node lost touch with its
+   * leader (no confirmations), only until the bound runs out.
+   */
   private boolean servable(Cached cached) {
     Instant expiresAt = cached.result().found() ? cached.result().expiresAt() : null;
     if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
       return false;
     }
-    return live || nanoTime.getAsLong() - cached.loadedAtNanos() <= maxStalenessNanos;
+    long knownCorrectAt = Math.max(cached.loadedAtNanos(), confirmedNanos);
+    return nanoTime.getAsLong() - knownCorrectAt <= maxStalenessNanos;
   }
 
   private CompletableFuture<GetResult> load(ByteString key, Cached previous) {
@@ -320,6 +345,14 @@ public final class NearCache implements AutoCloseable, MeterBinder {
     }
 
     @Override
+    public void onProgress(Duration staleness) {
+      long at = nanoTime.getAsLong() - staleness.toNanos();
+      if (at > confirmedNanos) {
+        confirmedNanos = at;
+      }
+    }
+
+    @Override
     public void onDisconnected(EdgeKvException cause, boolean willRetry) {
       live = false;
     }
@@ -338,7 +371,7 @@ public final class NearCache implements AutoCloseable, MeterBinder {
     private boolean staleIfError;
     private boolean coalesceMisses = true;
     private final List<String> prefixes = new ArrayList<>();
-    private ReadOptions readOptions = ReadOptions.defaults();
+    private ReadOptions readOptions;
     private LongSupplier nanoTime = System::nanoTime;
     private Clock clock = Clock.systemUTC();
     private String name = "default";
@@ -399,7 +432,11 @@ public final class NearCache implements AutoCloseable, MeterBinder {
       return this;
     }
 
-    /** The read options of server reads (default EVENTUAL). */
+    /**
+     * The read options of server reads (default {@code BOUNDED} by the maximum staleness, so a
+     * miss is never filled from a node further behind its region than the bound: such a node
+     * answers after a read index, or fails and the client tries the next endpoint).
+     */
     public Builder readOptions(ReadOptions readOptions) {
       this.readOptions = Objects.requireNonNull(readOptions, "readOptions");
       return this;

@@ -62,7 +62,8 @@ public final class Watch implements AutoCloseable {
     }
     WatchRequest.Builder request = WatchRequest.newBuilder().setNamespace(namespace)
         .addAllKeys(options.keys()).addAllPrefixes(options.prefixes()).addAllTags(options.tags())
-        .addAllTopics(options.topics()).setIncludeValues(options.includeValues());
+        .addAllTopics(options.topics()).setIncludeValues(options.includeValues())
+        .setProgressIntervalMs((int) options.progressInterval().toMillis());
     String from = position;
     if (from != null) {
       request.setResumePosition(from);
@@ -173,6 +174,10 @@ public final class Watch implements AutoCloseable {
             listener.onEvent(change);
           }
           position = event.getPosition();
+        }
+        case WATCH_PROGRESS -> {
+          position = event.getPosition();
+          listener.onProgress(Duration.ofMillis(event.getStalenessMs()));
         }
         default -> { }
       }

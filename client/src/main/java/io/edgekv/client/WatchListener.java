@@ -1,5 +1,7 @@
 package io.edgekv.client;
 
+import java.time.Duration;
+
 /**
  * Receives what a {@link Watch} delivers. Callbacks of one watch are never concurrent and come
  * in order; they run on a gRPC thread, so they should return quickly.
@@ -23,6 +25,14 @@ public interface WatchListener {
    * one are complete again.
    */
   void onReset(String reason);
+
+  /**
+   * A progress event (only with {@link WatchOptions.Builder#progressInterval}): every change the
+   * serving node had applied when it sent this was delivered before it, and the node was then at
+   * most {@code staleness} behind its region's Raft leader. Not sent while the node knows no
+   * leader, so a subscriber that hears none for a while knows it may be behind.
+   */
+  default void onProgress(Duration staleness) {}
 
   /** The stream broke; the watch reconnects by itself unless {@code willRetry} is false. */
   default void onDisconnected(EdgeKvException cause, boolean willRetry) {}

@@ -20,6 +20,7 @@ public final class WatchOptions {
   private final boolean includeValues;
   private final String resumeFrom;
   private final Duration maxReconnectBackoff;
+  private final Duration progressInterval;
 
   private WatchOptions(Builder b) {
     this.keys = List.copyOf(b.keys);
@@ -29,6 +30,7 @@ public final class WatchOptions {
     this.includeValues = b.includeValues;
     this.resumeFrom = b.resumeFrom;
     this.maxReconnectBackoff = b.maxReconnectBackoff;
+    this.progressInterval = b.progressInterval;
   }
 
   public static Builder builder() {
@@ -69,6 +71,11 @@ public final class WatchOptions {
     return maxReconnectBackoff;
   }
 
+  /** How often the server sends a progress event ({@link WatchListener#onProgress}); zero = never. */
+  public Duration progressInterval() {
+    return progressInterval;
+  }
+
   /** Builds {@link WatchOptions}. Not thread-safe. */
   public static final class Builder {
     private final List<ByteString> keys = new ArrayList<>();
@@ -78,6 +85,7 @@ public final class WatchOptions {
     private boolean includeValues;
     private String resumeFrom;
     private Duration maxReconnectBackoff = Duration.ofSeconds(2);
+    private Duration progressInterval = Duration.ZERO;
 
     private Builder() {}
 
@@ -136,6 +144,20 @@ public final class WatchOptions {
         throw new IllegalArgumentException("maxReconnectBackoff: must be positive, got " + backoff);
       }
       this.maxReconnectBackoff = backoff;
+      return this;
+    }
+
+    /**
+     * Ask the server for a progress event at most this often while no change arrives (100 ms to
+     * 60 s; default zero = none). Each says how far behind its region the serving node may be,
+     * which bounds how stale what the subscriber saw is ({@link WatchListener#onProgress}).
+     */
+    public Builder progressInterval(Duration interval) {
+      long millis = Objects.requireNonNull(interval, "progressInterval").toMillis();
+      if (!interval.isZero() && (millis < 100 || millis > 60_000)) {
+        throw new IllegalArgumentException("progressInterval: must be zero or 100 ms to 60 s, got " + interval);
+      }
+      this.progressInterval = interval;
       return this;
     }
 

@@ -41,6 +41,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -60,6 +62,10 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
     implements AutoCloseable {
   private static final int MAX_SELECTORS = 1000;
   private static final int MAX_TOPIC_BYTES = 128;
+  private static final int MIN_PROGRESS_MILLIS = 100;
+  private static final int MAX_PROGRESS_MILLIS = 60_000;
+  /** How often streams are asked whether a WATCH_PROGRESS is due (their interval's resolution). */
+  private static final long PROGRESS_TICK_MILLIS = 50;
 
   /**
    * @param bufferEvents changes buffered per Watch stream before it is reset (also the most
@@ -92,6 +98,7 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
   private final Counter resets;
   private final Set<WatchStream> streams = ConcurrentHashMap.newKeySet();
   private volatile Status refusing;
+  private final ScheduledExecutorService progressTicker;
 
   public InvalidationServiceImpl(NodeConfig config, RegionReplica replica, InvalidationBus bus,
       RequestValidator validator, NodeMetrics metrics, Function<String, ManagedChannel> internalChannel,
@@ -108,6 +115,17 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
     this.fanout = metrics.invalidationFanout();
     this.resets = metrics.watchResets();
     metrics.bindWatchers(streams::size);
+    this.progressTicker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "watch-progress-" + config.nodeId());
+      thread.setDaemon(true);
+      return thread;
+    });
+    progressTicker.scheduleWithFixedDelay(() -> {
+      long now = nanoTime.getAsLong();
+      for (WatchStream stream : streams) {
+        stream.tick(now);
+      }
+    }, PROGRESS_TICK_MILLIS, PROGRESS_TICK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   // ---------------------------------------------------------------- watch
@@ -122,8 +140,14 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
       Selector selector = selector(request);
       WatchPosition resume = request.getResumePosition().isEmpty() ? null
           : WatchPosition.decode(request.getResumePosition());
+      int progressMillis = request.getProgressIntervalMs();
+      if (progressMillis != 0 && (progressMillis < MIN_PROGRESS_MILLIS || progressMillis > MAX_PROGRESS_MILLIS)) {
+        throw new InvalidInputException("progress_interval_ms", MIN_PROGRESS_MILLIS + ".." + MAX_PROGRESS_MILLIS,
+            "progress_interval_ms is " + progressMillis + "; it must be 0 (none) or " + MIN_PROGRESS_MILLIS + " to "
+                + MAX_PROGRESS_MILLIS);
+      }
       WatchStream stream = new WatchStream((ServerCallStreamObserver<WatchEvent>) observer, replica, bus, selector,
-          request.getIncludeValues(), executor, new WatchStream.Hooks() {
+          request.getIncludeValues(), progressMillis, executor, new WatchStream.Hooks() {
             @Override
             public void sent(long publishedAtNanos) {
               fanout.record(Math.max(0, nanoTime.getAsLong() - publishedAtNanos), TimeUnit.NANOSECONDS);
@@ -216,6 +240,7 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
 
   @Override
   public void close() {
+    progressTicker.shutdownNow();
     closeStreams("node " + replica.nodeId() + " is stopping");
   }
 

@@ -18,6 +18,7 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -48,6 +49,11 @@ final class WatchStream {
   private final Executor executor;
   private final Hooks hooks;
   private final AtomicBoolean draining = new AtomicBoolean();
+  /** Nanoseconds between WATCH_PROGRESS events; 0 = none asked for. */
+  private final long progressIntervalNanos;
+  private volatile boolean progressDue;
+  /** When the last WATCH_PROGRESS was asked for (the service's ticker thread only). */
+  private long lastProgressNanos;
   private Subscription subscription;
   /** Per shard: changes at or below this index were replayed or are covered by the start position. */
   private long[] floor;
@@ -64,7 +70,8 @@ final class WatchStream {
   }
 
   WatchStream(ServerCallStreamObserver<WatchEvent> observer, RegionReplica replica, InvalidationBus bus,
-      Selector selector, boolean includeValues, Executor executor, Hooks hooks) {
+      Selector selector, boolean includeValues, long progressIntervalMillis, Executor executor, Hooks hooks) {
+    this.progressIntervalNanos = TimeUnit.MILLISECONDS.toNanos(progressIntervalMillis);
     this.observer = observer;
     this.replica = replica;
     this.bus = bus;
@@ -128,9 +135,25 @@ final class WatchStream {
     }
   }
 
+  /**
+   * Called periodically by the service: asks for a WATCH_PROGRESS event once the stream's
+   * interval has passed since the last one.
+   */
+  void tick(long nowNanos) {
+    if (progressIntervalNanos > 0 && !progressDue && nowNanos - lastProgressNanos >= progressIntervalNanos) {
+      lastProgressNanos = nowNanos;
+      progressDue = true;
+      schedule();
+    }
+  }
+
   private void drain() {
     try {
       synchronized (this) {
+        // Sampled before draining: every change applied by then was offered to the subscription
+        // by then (the bus is fed on the apply thread), so the drain below sends it first.
+        boolean progress = progressDue;
+        long staleness = progress ? stalenessMillis() : -1;
         while (!closed && observer.isReady()) {
           Subscription.Batch batch = subscription.drain();
           if (batch.reset()) {
@@ -152,6 +175,13 @@ final class WatchStream {
             }
           }
         }
+        if (progress && !closed && observer.isReady() && !subscription.hasPending()) {
+          progressDue = false;
+          if (staleness >= 0) {
+            send(WatchEvent.newBuilder().setType(WatchEventType.WATCH_PROGRESS).setPosition(position.encode())
+                .setStalenessMs(staleness).build());
+          }
+        }
       }
     } catch (RuntimeException e) {
       fail(Status.INTERNAL.withDescription("watch stream failed: " + e).withCause(e));
@@ -160,7 +190,7 @@ final class WatchStream {
     }
     boolean more;
     synchronized (this) {
-      more = !closed && observer.isReady() && subscription.hasPending();
+      more = !closed && observer.isReady() && (subscription.hasPending() || progressDue);
     }
     if (more) {
       schedule();
@@ -210,6 +240,19 @@ final class WatchStream {
     if (!closed) {
       observer.onNext(event);
     }
+  }
+
+  /** How far behind its leader this node may be over all shards, or -1 when it knows no leader. */
+  private long stalenessMillis() {
+    long worst = 0;
+    for (int shard = 0; shard < replica.shards(); shard++) {
+      long staleness = replica.stalenessMillis(shard);
+      if (staleness == Long.MAX_VALUE) {
+        return -1;
+      }
+      worst = Math.max(worst, staleness);
+    }
+    return worst;
   }
 
   private ServedBy servedBy() {
