@@ -27,11 +27,10 @@ import java.util.TreeMap;
  * <ul>
  *   <li>reads invoked after the final heal plus {@code settle} (watches reconnected): {@code
  *       bound} — a violation is an anomaly ({@code stale-read}) and the history is invalid;
- *   <li>reads during the fault period: {@code faultBound} — the near cache's {@code maxStaleness}
- *       (plus the same slack) holds only while its watch is down; a watch that stays connected to
- *       a node cut off from its Raft leader keeps serving what that node knows, without bound.
- *       So these are counted and listed ({@code stale-during-faults}) but only make the history
- *       invalid when {@code strictDuringFaults}.
+ *   <li>reads during the fault period: {@code faultBound}. Counted and listed ({@code
+ *       stale-during-faults}); they make the history invalid when {@code strictDuringFaults}, as
+ *       the near-cache workload asks: the cache bounds staleness by its watch's progress events,
+ *       also while the watch stays connected to a node cut off from its Raft leader.
  * </ul>
  */
 public final class CacheStalenessChecker implements Checker {
