@@ -262,6 +262,15 @@ public final class NearCache implements AutoCloseable, MeterBinder {
     return live;
   }
 
+  /**
+   * Waits until the server confirmed the cache's watch (see {@link Watch#awaitWatching}).
+   *
+   * @throws EdgeKvException {@code DEADLINE_EXCEEDED} if it did not within {@code timeout}
+   */
+  public ServedBy awaitWatching(Duration timeout) {
+    return watch.awaitWatching(timeout);
+  }
+
   /** The number of entries held (including ones too old to serve). */
   public long size() {
     entries.cleanUp();

@@ -1,6 +1,7 @@
 package io.edgekv.node.bench;
 
 import io.edgekv.client.EdgeKvClient;
+import io.edgekv.client.EdgeKvException;
 import io.edgekv.client.GetResult;
 import io.edgekv.client.NearCache;
 import io.edgekv.client.NearCacheStats;
@@ -35,17 +36,10 @@ public final class NearCacheBench implements AutoCloseable {
   }
 
   public Result run(int keys, long iterations, Duration maxDuration) {
-    long liveBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!cache.isLive() && System.nanoTime() < liveBy) {
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
-    }
-    if (!cache.isLive()) {
-      throw new IllegalStateException("near-cache bench: the cache's watch was not confirmed within 10 s");
+    try {
+      cache.awaitWatching(Duration.ofSeconds(10));
+    } catch (EdgeKvException e) {
+      throw new IllegalStateException("near-cache bench: the cache's watch was not confirmed within 10 s", e);
     }
     String prefix = "bench/near-cache/" + UUID.randomUUID().toString().substring(0, 8) + "/";
     byte[][] names = new byte[keys][];

@@ -60,11 +60,11 @@ public final class BenchPropagationCommand implements Callable<Integer> {
     out.put("to", to);
     out.put("writes", result.writes());
     out.put("timeouts", result.timeouts());
-    out.put("allReaders", percentiles(result.overall()));
+    out.put("allReaders", LatencyReport.json(result.overall()));
     Map<String, Object> per = new LinkedHashMap<>();
-    result.perReader().forEach((reader, h) -> per.put(reader, percentiles(h)));
+    result.perReader().forEach((reader, h) -> per.put(reader, LatencyReport.json(h)));
     out.put("perReader", per);
-    out.put("pollRtt", percentiles(result.pollRtt()));
+    out.put("pollRtt", LatencyReport.json(result.pollRtt()));
     if (json) {
       System.out.println(new ObjectMapper().writeValueAsString(out));
     } else {
@@ -78,23 +78,7 @@ public final class BenchPropagationCommand implements Callable<Integer> {
     return result.timeouts() == 0 ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
   }
 
-  private static Map<String, Object> percentiles(Histogram h) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("count", h.getTotalCount());
-    for (double p : new double[] {50, 90, 99, 99.9}) {
-      out.put("p" + (p == 99.9 ? "999" : String.valueOf((int) p)) + "Ms", h.getTotalCount() == 0 ? null
-          : Math.round(h.getValueAtPercentile(p) / 10.0) / 100.0);
-    }
-    out.put("maxMs", h.getTotalCount() == 0 ? null : Math.round(h.getMaxValue() / 10.0) / 100.0);
-    return out;
-  }
-
   private static String line(String label, Histogram h) {
-    if (h.getTotalCount() == 0) {
-      return String.format(Locale.ROOT, "  %-28s no samples", label);
-    }
-    return String.format(Locale.ROOT, "  %-28s n=%-6d p50=%7.2fms p90=%7.2fms p99=%7.2fms p99.9=%7.2fms max=%7.2fms",
-        label, h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
-        h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+    return LatencyReport.line(label, h, 28, 6);
   }
 }

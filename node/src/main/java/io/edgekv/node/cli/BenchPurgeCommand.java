@@ -86,13 +86,13 @@ public final class BenchPurgeCommand implements Callable<Integer> {
       out.put("resets", result.resets());
       out.put("disconnects", result.disconnects());
       out.put("elapsedMs", result.elapsed().toMillis());
-      out.put("allWatchers", percentiles(result.overall()));
+      out.put("allWatchers", LatencyReport.json(result.overall()));
       Map<String, Object> per = new LinkedHashMap<>();
-      result.perNode().forEach((node, h) -> per.put(node, percentiles(h)));
+      result.perNode().forEach((node, h) -> per.put(node, LatencyReport.json(h)));
       out.put("perNode", per);
-      out.put("everyEvent", percentiles(result.perWatcher()));
-      out.put("allWatchersFromSend", percentiles(result.fromSend()));
-      out.put("purgeAck", percentiles(result.ack()));
+      out.put("everyEvent", LatencyReport.json(result.perWatcher()));
+      out.put("allWatchersFromSend", LatencyReport.json(result.fromSend()));
+      out.put("purgeAck", LatencyReport.json(result.ack()));
       cli.json(out);
     } else {
       cli.line(String.format(Locale.ROOT,
@@ -110,23 +110,7 @@ public final class BenchPurgeCommand implements Callable<Integer> {
     return result.incomplete() == 0 && result.purges() > 0 ? ExitCodes.OK : ExitCodes.UNAVAILABLE;
   }
 
-  static Map<String, Object> percentiles(Histogram h) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("count", h.getTotalCount());
-    for (double p : new double[] {50, 90, 99, 99.9}) {
-      out.put("p" + (p == 99.9 ? "999" : String.valueOf((int) p)) + "Ms", h.getTotalCount() == 0 ? null
-          : Math.round(h.getValueAtPercentile(p) / 10.0) / 100.0);
-    }
-    out.put("maxMs", h.getTotalCount() == 0 ? null : Math.round(h.getMaxValue() / 10.0) / 100.0);
-    return out;
-  }
-
-  static String line(String label, Histogram h) {
-    if (h.getTotalCount() == 0) {
-      return String.format(Locale.ROOT, "  %-34s no samples", label);
-    }
-    return String.format(Locale.ROOT, "  %-34s n=%-7d p50=%7.2fms p90=%7.2fms p99=%7.2fms p99.9=%7.2fms max=%7.2fms",
-        label, h.getTotalCount(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
-        h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+  private static String line(String label, Histogram h) {
+    return LatencyReport.line(label, h, 34, 7);
   }
 }
