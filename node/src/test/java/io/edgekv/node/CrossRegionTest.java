@@ -7,6 +7,7 @@ import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.GetResult;
 import io.edgekv.client.PutResult;
 import io.edgekv.client.Version;
+import io.edgekv.node.bench.PropagationBench;
 import io.edgekv.node.testing.MiniKvCluster;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,6 +83,20 @@ class CrossRegionTest {
     for (int i = 1; i < cluster.size(); i++) {
       assertTrue(cluster.node(i).metrics().registry().get("edgekv.replication.propagation")
           .tag("from_region", origin).timer().count() >= 1, "node " + i + " recorded propagation from " + origin);
+    }
+  }
+
+  @Test
+  void propagationBenchSeesEveryWriteReadableInTheOtherRegions() {
+    try (PropagationBench bench = new PropagationBench(cluster.publicAddress(0),
+        List.of(cluster.publicAddress(1), cluster.publicAddress(2)), "default", 64, WAIT)) {
+      bench.connect(WAIT);
+      PropagationBench.Result result = bench.run(3, 20, Duration.ofMinutes(2));
+      assertEquals(20, result.writes());
+      assertEquals(0, result.timeouts());
+      assertEquals(0, result.unconfirmed());
+      assertEquals(20, result.overall().getTotalCount());
+      result.perReader().values().forEach(h -> assertEquals(20, h.getTotalCount()));
     }
   }
 

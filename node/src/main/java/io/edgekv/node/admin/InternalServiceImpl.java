@@ -93,7 +93,7 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
                   .completeOnTimeout(0L, LOCAL_APPLY_WAIT_MILLIS, TimeUnit.MILLISECONDS))
               .thenApply(ignored -> null);
       return applied.thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
-          .putAllVersionVector(vector(shard)).build());
+          .putAllVersionVector(vector(shard)).setLeader(replica.leader(shard)).build());
     }, status -> {});
   }
 

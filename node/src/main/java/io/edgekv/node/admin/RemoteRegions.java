@@ -23,7 +23,8 @@ import java.util.function.Function;
 
 /**
  * The way to other regions: sends a replication batch to one node of the target region (the
- * one that answered last, else the next), over the internal service. In {@code edgekv dev} it can
+ * shard's leader as the last answer named it, else the node that answered last, else the next),
+ * over the internal service. In {@code edgekv dev} it can
  * emulate a WAN link (one-way delay each way, loss) so propagation can be felt on a laptop.
  * Remembers when each region last answered, for the "healthy region" hint of refused writes.
  */
@@ -65,17 +66,25 @@ public final class RemoteRegions implements RegionLink {
 
   @Override
   public CompletableFuture<ReplicateResponse> replicate(String region, ReplicateRequest request) {
-    return call(region, request, InternalServiceGrpc.InternalServiceStub::replicate);
+    String route = region + "/" + request.getShard();
+    return call(region, route, request, InternalServiceGrpc.InternalServiceStub::replicate).thenApply(response -> {
+      // Batches go to the shard's leader from then on: a follower would forward each one to it.
+      int leader = nodes(region).stream().map(NodeConfig.NodeAddress::id).toList().indexOf(response.getLeader());
+      if (leader >= 0) {
+        preferred.put(route, leader);
+      }
+      return response;
+    });
   }
 
   @Override
   public CompletableFuture<RangeDigestsResponse> rangeDigests(String region, RangeDigestsRequest request) {
-    return call(region, request, InternalServiceGrpc.InternalServiceStub::rangeDigests);
+    return call(region, region, request, InternalServiceGrpc.InternalServiceStub::rangeDigests);
   }
 
   @Override
   public CompletableFuture<ReplicateResponse> repair(String region, RepairRequest request) {
-    return call(region, request, InternalServiceGrpc.InternalServiceStub::repair);
+    return call(region, region, request, InternalServiceGrpc.InternalServiceStub::repair);
   }
 
   @FunctionalInterface
@@ -83,27 +92,34 @@ public final class RemoteRegions implements RegionLink {
     void invoke(InternalServiceGrpc.InternalServiceStub stub, Q request, StreamObserver<R> observer);
   }
 
-  private <Q, R> CompletableFuture<R> call(String region, Q request, Rpc<Q, R> rpc) {
+  /**
+   * Sends to the node last preferred for {@code route} (a region, or a region's shard), trying the
+   * region's other nodes in turn when it fails.
+   */
+  private <Q, R> CompletableFuture<R> call(String region, String route, Q request, Rpc<Q, R> rpc) {
     if (cut.contains(region)) {
       return CompletableFuture.failedFuture(new java.io.IOException("link to " + region + " is cut"));
     }
-    List<NodeConfig.NodeAddress> nodes = config.topology().regions().stream()
-        .filter(r -> r.name().equals(region)).findFirst().orElseThrow().nodes();
-    int start = preferred.getOrDefault(region, 0);
-    return attempt(region, nodes, start, 0, request, rpc);
+    int start = preferred.getOrDefault(route, 0);
+    return attempt(region, route, nodes(region), start, 0, request, rpc);
   }
 
-  private <Q, R> CompletableFuture<R> attempt(String region, List<NodeConfig.NodeAddress> nodes, int start,
-      int tried, Q request, Rpc<Q, R> rpc) {
+  private List<NodeConfig.NodeAddress> nodes(String region) {
+    return config.topology().regions().stream().filter(r -> r.name().equals(region)).findFirst().orElseThrow()
+        .nodes();
+  }
+
+  private <Q, R> CompletableFuture<R> attempt(String region, String route, List<NodeConfig.NodeAddress> nodes,
+      int start, int tried, Q request, Rpc<Q, R> rpc) {
     NodeConfig.NodeAddress node = nodes.get((start + tried) % nodes.size());
     return send(node, request, rpc).handle((response, error) -> {
       if (error == null) {
-        preferred.put(region, (start + tried) % nodes.size());
+        preferred.put(route, (start + tried) % nodes.size());
         lastAnswerMillis.put(region, clock.millis());
         return CompletableFuture.completedFuture(response);
       }
       if (tried + 1 < nodes.size()) {
-        return attempt(region, nodes, start, tried + 1, request, rpc);
+        return attempt(region, route, nodes, start, tried + 1, request, rpc);
       }
       return CompletableFuture.<R>failedFuture(error);
     }).thenCompose(f -> f);

@@ -2,8 +2,13 @@ package io.edgekv.node.bench;
 
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.GetResult;
+import io.edgekv.client.InvalidationClient;
+import io.edgekv.client.InvalidationEvent;
 import io.edgekv.client.PutOptions;
 import io.edgekv.client.RetryPolicy;
+import io.edgekv.client.Watch;
+import io.edgekv.client.WatchListener;
+import io.edgekv.client.WatchOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,31 +16,62 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 
 /**
  * Measures cross-region propagation: for each write, the time from its acknowledgement by the
- * writer's region to its visibility (an EVENTUAL read that finds it) on every reader node.
- * Readers poll concurrently with back-to-back reads, so the figure includes up to one read
- * round trip of polling error (reported as {@code pollRttMicros}). Bounded in count and time.
+ * writer's region to its visibility on every reader node.
+ *
+ * <p>Visibility is observed with one Watch stream per reader node (on the run's key prefix): a
+ * node sends a change event only after it applied the change, so the event's arrival is the
+ * moment the write became readable there (plus one loopback hop). Each arrival is then confirmed
+ * with an {@code EVENTUAL} read of the key on that node; a read that does not find it is counted
+ * as {@code unconfirmed}. Watching instead of polling keeps the bench from loading the cluster it
+ * measures (back-to-back polls of a few nodes take most of a core). Bounded in count and time.
  */
-public final class PropagationBench {
+public final class PropagationBench implements AutoCloseable {
   /** Results: per reader and overall (the slowest reader of each write). */
-  public record Result(long writes, long timeouts, Histogram overall, Map<String, Histogram> perReader,
-      Histogram pollRtt) {}
+  public record Result(long writes, long timeouts, long unconfirmed, long resets, Histogram overall,
+      Map<String, Histogram> perReader) {}
 
   private final EdgeKvClient writer;
-  private final Map<String, EdgeKvClient> readers = new LinkedHashMap<>();
+  private final List<String> readerNodes;
+  private final List<EdgeKvClient> readers = new ArrayList<>();
+  private final List<Watch> watches = new ArrayList<>();
   private final int valueSize;
   private final Duration visibilityTimeout;
+  private final String prefix = "bench/propagation/" + UUID.randomUUID().toString().substring(0, 8) + "/";
+  /** Writes in flight by key: when each reader saw it (0 = not yet). */
+  private final Map<String, Track> tracks = new ConcurrentHashMap<>();
+  private final AtomicLong resets = new AtomicLong();
+
+  private static final class Track {
+    final AtomicLongArray arrivals;
+    final CountDownLatch remaining;
+
+    Track(int readers) {
+      arrivals = new AtomicLongArray(readers);
+      remaining = new CountDownLatch(readers);
+    }
+
+    void arrived(int reader, long nanos) {
+      if (arrivals.compareAndSet(reader, 0, nanos)) {
+        remaining.countDown();
+      }
+    }
+  }
 
   public PropagationBench(String writerEndpoint, List<String> readerEndpoints, String namespace, int valueSize,
       Duration visibilityTimeout) {
     this.writer = client(writerEndpoint, namespace);
-    for (String endpoint : readerEndpoints) {
-      readers.put(endpoint, client(endpoint, namespace));
+    this.readerNodes = List.copyOf(readerEndpoints);
+    for (String endpoint : readerNodes) {
+      readers.add(client(endpoint, namespace));
     }
     this.valueSize = valueSize;
     this.visibilityTimeout = visibilityTimeout;
@@ -48,65 +84,102 @@ public final class PropagationBench {
         .build();
   }
 
-  public Result run(int writes, Duration maxDuration) {
-    Histogram overall = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
-    Histogram pollRtt = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+  /** Opens one watch per reader node and waits until each is confirmed by its server. */
+  public void connect(Duration timeout) {
+    WatchOptions options = WatchOptions.builder().prefix(prefix).build();
+    for (int r = 0; r < readers.size(); r++) {
+      int reader = r;
+      watches.add(InvalidationClient.of(readers.get(r)).watch(options, new WatchListener() {
+        @Override
+        public void onEvent(InvalidationEvent event) {
+          long now = System.nanoTime();
+          if (event.kind() == InvalidationEvent.Kind.PUT) {
+            Track track = tracks.get(event.keyAsString());
+            if (track != null) {
+              track.arrived(reader, now);
+            }
+          }
+        }
+
+        @Override
+        public void onReset(String reason) {
+          resets.incrementAndGet();
+        }
+      }));
+    }
+    long limit = System.nanoTime() + timeout.toNanos();
+    for (Watch watch : watches) {
+      watch.awaitWatching(Duration.ofNanos(Math.max(1, limit - System.nanoTime())));
+    }
+  }
+
+  /**
+   * Writes {@code writes} keys, measuring each (the first {@code warmup} are written and awaited
+   * the same way but not recorded: they let the JIT compile the paths before the measurement).
+   */
+  public Result run(int warmup, int writes, Duration maxDuration) {
+    if (warmup > 0) {
+      measure("warmup/", warmup, maxDuration);
+    }
+    return measure("", writes, maxDuration);
+  }
+
+  private Result measure(String keyPrefix, int writes, Duration maxDuration) {
+    Histogram overall = histogram();
     Map<String, Histogram> perReader = new LinkedHashMap<>();
-    readers.keySet().forEach(r -> perReader.put(r, new Histogram(TimeUnit.SECONDS.toMicros(60), 3)));
-    String run = UUID.randomUUID().toString().substring(0, 8);
+    readerNodes.forEach(r -> perReader.put(r, histogram()));
     byte[] value = "x".repeat(Math.max(1, valueSize)).getBytes(StandardCharsets.UTF_8);
     long deadline = System.nanoTime() + maxDuration.toNanos();
     long done = 0;
     long timeouts = 0;
+    long unconfirmed = 0;
     for (int i = 0; i < writes && System.nanoTime() < deadline; i++) {
-      byte[] key = ("bench/propagation/" + run + "/" + i).getBytes(StandardCharsets.UTF_8);
-      writer.put(key, value, PutOptions.defaults());
+      String key = prefix + keyPrefix + i;
+      Track track = new Track(readers.size());
+      tracks.put(key, track);
+      byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+      writer.put(keyBytes, value, PutOptions.defaults());
       long acked = System.nanoTime();
-      List<CompletableFuture<Long>> visible = new ArrayList<>();
-      for (Map.Entry<String, EdgeKvClient> reader : readers.entrySet()) {
-        visible.add(CompletableFuture.supplyAsync(() -> awaitVisible(reader.getValue(), key, acked, pollRtt)));
+      boolean complete;
+      try {
+        complete = track.remaining.await(visibilityTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
       }
+      tracks.remove(key);
       long slowest = 0;
-      boolean timedOut = false;
-      int r = 0;
-      for (Map.Entry<String, EdgeKvClient> reader : readers.entrySet()) {
-        long micros = visible.get(r++).join();
-        if (micros < 0) {
-          timedOut = true;
+      for (int r = 0; r < readers.size(); r++) {
+        long at = track.arrivals.get(r);
+        if (at == 0) {
           continue;
         }
-        perReader.get(reader.getKey()).recordValue(micros);
+        GetResult read = readers.get(r).get(keyBytes);
+        if (!read.found()) {
+          unconfirmed++;
+        }
+        long micros = Math.max(0, at - acked) / 1000;
+        perReader.get(readerNodes.get(r)).recordValue(micros);
         slowest = Math.max(slowest, micros);
       }
-      if (timedOut) {
-        timeouts++;
-      } else {
+      if (complete) {
         overall.recordValue(slowest);
+      } else {
+        timeouts++;
       }
       done++;
     }
-    return new Result(done, timeouts, overall, perReader, pollRtt);
+    return new Result(done, timeouts, unconfirmed, resets.get(), overall, perReader);
   }
 
-  /** Microseconds from {@code ackedNanos} until the key is readable, or -1 at the timeout. */
-  private long awaitVisible(EdgeKvClient reader, byte[] key, long ackedNanos, Histogram pollRtt) {
-    long limit = ackedNanos + visibilityTimeout.toNanos();
-    while (System.nanoTime() < limit) {
-      long before = System.nanoTime();
-      GetResult result = reader.get(key);
-      long after = System.nanoTime();
-      synchronized (pollRtt) {
-        pollRtt.recordValue(Math.max(1, (after - before) / 1000));
-      }
-      if (result.found()) {
-        return Math.max(0, (after - ackedNanos) / 1000);
-      }
-    }
-    return -1;
+  private static Histogram histogram() {
+    return new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
   }
 
+  @Override
   public void close() {
+    watches.forEach(Watch::close);
     writer.close();
-    readers.values().forEach(EdgeKvClient::close);
+    readers.forEach(EdgeKvClient::close);
   }
 }

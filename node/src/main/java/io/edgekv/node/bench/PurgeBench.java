@@ -157,8 +157,19 @@ public final class PurgeBench implements AutoCloseable {
     return "k:" + event.keyAsString();
   }
 
-  /** Issues up to {@code purges} purges one after another, at most for {@code maxDuration}. */
-  public Result run(int purges, Duration maxDuration) {
+  /**
+   * Issues up to {@code purges} purges one after another, at most for {@code maxDuration}. The
+   * first {@code warmup} purges are issued and awaited the same way but not recorded, so the JIT
+   * has compiled the paths before the measurement (resets and disconnects count the whole run).
+   */
+  public Result run(int warmup, int purges, Duration maxDuration) {
+    if (warmup > 0) {
+      measure("warmup-", warmup, maxDuration);
+    }
+    return measure("", purges, maxDuration);
+  }
+
+  private Result measure(String phase, int purges, Duration maxDuration) {
     int watchers = watches.size();
     Histogram overall = histogram();
     Histogram perWatcher = histogram();
@@ -179,15 +190,15 @@ public final class PurgeBench implements AutoCloseable {
       byte[] prefixBytes = null;
       switch (purgeBy) {
         case KEY -> {
-          key = (prefix + i).getBytes(StandardCharsets.UTF_8);
-          selector = "k:" + prefix + i;
+          key = (prefix + phase + i).getBytes(StandardCharsets.UTF_8);
+          selector = "k:" + prefix + phase + i;
         }
         case PREFIX -> {
-          prefixBytes = (prefix + i + "/").getBytes(StandardCharsets.UTF_8);
-          selector = "p:" + prefix + i + "/";
+          prefixBytes = (prefix + phase + i + "/").getBytes(StandardCharsets.UTF_8);
+          selector = "p:" + prefix + phase + i + "/";
         }
         default -> {
-          tag = "bench-purge-" + run + "-" + i;
+          tag = "bench-purge-" + run + "-" + phase + i;
           selector = "t:" + tag;
         }
       }

@@ -31,6 +31,10 @@ public final class BenchPurgeCommand implements Callable<Integer> {
   @Option(names = "--purges", defaultValue = "1000", description = "Purges to measure (default ${DEFAULT-VALUE}).")
   int purges;
 
+  @Option(names = "--warmup", defaultValue = "100",
+      description = "Purges made first and not measured, so the JIT has compiled the paths (default ${DEFAULT-VALUE}).")
+  int warmup;
+
   @Option(names = "--by", defaultValue = "key", paramLabel = "key|prefix|tag",
       description = "Selector of each purge, fresh per purge (default ${DEFAULT-VALUE}).")
   String by;
@@ -57,8 +61,9 @@ public final class BenchPurgeCommand implements Callable<Integer> {
       purgeBy = null;
     }
     if (purgeBy == null || watchers < 1 || watchers > 100_000 || purges < 1 || purges > 1_000_000
+        || warmup < 0 || warmup > 100_000
         || eventTimeout.isZero() || maxDuration.isZero() || maxDuration.compareTo(Duration.ofHours(1)) > 0) {
-      cli.error("USAGE", "--by must be key, prefix or tag, --watchers 1..100000, --purges 1..1000000, "
+      cli.error("USAGE", "--by must be key, prefix or tag, --watchers 1..100000, --purges 1..1000000, --warmup 0..100000, "
           + "--event-timeout positive, --max-duration 1ms..1h");
       return ExitCodes.USAGE;
     }
@@ -68,7 +73,7 @@ public final class BenchPurgeCommand implements Callable<Integer> {
       bench.connect(watchers, Duration.ofSeconds(120));
       cli.info(String.format(Locale.ROOT, "bench purge: %d watchers of prefix %s confirmed in %d ms", watchers,
           bench.prefix(), (System.nanoTime() - t0) / 1_000_000));
-      result = bench.run(purges, maxDuration);
+      result = bench.run(warmup, purges, maxDuration);
     }
     double fraction = result.eventsExpected() == 0 ? 0 : (double) result.eventsReceived() / result.eventsExpected();
     if (global.json()) {

@@ -476,6 +476,16 @@ public final class RegionReplica implements AutoCloseable {
     }
   }
 
+  /** The shard's leader as this replica knows it, or "" when it knows none. */
+  public String leader(int shard) {
+    try {
+      RaftPeerId leader = server.getDivision(groups.get(shard).getGroupId()).getInfo().getLeaderId();
+      return leader == null ? "" : leader.toString();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   /** Each shard group's state on this replica. */
   public List<GroupInfo> groups() {
     List<GroupInfo> out = new ArrayList<>();
