@@ -30,6 +30,11 @@ import java.util.function.Function;
  */
 public final class RemoteRegions implements RegionLink {
   private static final long CALL_TIMEOUT_MILLIS = 5000;
+  /**
+   * A leader named by an answer is not preferred while a call to it failed less than this ago: under
+   * a partial partition, going back to it costs the batches in flight a call timeout each time.
+   */
+  private static final long AVOID_FAILED_MILLIS = 60_000;
 
   private final NodeConfig config;
   private final Function<String, ManagedChannel> channels;
@@ -40,6 +45,8 @@ public final class RemoteRegions implements RegionLink {
   private final Clock clock;
   private final Map<String, Integer> preferred = new ConcurrentHashMap<>();
   private final Map<String, Long> lastAnswerMillis = new ConcurrentHashMap<>();
+  /** Per node id, when a call to it last failed; cleared when it answers. */
+  private final Map<String, Long> failedAtMillis = new ConcurrentHashMap<>();
   private final java.util.Set<String> cut = ConcurrentHashMap.newKeySet();
 
   public RemoteRegions(NodeConfig config, Function<String, ManagedChannel> channels, ScheduledExecutorService scheduler,
@@ -69,8 +76,10 @@ public final class RemoteRegions implements RegionLink {
     String route = region + "/" + request.getShard();
     return call(region, route, request, InternalServiceGrpc.InternalServiceStub::replicate).thenApply(response -> {
       // Batches go to the shard's leader from then on: a follower would forward each one to it.
+      // Not to a leader this node could not reach lately (a partial partition): every batch would
+      // wait for the call's timeout before another node took it.
       int leader = nodes(region).stream().map(NodeConfig.NodeAddress::id).toList().indexOf(response.getLeader());
-      if (leader >= 0) {
+      if (leader >= 0 && !failedLately(response.getLeader())) {
         preferred.put(route, leader);
       }
       return response;
@@ -104,6 +113,11 @@ public final class RemoteRegions implements RegionLink {
     return attempt(region, route, nodes(region), start, 0, request, rpc);
   }
 
+  private boolean failedLately(String nodeId) {
+    Long failedAt = failedAtMillis.get(nodeId);
+    return failedAt != null && clock.millis() - failedAt < AVOID_FAILED_MILLIS;
+  }
+
   private List<NodeConfig.NodeAddress> nodes(String region) {
     return config.topology().regions().stream().filter(r -> r.name().equals(region)).findFirst().orElseThrow()
         .nodes();
@@ -113,7 +127,10 @@ public final class RemoteRegions implements RegionLink {
       int start, int tried, Q request, Rpc<Q, R> rpc) {
     NodeConfig.NodeAddress node = nodes.get((start + tried) % nodes.size());
     return send(node, request, rpc).handle((response, error) -> {
-      if (error == null) {
+      if (error != null) {
+        failedAtMillis.put(node.id(), clock.millis());
+      } else {
+        failedAtMillis.remove(node.id());
         preferred.put(route, (start + tried) % nodes.size());
         lastAnswerMillis.put(region, clock.millis());
         return CompletableFuture.completedFuture(response);
