@@ -17,10 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -46,25 +44,9 @@ public final class PropagationBench implements AutoCloseable {
   private final int valueSize;
   private final Duration visibilityTimeout;
   private final String prefix = "bench/propagation/" + UUID.randomUUID().toString().substring(0, 8) + "/";
-  /** Writes in flight by key: when each reader saw it (0 = not yet). */
-  private final Map<String, Track> tracks = new ConcurrentHashMap<>();
+  /** The write in flight, by key: when each reader saw it. */
+  private final Map<String, Arrivals> tracks = new ConcurrentHashMap<>();
   private final AtomicLong resets = new AtomicLong();
-
-  private static final class Track {
-    final AtomicLongArray arrivals;
-    final CountDownLatch remaining;
-
-    Track(int readers) {
-      arrivals = new AtomicLongArray(readers);
-      remaining = new CountDownLatch(readers);
-    }
-
-    void arrived(int reader, long nanos) {
-      if (arrivals.compareAndSet(reader, 0, nanos)) {
-        remaining.countDown();
-      }
-    }
-  }
 
   public PropagationBench(String writerEndpoint, List<String> readerEndpoints, String namespace, int valueSize,
       Duration visibilityTimeout) {
@@ -94,7 +76,7 @@ public final class PropagationBench implements AutoCloseable {
         public void onEvent(InvalidationEvent event) {
           long now = System.nanoTime();
           if (event.kind() == InvalidationEvent.Kind.PUT) {
-            Track track = tracks.get(event.keyAsString());
+            Arrivals track = tracks.get(event.keyAsString());
             if (track != null) {
               track.arrived(reader, now);
             }
@@ -135,14 +117,14 @@ public final class PropagationBench implements AutoCloseable {
     long unconfirmed = 0;
     for (int i = 0; i < writes && System.nanoTime() < deadline; i++) {
       String key = prefix + keyPrefix + i;
-      Track track = new Track(readers.size());
+      Arrivals track = new Arrivals(readers.size());
       tracks.put(key, track);
       byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
       writer.put(keyBytes, value, PutOptions.defaults());
       long acked = System.nanoTime();
       boolean complete;
       try {
-        complete = track.remaining.await(visibilityTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        complete = track.await(visibilityTimeout.toNanos());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -150,7 +132,7 @@ public final class PropagationBench implements AutoCloseable {
       tracks.remove(key);
       long slowest = 0;
       for (int r = 0; r < readers.size(); r++) {
-        long at = track.arrivals.get(r);
+        long at = track.at(r);
         if (at == 0) {
           continue;
         }

@@ -16,10 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -57,27 +55,11 @@ public final class PurgeBench implements AutoCloseable {
   private final Duration eventTimeout;
   private final String run = UUID.randomUUID().toString().substring(0, 8);
   private final String prefix = "bench/purge/" + run + "/";
-  private final ConcurrentHashMap<String, Track> tracks = new ConcurrentHashMap<>();
+  /** The purge in flight, by selector: when each watcher got its event. */
+  private final ConcurrentHashMap<String, Arrivals> tracks = new ConcurrentHashMap<>();
   private final AtomicLong resets = new AtomicLong();
   private final AtomicLong disconnects = new AtomicLong();
   private int[] watcherNode = new int[0];
-
-  /** One purge in flight: when each watcher got its event (0 = not yet). */
-  private static final class Track {
-    final AtomicLongArray arrivals;
-    final CountDownLatch remaining;
-
-    Track(int watchers) {
-      arrivals = new AtomicLongArray(watchers);
-      remaining = new CountDownLatch(watchers);
-    }
-
-    void arrived(int watcher, long nanos) {
-      if (arrivals.compareAndSet(watcher, 0, nanos)) {
-        remaining.countDown();
-      }
-    }
-  }
 
   public PurgeBench(String purgeEndpoint, List<String> watchEndpoints, String namespace, PurgeBy purgeBy,
       Duration eventTimeout) {
@@ -123,7 +105,7 @@ public final class PurgeBench implements AutoCloseable {
           if (event.kind() != InvalidationEvent.Kind.PURGE) {
             return;
           }
-          Track track = tracks.get(selector(event));
+          Arrivals track = tracks.get(selector(event));
           if (track != null) {
             track.arrived(id, now);
           }
@@ -202,14 +184,14 @@ public final class PurgeBench implements AutoCloseable {
           selector = "t:" + tag;
         }
       }
-      Track track = new Track(watchers);
+      Arrivals track = new Arrivals(watchers);
       tracks.put(selector, track);
       long sent = System.nanoTime();
       PurgeResult result = purger.purge(key, prefixBytes, tag, false);
       long acked = System.nanoTime();
       ack.recordValue(clamp((acked - sent) / 1000));
       try {
-        track.remaining.await(eventTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        track.await(eventTimeout.toNanos());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -221,7 +203,7 @@ public final class PurgeBench implements AutoCloseable {
       boolean[] nodeIncomplete = new boolean[watchNodes.size()];
       boolean complete = true;
       for (int w = 0; w < watchers; w++) {
-        long at = track.arrivals.get(w);
+        long at = track.at(w);
         if (at == 0) {
           complete = false;
           nodeIncomplete[watcherNode[w]] = true;
