@@ -4,6 +4,8 @@ import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.util.concurrent.Executor;
 
 /**
  * The one place the client builds its gRPC channels, so that turning TLS on (DESIGN section
@@ -17,10 +19,18 @@ final class Channels {
   private Channels() {}
 
   static ManagedChannel open(Endpoint endpoint) {
-    return Grpc.newChannelBuilderForAddress(endpoint.host(), endpoint.port(), credentials())
+    return open(endpoint, null);
+  }
+
+  /** A channel whose callbacks run on {@code executor}, or on gRPC's shared pool when null. */
+  static ManagedChannel open(Endpoint endpoint, Executor executor) {
+    ManagedChannelBuilder<?> builder = Grpc.newChannelBuilderForAddress(endpoint.host(), endpoint.port(), credentials())
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-        .userAgent("edgekv-java-client")
-        .build();
+        .userAgent("edgekv-java-client");
+    if (executor != null) {
+      builder.executor(executor);
+    }
+    return builder.build();
   }
 
   private static ChannelCredentials credentials() {

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -97,12 +98,15 @@ public final class EdgeKvClient implements AutoCloseable {
   private final FailoverCaller caller;
   private final AtomicReference<String> sessionToken;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Where callbacks run; null = gRPC's shared pool. */
+  private final Executor executor;
 
   private EdgeKvClient(Builder b) {
     this.endpoints = List.copyOf(b.endpoints);
     this.namespace = b.namespace;
     this.deadline = b.deadline;
     this.retryPolicy = b.retryPolicy;
+    this.executor = b.executor;
     this.sessionToken = new AtomicReference<>(b.sessionToken);
     List<ManagedChannel> opened = new ArrayList<>(endpoints.size());
     for (Endpoint e : endpoints) {
@@ -661,6 +665,11 @@ public final class EdgeKvClient implements AutoCloseable {
     return deadline;
   }
 
+  /** The executor callbacks run on, or null for gRPC's shared pool ({@link Builder#executor}). */
+  Executor executor() {
+    return executor;
+  }
+
   /** The retry policy. */
   public RetryPolicy retryPolicy() {
     return retryPolicy;
@@ -740,6 +749,7 @@ public final class EdgeKvClient implements AutoCloseable {
     private Function<Endpoint, ManagedChannel> channelFactory = Channels::open;
     private Duration drainingDemotion = DEFAULT_DRAINING_DEMOTION;
     private LongSupplier nanoTime = System::nanoTime;
+    private Executor executor;
 
     private Builder() {}
 
@@ -841,6 +851,22 @@ public final class EdgeKvClient implements AutoCloseable {
         throw new IllegalArgumentException("drainingDemotion must not be negative, got " + drainingDemotion);
       }
       this.drainingDemotion = drainingDemotion;
+      return this;
+    }
+
+    /**
+     * Runs the client's callbacks (Watch listeners and {@code NearCache} invalidations, also
+     * through an {@link InvalidationClient#of} this client) on {@code executor} instead of gRPC's
+     * shared cached thread pool, which hands every message to a pool thread. A direct executor ({@code Runnable::run}) runs them on the network thread that
+     * received the message: the least overhead for a process that holds many watches, but then a
+     * listener must never block.
+     *
+     * @throws NullPointerException if null
+     */
+    public Builder executor(Executor executor) {
+      Executor chosen = Objects.requireNonNull(executor, "executor");
+      this.executor = chosen;
+      this.channelFactory = endpoint -> Channels.open(endpoint, chosen);
       return this;
     }
 

@@ -57,9 +57,14 @@ public final class InvalidationClient implements AutoCloseable {
     });
   }
 
-  /** An invalidation client for the endpoints, namespace and deadline of {@code client}. */
+  /**
+   * An invalidation client for the endpoints, namespace and deadline of {@code client}; its
+   * listeners run on {@code client}'s executor, if it was given one.
+   */
   public static InvalidationClient of(EdgeKvClient client) {
-    return new InvalidationClient(client.endpoints(), client.namespace(), client.deadline(), Channels::open);
+    java.util.concurrent.Executor executor = client.executor();
+    return new InvalidationClient(client.endpoints(), client.namespace(), client.deadline(),
+        endpoint -> Channels.open(endpoint, executor));
   }
 
   /** For tests: channels from a factory (e.g. in-process). */

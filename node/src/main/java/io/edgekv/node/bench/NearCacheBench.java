@@ -6,7 +6,6 @@ import io.edgekv.client.GetResult;
 import io.edgekv.client.NearCache;
 import io.edgekv.client.NearCacheStats;
 import io.edgekv.client.PutOptions;
-import io.edgekv.client.RetryPolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
@@ -28,10 +27,7 @@ public final class NearCacheBench implements AutoCloseable {
   private final NearCache cache;
 
   public NearCacheBench(String endpoint, String namespace) {
-    this.client = EdgeKvClient.builder().endpoint(endpoint).namespace(namespace).deadline(Duration.ofSeconds(10))
-        .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(20))
-            .maxBackoff(Duration.ofMillis(200)).build())
-        .build();
+    this.client = BenchClients.open(endpoint, namespace, Duration.ofSeconds(10));
     this.cache = NearCache.builder(client).maximumSize(100_000).build();
   }
 

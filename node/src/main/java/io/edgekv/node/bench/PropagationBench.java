@@ -5,7 +5,6 @@ import io.edgekv.client.GetResult;
 import io.edgekv.client.InvalidationClient;
 import io.edgekv.client.InvalidationEvent;
 import io.edgekv.client.PutOptions;
-import io.edgekv.client.RetryPolicy;
 import io.edgekv.client.Watch;
 import io.edgekv.client.WatchListener;
 import io.edgekv.client.WatchOptions;
@@ -50,21 +49,15 @@ public final class PropagationBench implements AutoCloseable {
 
   public PropagationBench(String writerEndpoint, List<String> readerEndpoints, String namespace, int valueSize,
       Duration visibilityTimeout) {
-    this.writer = client(writerEndpoint, namespace);
+    this.writer = BenchClients.open(writerEndpoint, namespace, Duration.ofSeconds(5));
     this.readerNodes = List.copyOf(readerEndpoints);
     for (String endpoint : readerNodes) {
-      readers.add(client(endpoint, namespace));
+      readers.add(BenchClients.open(endpoint, namespace, Duration.ofSeconds(5)));
     }
     this.valueSize = valueSize;
     this.visibilityTimeout = visibilityTimeout;
   }
 
-  private static EdgeKvClient client(String endpoint, String namespace) {
-    return EdgeKvClient.builder().endpoint(endpoint).namespace(namespace).deadline(Duration.ofSeconds(5))
-        .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(20))
-            .maxBackoff(Duration.ofMillis(200)).build())
-        .build();
-  }
 
   /** Opens one watch per reader node and waits until each is confirmed by its server. */
   public void connect(Duration timeout) {

@@ -4,7 +4,6 @@ import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.InvalidationClient;
 import io.edgekv.client.InvalidationEvent;
 import io.edgekv.client.PurgeResult;
-import io.edgekv.client.RetryPolicy;
 import io.edgekv.client.Watch;
 import io.edgekv.client.WatchListener;
 import io.edgekv.client.WatchOptions;
@@ -63,11 +62,11 @@ public final class PurgeBench implements AutoCloseable {
 
   public PurgeBench(String purgeEndpoint, List<String> watchEndpoints, String namespace, PurgeBy purgeBy,
       Duration eventTimeout) {
-    this.purgerClient = client(purgeEndpoint, namespace);
+    this.purgerClient = BenchClients.open(purgeEndpoint, namespace, Duration.ofSeconds(10));
     this.purger = InvalidationClient.of(purgerClient);
     this.watchNodes = List.copyOf(watchEndpoints);
     for (String endpoint : watchNodes) {
-      EdgeKvClient c = client(endpoint, namespace);
+      EdgeKvClient c = BenchClients.open(endpoint, namespace, Duration.ofSeconds(10));
       watchClients.put(endpoint, c);
       watchInvalidation.put(endpoint, InvalidationClient.of(c));
     }
@@ -75,12 +74,6 @@ public final class PurgeBench implements AutoCloseable {
     this.eventTimeout = eventTimeout;
   }
 
-  private static EdgeKvClient client(String endpoint, String namespace) {
-    return EdgeKvClient.builder().endpoint(endpoint).namespace(namespace).deadline(Duration.ofSeconds(10))
-        .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(20))
-            .maxBackoff(Duration.ofMillis(200)).build())
-        .build();
-  }
 
   /** The common prefix every watcher subscribes to. */
   public String prefix() {

@@ -15,6 +15,8 @@ final class EventLog implements WatchListener {
   final List<ServedBy> watching = new CopyOnWriteArrayList<>();
   final List<Boolean> resumed = new CopyOnWriteArrayList<>();
   final List<EdgeKvException> disconnects = new CopyOnWriteArrayList<>();
+  /** The thread each event was delivered on. */
+  final List<String> eventThreads = new CopyOnWriteArrayList<>();
 
   @Override
   public void onWatching(ServedBy servedBy, String position, boolean wasResumed) {
@@ -24,6 +26,7 @@ final class EventLog implements WatchListener {
 
   @Override
   public void onEvent(InvalidationEvent event) {
+    eventThreads.add(Thread.currentThread().getName());
     events.add(event);
   }
 

@@ -224,6 +224,27 @@ class WatchInRegionTest {
   }
 
   @Test
+  void listenersRunOnTheClientsExecutor() throws Exception {
+    ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-callbacks"));
+    try {
+      EdgeKvClient watcherClient = EdgeKvClient.builder().endpoint(cluster.publicAddress(1)).namespace("exec")
+          .deadline(Duration.ofSeconds(10)).executor(callbacks).build();
+      opened.add(watcherClient);
+      InvalidationClient invalidation = InvalidationClient.of(watcherClient);
+      opened.add(invalidation);
+      EventLog log = new EventLog();
+      invalidation.watch(WatchOptions.builder().prefix("e/").build(), log).awaitWatching(WAIT);
+      client(List.of(cluster.publicAddress(0)), "exec").put("e/1", "v");
+      MiniKvCluster.await(WAIT, "the event", () -> log.has(Kind.PUT, "e/1"));
+      assertEquals(List.of("test-callbacks"), log.eventThreads);
+      // Plain calls work through the same client.
+      assertEquals("v", watcherClient.get("e/1").valueAsString());
+    } finally {
+      callbacks.shutdownNow();
+    }
+  }
+
+  @Test
   void drainingNodeEndsStreamsAndTheWatchResumesElsewhere() {
     String ns = "drain";
     EdgeKvClient writer = client(List.of(cluster.publicAddress(0)), ns);
