@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.function.BooleanSupplier;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
@@ -140,23 +142,37 @@ public final class MiniKvCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Test nodes listen on ports below the kernel's ephemeral range (32768-60999 on Linux). A port
+   * the kernel hands out for port 0 is released until the node binds it, and meanwhile it can
+   * become the source port of any outgoing connection, this JVM's own gRPC channels included;
+   * the node then failed to start with "Address already in use". Ports here are taken in turn
+   * from a random start (so concurrent test JVMs rarely meet), each checked by binding it.
+   */
+  private static final int FIRST_PORT = 12_000;
+  private static final int PORT_SPAN = 8_000;
+  private static final AtomicInteger NEXT_PORT = new AtomicInteger(new Random().nextInt(PORT_SPAN));
+
   private static int[] freePorts(int count) throws IOException {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      int[] ports = new int[count];
-      for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket();
+    int[] ports = new int[count];
+    for (int i = 0; i < count; i++) {
+      ports[i] = freePort();
+    }
+    return ports;
+  }
+
+  private static int freePort() throws IOException {
+    for (int attempt = 0; attempt < PORT_SPAN; attempt++) {
+      int port = FIRST_PORT + Math.floorMod(NEXT_PORT.getAndIncrement(), PORT_SPAN);
+      try (ServerSocket socket = new ServerSocket()) {
         socket.setReuseAddress(true);
-        socket.bind(new InetSocketAddress("127.0.0.1", 0));
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-      return ports;
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
+        socket.bind(new InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException inUse) {
+        // taken: try the next one
       }
     }
+    throw new IOException("no free port in " + FIRST_PORT + "-" + (FIRST_PORT + PORT_SPAN - 1));
   }
 
   public int size() {
