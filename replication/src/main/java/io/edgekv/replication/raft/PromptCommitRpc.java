@@ -25,9 +25,8 @@ import org.apache.ratis.server.raftlog.RaftLogIOException;
  * later with 1 s election timeouts, max 504 ms). Here, when the appender finds nothing to send,
  * the follower holds every committed entry and nothing is in flight to it, but its known commit
  * index is behind the leader's, it sends the heartbeat Ratis would send at the timer, which
- * carries the commit index. That costs one small message per commit and follower at most (a
- * commit index is told once), so the appender loop cannot spin; see {@link Appender#getWaitTimeMs}
- * for the wake-ups Ratis loses.
+ * carries the commit index. That costs one small message per commit and follower at most; the
+ * appender loop waits for the next commit or heartbeat in between, so it cannot spin.
  *
  * <p>Selected with {@code RaftConfigKeys.Rpc.setType(properties, new PromptCommitRpc())}; Ratis
  * instantiates it again by class name, so it needs a public no-argument constructor.
@@ -55,49 +54,17 @@ public final class PromptCommitRpc implements RpcType {
   }
 
   private static final class Appender extends GrpcLogAppender {
-    /** How often the appender looks again while an append is on its way and nothing else is due. */
-    private static final long RECHECK_IN_FLIGHT_MILLIS = 10;
-    /** The highest commit index sent to the follower in any request. */
-    private volatile long toldCommit = -1;
-
     Appender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
       super(server, state, follower);
     }
 
     @Override
     public AppendEntriesRequestProto newAppendEntriesRequest(long callId, boolean heartbeat) throws RaftLogIOException {
-      long committed = getRaftLog().getLastCommittedIndex();
       AppendEntriesRequestProto request = super.newAppendEntriesRequest(callId, heartbeat);
       if (request == null && !heartbeat && onlyTheCommitIsNews()) {
-        request = super.newAppendEntriesRequest(callId, true);
-        // Told once per commit index, whatever the request carries: the loop cannot spin on it.
-        toldCommit = Math.max(toldCommit, committed);
-      }
-      if (request != null && request.getLeaderCommit() > toldCommit) {
-        toldCommit = request.getLeaderCommit();
+        return super.newAppendEntriesRequest(callId, true);
       }
       return request;
-    }
-
-    /**
-     * Ratis' appender sleeps until signalled (new entries, a reply, a commit) or until the next
-     * heartbeat is due; but its signal is lost when it arrives while the appender is not waiting
-     * (Ratis' {@code AwaitForSignal} keeps no pending signal for a timed wait). A reply that
-     * raced the appender's loop then left the follower without the commit for up to a heartbeat
-     * interval (measured: about one write in a thousand seen ~500 ms late on one node). So: no
-     * wait at all while the follower still has to be told a commit index, and short waits while an
-     * append is on its way (its reply may be the signal that gets lost).
-     */
-    @Override
-    public long getWaitTimeMs() {
-      long wait = super.getWaitTimeMs();
-      if (onlyTheCommitIsNews() && toldCommit < getRaftLog().getLastCommittedIndex()) {
-        return 0;
-      }
-      if (hasPendingDataRequests() && !hasAppendEntries()) {
-        return Math.min(wait, RECHECK_IN_FLIGHT_MILLIS);
-      }
-      return wait;
     }
 
     /**
