@@ -18,10 +18,6 @@ final class Channels {
 
   private Channels() {}
 
-  static ManagedChannel open(Endpoint endpoint) {
-    return open(endpoint, null);
-  }
-
   /** A channel whose callbacks run on {@code executor}, or on gRPC's shared pool when null. */
   static ManagedChannel open(Endpoint endpoint, Executor executor) {
     ManagedChannelBuilder<?> builder = Grpc.newChannelBuilderForAddress(endpoint.host(), endpoint.port(), credentials())

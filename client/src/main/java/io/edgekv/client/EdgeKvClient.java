@@ -109,8 +109,10 @@ public final class EdgeKvClient implements AutoCloseable {
     this.executor = b.executor;
     this.sessionToken = new AtomicReference<>(b.sessionToken);
     List<ManagedChannel> opened = new ArrayList<>(endpoints.size());
+    Function<Endpoint, ManagedChannel> channelFactory =
+        b.channelFactory != null ? b.channelFactory : endpoint -> Channels.open(endpoint, executor);
     for (Endpoint e : endpoints) {
-      opened.add(b.channelFactory.apply(e));
+      opened.add(channelFactory.apply(e));
     }
     this.channels = List.copyOf(opened);
     ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
@@ -746,7 +748,8 @@ public final class EdgeKvClient implements AutoCloseable {
     private Duration deadline = Duration.ofSeconds(5);
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private String sessionToken;
-    private Function<Endpoint, ManagedChannel> channelFactory = Channels::open;
+    /** For tests; null = real channels (on {@link #executor}). */
+    private Function<Endpoint, ManagedChannel> channelFactory;
     private Duration drainingDemotion = DEFAULT_DRAINING_DEMOTION;
     private LongSupplier nanoTime = System::nanoTime;
     private Executor executor;
@@ -857,16 +860,14 @@ public final class EdgeKvClient implements AutoCloseable {
     /**
      * Runs the client's callbacks (Watch listeners and {@code NearCache} invalidations, also
      * through an {@link InvalidationClient#of} this client) on {@code executor} instead of gRPC's
-     * shared cached thread pool, which hands every message to a pool thread. A direct executor ({@code Runnable::run}) runs them on the network thread that
-     * received the message: the least overhead for a process that holds many watches, but then a
-     * listener must never block.
+     * shared cached thread pool, which hands every message to a pool thread. A direct executor
+     * ({@code Runnable::run}) runs them on the network thread that received the message: the
+     * least overhead for a process that holds many watches, but then a listener must never block.
      *
      * @throws NullPointerException if null
      */
     public Builder executor(Executor executor) {
-      Executor chosen = Objects.requireNonNull(executor, "executor");
-      this.executor = chosen;
-      this.channelFactory = endpoint -> Channels.open(endpoint, chosen);
+      this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 

@@ -62,9 +62,8 @@ public final class InvalidationClient implements AutoCloseable {
    * listeners run on {@code client}'s executor, if it was given one.
    */
   public static InvalidationClient of(EdgeKvClient client) {
-    java.util.concurrent.Executor executor = client.executor();
     return new InvalidationClient(client.endpoints(), client.namespace(), client.deadline(),
-        endpoint -> Channels.open(endpoint, executor));
+        endpoint -> Channels.open(endpoint, client.executor()));
   }
 
   /** For tests: channels from a factory (e.g. in-process). */

@@ -39,6 +39,7 @@ public final class PropagationBench implements AutoCloseable {
   private final EdgeKvClient writer;
   private final List<String> readerNodes;
   private final List<EdgeKvClient> readers = new ArrayList<>();
+  private final List<InvalidationClient> invalidation = new ArrayList<>();
   private final List<Watch> watches = new ArrayList<>();
   private final int valueSize;
   private final Duration visibilityTimeout;
@@ -58,13 +59,14 @@ public final class PropagationBench implements AutoCloseable {
     this.visibilityTimeout = visibilityTimeout;
   }
 
-
   /** Opens one watch per reader node and waits until each is confirmed by its server. */
   public void connect(Duration timeout) {
     WatchOptions options = WatchOptions.builder().prefix(prefix).build();
     for (int r = 0; r < readers.size(); r++) {
       int reader = r;
-      watches.add(InvalidationClient.of(readers.get(r)).watch(options, new WatchListener() {
+      InvalidationClient client = InvalidationClient.of(readers.get(r));
+      invalidation.add(client);
+      watches.add(client.watch(options, new WatchListener() {
         @Override
         public void onEvent(InvalidationEvent event) {
           long now = System.nanoTime();
@@ -154,6 +156,7 @@ public final class PropagationBench implements AutoCloseable {
   @Override
   public void close() {
     watches.forEach(Watch::close);
+    invalidation.forEach(InvalidationClient::close);
     writer.close();
     readers.forEach(EdgeKvClient::close);
   }

@@ -49,8 +49,10 @@ public final class BenchPropagationCommand implements Callable<Integer> {
     GlobalOptions global = EdgeKvCommand.root(spec).global();
     String namespace = global.namespace();
     boolean json = global.json();
-    if (writes < 1 || writes > 1_000_000 || warmup < 0 || warmup > 100_000 || valueSize < 1 || valueSize > (1 << 20)) {
-      System.err.println("error: USAGE: --writes must be 1..1000000, --warmup 0..100000 and --value-size 1..1048576");
+    if (writes < 1 || writes > 1_000_000 || warmup < 0 || warmup > 100_000
+        || valueSize < 1 || valueSize > (1 << 20)) {
+      System.err.println(
+          "error: USAGE: --writes must be 1..1000000, --warmup 0..100000 and --value-size 1..1048576");
       return ExitCodes.USAGE;
     }
     PropagationBench.Result result;

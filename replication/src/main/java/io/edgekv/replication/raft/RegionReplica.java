@@ -479,8 +479,7 @@ public final class RegionReplica implements AutoCloseable {
   /** The shard's leader as this replica knows it, or "" when it knows none. */
   public String leader(int shard) {
     try {
-      RaftPeerId leader = server.getDivision(groups.get(shard).getGroupId()).getInfo().getLeaderId();
-      return leader == null ? "" : leader.toString();
+      return peerName(server.getDivision(groups.get(shard).getGroupId()).getInfo().getLeaderId());
     } catch (IOException e) {
       return "";
     }
@@ -494,9 +493,8 @@ public final class RegionReplica implements AutoCloseable {
       try {
         RaftServer.Division division = server.getDivision(group.getGroupId());
         DivisionInfo info = division.getInfo();
-        RaftPeerId leader = info.getLeaderId();
         out.add(new GroupInfo(shard, group.getGroupId().getUuid().toString(),
-            roleName(info.getCurrentRole()), leader == null ? "" : leader.toString(),
+            roleName(info.getCurrentRole()), peerName(info.getLeaderId()),
             machines.get(shard).appliedIndex().get(), division.getRaftLog().getLastCommittedIndex(),
             info.getCurrentTerm(),
             division.getGroup().getPeers().stream().map(p -> p.getId().toString()).sorted().toList()));
@@ -506,6 +504,10 @@ public final class RegionReplica implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  private static String peerName(RaftPeerId peer) {
+    return peer == null ? "" : peer.toString();
   }
 
   private static String roleName(RaftPeerRole role) {
