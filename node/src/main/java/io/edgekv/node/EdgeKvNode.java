@@ -3,7 +3,11 @@ package io.edgekv.node;
 import io.edgekv.invalidation.InvalidationBus;
 import io.edgekv.node.admin.AdminServiceImpl;
 import io.edgekv.node.admin.InternalServiceImpl;
+import io.edgekv.api.v1.AdminServiceGrpc;
 import io.edgekv.node.admin.KeyTraces;
+import io.edgekv.node.admin.LeaderForwarder;
+import io.edgekv.replication.pipeline.PipelineLimits;
+import io.grpc.health.v1.HealthGrpc;
 import io.edgekv.node.admin.NodeControl;
 import io.edgekv.node.admin.RemoteRegions;
 import io.edgekv.replication.ChangeListener;
@@ -59,7 +63,15 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private final NodeMetrics metrics;
   private final Readiness readiness;
   private final HealthStatusManager health = new HealthStatusManager();
+  /** Data calls of the public port (reads, writes, Watch); none of them blocks on a write's commit. */
   private final ExecutorService grpcExecutor;
+  /** The internal port: never queues behind public calls. */
+  private final ExecutorService internalExecutor;
+  /** Admin and health calls of the public port: answered even when data calls are saturated. */
+  private final ExecutorService adminExecutor;
+  private final Transport.ConnectionCounts publicConnections = new Transport.ConnectionCounts();
+  private final Transport.ConnectionCounts internalConnections = new Transport.ConnectionCounts();
+  private Watchdog watchdog;
   private final ScheduledExecutorService background;
   private final Map<String, ManagedChannel> internalChannels = new ConcurrentHashMap<>();
   private volatile Server publicServer;
@@ -96,9 +108,13 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         new HybridClock(clock), event -> {
           bus.publish(event);
           propagation.onChange(event);
-        });
+        }, new LeaderForwarder(this::internalChannel),
+        PipelineLimits.defaults(config.limits().maxValueBytes(), Runtime.getRuntime().maxMemory(),
+            config.raft().request()));
     this.readiness = new Readiness(replica, clock, config.replication().maxClockOffsetDuration());
     this.grpcExecutor = Executors.newFixedThreadPool(4, named("grpc-" + config.nodeId()));
+    this.internalExecutor = Executors.newFixedThreadPool(2, named("internal-" + config.nodeId()));
+    this.adminExecutor = Executors.newFixedThreadPool(2, named("admin-" + config.nodeId()));
     this.background = Executors.newSingleThreadScheduledExecutor(named("background-" + config.nodeId()));
     this.replicationScheduler = Executors.newSingleThreadScheduledExecutor(named("replication-" + config.nodeId()));
   }
@@ -125,9 +141,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         this::internalChannel, grpcExecutor, this::healthyRegion, InvalidationServiceImpl.Settings.DEFAULTS,
         System::nanoTime);
     publicServices = List.of(kv, admin, invalidation, health.getHealthService());
-    publicServer = Transport.server(config, config.self().publicPort(), grpcExecutor, publicServices,
-        readiness::draining).start();
-    internalServer = Transport.server(config, config.self().internalPort(), grpcExecutor,
+    publicServer = publicServer();
+    internalServer = Transport.server(config, config.self().internalPort(),
+        Transport.ServerLimits.internalPort(config.limits()), internalConnections, internalExecutor, Map.of(),
         List.of(new InternalServiceImpl(localStatus, traces, replica, config.replication().maxClockOffsetDuration(),
             metrics.refusedClockSkew()), health.getHealthService()), () -> false).start();
     remoteRegions = new RemoteRegions(config, this::internalChannel, replicationScheduler, clock);
@@ -145,6 +161,10 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     metrics.bindShardGauges(replica);
     http = new HttpEndpoints(config.bindHost(), config.self().httpPort(), readiness, metrics, config.nodeId());
     http.start();
+    watchdog = new Watchdog(config.nodeId(), replica, Watchdog.Settings.DEFAULTS, System::nanoTime)
+        .watch("public", grpcExecutor).watch("internal", internalExecutor).watch("admin", adminExecutor)
+        .watch("background", background).watch("replication", replicationScheduler).start();
+    readiness.watchdog(watchdog);
     readiness.markStarted();
     background.scheduleWithFixedDelay(this::tick, 50, 50, TimeUnit.MILLISECONDS);
     LOG.info("node {} of region {} serving on {}", config.nodeId(), config.region().name(), config.self().publicAddress());
@@ -203,8 +223,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     IOException last = null;
     while (System.nanoTime() < deadline) {
       try {
-        return Transport.server(config, config.self().publicPort(), grpcExecutor, publicServices,
-            readiness::draining).start();
+        return publicServer();
       } catch (IOException e) {
         last = e;
         java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
@@ -212,6 +231,13 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     }
     LOG.error("drain of {}: cannot rebind the public port {}", config.nodeId(), config.self().publicPort(), last);
     throw new NodeUnavailableException("cannot rebind the public port " + config.self().publicPort() + ": " + last);
+  }
+
+  /** The public port: data calls on the gRPC executor, admin and health on their own. */
+  private Server publicServer() throws IOException {
+    return Transport.server(config, config.self().publicPort(), Transport.ServerLimits.publicPort(config.limits()),
+        publicConnections, grpcExecutor, Map.of(AdminServiceGrpc.SERVICE_NAME, adminExecutor,
+            HealthGrpc.SERVICE_NAME, adminExecutor), publicServices, readiness::draining).start();
   }
 
   @Override
@@ -300,6 +326,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       invalidation.close();
     }
     background.shutdownNow();
+    if (watchdog != null) {
+      watchdog.close();
+    }
     if (shipper != null) {
       shipper.close();
     }
@@ -331,6 +360,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     internalChannels.values().forEach(ManagedChannel::shutdownNow);
     replica.close();
     grpcExecutor.shutdownNow();
+    internalExecutor.shutdownNow();
+    adminExecutor.shutdownNow();
     metrics.close();
     LOG.info("node {} stopped", config.nodeId());
   }

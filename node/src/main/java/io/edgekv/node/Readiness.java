@@ -34,11 +34,50 @@ public final class Readiness {
   private final AtomicLong startedAtNanos = new AtomicLong();
   private volatile long catchUpMillis = -1;
   private volatile String lastReasons = "";
+  private final boolean withdrawWithoutQuorum;
+  private volatile Watchdog watchdog;
 
-  public Readiness(RegionReplica replica, Clock clock, Duration maxClockOffset) {
+  /**
+   * @param withdrawWithoutQuorum when true, a shard without a reachable quorum makes the node not
+   *     ready; by default it stays ready, {@code degraded}, serving EVENTUAL reads (DESIGN section 9)
+   */
+  public Readiness(RegionReplica replica, Clock clock, Duration maxClockOffset, boolean withdrawWithoutQuorum) {
     this.replica = replica;
     this.clock = clock;
     this.maxClockOffset = maxClockOffset;
+    this.withdrawWithoutQuorum = withdrawWithoutQuorum;
+  }
+
+  public Readiness(RegionReplica replica, Clock clock, Duration maxClockOffset) {
+    this(replica, clock, maxClockOffset, false);
+  }
+
+  void watchdog(Watchdog watchdog) {
+    this.watchdog = watchdog;
+  }
+
+  /** Why the node cannot make progress ({@code /healthz} fails); empty while it lives. */
+  public List<String> livenessFailures() {
+    Watchdog w = watchdog;
+    return w == null ? List.of() : w.livenessFailures();
+  }
+
+  /**
+   * Conditions that limit the node without making it unready: {@code degraded} while a shard has
+   * no reachable quorum (EVENTUAL reads are served, writes are refused with a healthy region named).
+   */
+  public List<String> degradedReasons() {
+    if (!started.get() || withdrawWithoutQuorum || !caughtUp.get()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (GroupInfo group : replica.groups()) {
+      if (group.leader().isEmpty() && !"UNKNOWN".equals(group.role())) {
+        out.add("degraded: shard " + group.shard() + " has no Raft leader (no quorum reachable); serving EVENTUAL "
+            + "reads, refusing writes with a healthy region's address");
+      }
+    }
+    return out;
   }
 
   void markStarted() {
@@ -73,7 +112,11 @@ public final class Readiness {
     boolean allCaughtUp = true;
     for (GroupInfo group : groups) {
       if (group.leader().isEmpty()) {
-        reasons.add("no_leader: shard " + group.shard() + " has no Raft leader (no quorum reachable)");
+        // Before the first catch-up a node without a leader cannot know what it missed; after it,
+        // a lost quorum degrades the node (EVENTUAL reads go on) unless configured to withdraw.
+        if (withdrawWithoutQuorum || !caughtUp.get()) {
+          reasons.add("no_leader: shard " + group.shard() + " has no Raft leader (no quorum reachable)");
+        }
         allCaughtUp = false;
         continue;
       }
@@ -99,6 +142,11 @@ public final class Readiness {
     if (ahead > maxClockOffset.toMillis()) {
       reasons.add("clock_offset: this node's clock is " + ahead + " ms behind timestamps it has seen (limit "
           + maxClockOffset.toMillis() + " ms)");
+    }
+    Watchdog w = watchdog;
+    if (w != null) {
+      reasons.addAll(w.notReadyReasons());
+      reasons.addAll(w.livenessFailures());
     }
     String joined = String.join("; ", reasons);
     if (!joined.equals(lastReasons)) {

@@ -1,50 +1,115 @@
 package io.edgekv.node;
 
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.replication.raft.RaftTuning;
 import io.grpc.BindableService;
-import io.grpc.ManagedChannel;
 import io.grpc.ForwardingServerCall;
+import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import java.util.function.BooleanSupplier;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * The one place where gRPC servers and channels are built, so that transport security (the
- * config's {@code tls} section) is a change in one spot.
+ * config's {@code tls} section) and the transport's resource limits are a change in one spot.
+ *
+ * <p>Limits of every server ({@link ServerLimits}): inbound message size derived from
+ * {@code limits.maxValueBytes}, concurrent calls per connection, open connections, keepalive,
+ * idle timeout and maximum connection age. Handlers run on the executor the caller maps their
+ * service to (admin and health apart from data calls); the Netty event loops only move bytes.
  */
 public final class Transport {
-  /** Inbound message limit: the largest value (16 MiB) plus envelope, on every hop. */
-  public static final int MAX_MESSAGE_BYTES = 20 << 20;
-
   private Transport() {}
 
   /** Response header set while the node drains, so clients move to other endpoints. */
   public static final Metadata.Key<String> DRAINING_HEADER =
       Metadata.Key.of("edgekv-draining", Metadata.ASCII_STRING_MARSHALLER);
 
+  /** Event loops shared by every EdgeKV server of the process (like gRPC's own default ones). */
+  private static final EventLoopGroup BOSS = new MultiThreadIoEventLoopGroup(1, daemon("edgekv-accept"),
+      NioIoHandler.newFactory());
+  private static final EventLoopGroup WORKERS = new MultiThreadIoEventLoopGroup(
+      Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("edgekv-io"), NioIoHandler.newFactory());
+
   /**
-   * A gRPC server on {@code port}; while {@code draining} holds, every response carries
-   * {@link #DRAINING_HEADER}.
+   * Transport limits of one server.
+   *
+   * @param maxMessageBytes largest inbound message
+   * @param maxConnections open connections; one more is closed at accept
+   * @param maxCallsPerConnection concurrent calls (HTTP/2 streams) per connection
    */
-  public static Server server(NodeConfig config, int port, Executor executor, List<BindableService> services,
-      BooleanSupplier draining) {
+  public record ServerLimits(int maxMessageBytes, int maxConnections, int maxCallsPerConnection) {
+    /** The public port: a maximum-size value plus its key, metadata, tags and envelope. */
+    public static ServerLimits publicPort(NodeConfig.Limits limits) {
+      return new ServerLimits(limits.maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES, 4096, 2048);
+    }
+
+    /** The internal port: a replication batch or forwarded proposal of a maximum-size value. */
+    public static ServerLimits internalPort(NodeConfig.Limits limits) {
+      return new ServerLimits(limits.maxValueBytes() + 2 * RaftTuning.ENTRY_OVERHEAD_BYTES + (1 << 20), 1024, 1024);
+    }
+  }
+
+  /** Connections open on, and refused by, one server. */
+  public static final class ConnectionCounts {
+    final AtomicInteger open = new AtomicInteger();
+    final AtomicLong refused = new AtomicLong();
+
+    public int open() {
+      return open.get();
+    }
+
+    public long refused() {
+      return refused.get();
+    }
+  }
+
+  /**
+   * A gRPC server on {@code port}: calls of a service named in {@code executors} run there, others on
+   * {@code executor}; while {@code draining} holds, every response carries {@link #DRAINING_HEADER}.
+   */
+  public static Server server(NodeConfig config, int port, ServerLimits limits, ConnectionCounts counts,
+      Executor executor, Map<String, Executor> executors, List<BindableService> services, BooleanSupplier draining) {
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), port))
+        .bossEventLoopGroup(BOSS)
+        .workerEventLoopGroup(WORKERS)
+        .channelFactory(() -> new ConnectionLimitedChannel(limits.maxConnections(), counts.open, counts.refused))
         .executor(executor)
+        .callExecutor(new ServerCallExecutorSupplier() {
+          @Override
+          public <Q, R> Executor getExecutor(ServerCall<Q, R> call, Metadata metadata) {
+            return executors.get(call.getMethodDescriptor().getServiceName());
+          }
+        })
         .withOption(ChannelOption.SO_REUSEADDR, true)
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .maxInboundMessageSize(limits.maxMessageBytes())
+        .maxInboundMetadataSize(64 << 10)
+        .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
-        .maxConnectionIdle(5, TimeUnit.MINUTES);
+        .maxConnectionIdle(5, TimeUnit.MINUTES)
+        .maxConnectionAge(1, TimeUnit.HOURS)
+        .maxConnectionAgeGrace(5, TimeUnit.MINUTES);
     ServerInterceptor drainingHeader = new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -77,7 +142,18 @@ public final class Transport {
   public static ManagedChannel internalChannel(NodeConfig config, NodeConfig.NodeAddress peer) {
     return NettyChannelBuilder.forAddress(peer.host(), peer.internalPort())
         .usePlaintext()
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .maxInboundMessageSize(ServerLimits.internalPort(config.limits()).maxMessageBytes())
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
         .build();
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 }

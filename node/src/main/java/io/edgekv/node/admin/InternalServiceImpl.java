@@ -9,7 +9,10 @@ import io.edgekv.internal.v1.Mutation;
 import io.edgekv.internal.v1.RangeDigestsRequest;
 import io.edgekv.internal.v1.RangeDigestsResponse;
 import io.edgekv.internal.v1.RepairRequest;
+import io.edgekv.internal.v1.ProposeRequest;
+import io.edgekv.internal.v1.ProposeResponse;
 import io.edgekv.internal.v1.ReplicateRequest;
+import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.gossip.AntiEntropy;
 import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.node.api.Calls;
@@ -74,6 +77,7 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   public void replicate(ReplicateRequest request, StreamObserver<ReplicateResponse> observer) {
     Calls.unary(observer, () -> {
       int shard = checkShard(request.getShard());
+      Deadline deadline = Calls.deadline();
       long limit = replica.clock().clock().millis() + maxClockOffset.toMillis();
       for (Mutation m : request.getMutationsList()) {
         if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
@@ -88,9 +92,9 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
           ? restamped(request.getMutationsList()) : request.getMutationsList();
       CompletableFuture<Void> applied = request.getMutationsCount() == 0
           ? CompletableFuture.completedFuture(null)
-          : replica.submit(shard, new Proposal("", 0, "", new Command.ApplyRemote(mutations)))
-              .thenCompose(result -> replica.appliedIndex(shard).await(result.getApplied().getIndex())
-                  .completeOnTimeout(0L, LOCAL_APPLY_WAIT_MILLIS, TimeUnit.MILLISECONDS))
+          : replica.submit(shard, new Proposal("", 0, "", new Command.ApplyRemote(mutations)), deadline)
+              .thenCompose(result -> replica.appliedIndex(shard).await(result.getApplied().getIndex(),
+                  Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis())), TimeUnit.MILLISECONDS))
               .thenApply(ignored -> null);
       return applied.thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
           .putAllVersionVector(vector(shard)).setLeader(replica.leader(shard)).build());
@@ -123,10 +127,20 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
     Calls.unary(observer, () -> {
       int shard = checkShard(request.getShard());
       return replica.submit(shard, new Proposal("", 0, "",
-              new Command.Repair(request.getMutationsList(), request.getVersionVectorMap())))
+              new Command.Repair(request.getMutationsList(), request.getVersionVectorMap())), Calls.deadline())
           .thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
               .putAllVersionVector(vector(shard)).build());
     }, status -> {});
+  }
+
+  /**
+   * A write proposal another node of this region forwarded because it believes this node leads
+   * the shard: proposed here (admission control and deadline included), or answered not_leader.
+   */
+  @Override
+  public void propose(ProposeRequest request, StreamObserver<ProposeResponse> observer) {
+    Calls.unary(observer, () -> replica.proposeHere(checkShard(request.getShard()),
+        request.getProposal().toByteArray(), Calls.deadline()), status -> {});
   }
 
   private int checkShard(long shard) {

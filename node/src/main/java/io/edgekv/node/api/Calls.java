@@ -2,7 +2,10 @@ package io.edgekv.node.api;
 
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.edgekv.replication.pipeline.Deadline;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -32,6 +35,24 @@ public final class Calls {
         onDone.accept("OK");
       }
     });
+  }
+
+  /** How long a request without a deadline of its own may take. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  /** The longest wait a client's deadline may ask for. */
+  public static final Duration MAX_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * The deadline of the current gRPC call (read on the thread that runs the handler): the
+   * client's own, at most {@link #MAX_TIMEOUT}, or {@link #DEFAULT_TIMEOUT} when it set none.
+   */
+  public static Deadline deadline() {
+    io.grpc.Deadline client = io.grpc.Context.current().getDeadline();
+    if (client == null) {
+      return Deadline.after(DEFAULT_TIMEOUT);
+    }
+    long remaining = Math.min(client.timeRemaining(TimeUnit.NANOSECONDS), MAX_TIMEOUT.toNanos());
+    return new Deadline(System.nanoTime() + Math.max(0, remaining));
   }
 
   /** Like {@link #unary(StreamObserver, Supplier, Consumer)} for a blocking body. */

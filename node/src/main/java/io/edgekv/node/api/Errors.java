@@ -4,6 +4,9 @@ import com.google.protobuf.Any;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
+import io.edgekv.replication.OverloadedException;
+import io.edgekv.replication.ProposalRejectedException;
 import io.edgekv.replication.WriteUnavailableException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -64,6 +67,17 @@ public final class Errors {
         }
         status.addDetails(Any.pack(info.build()));
       }
+      case OverloadedException overloaded -> {
+        status.setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage(overloaded.getMessage());
+        long millis = overloaded.retryAfter().toMillis();
+        status.addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+            .setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000)).build()));
+        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason("OVERLOADED").setDomain(DOMAIN)
+            .putMetadata("resource", overloaded.resource()).putMetadata("limit", overloaded.limit())
+            .putMetadata("retryAfterMs", Long.toString(millis)).build()));
+      }
+      case ProposalRejectedException rejected ->
+          status.setCode(Code.INVALID_ARGUMENT_VALUE).setMessage("write refused: " + rejected.getMessage());
       case WriteUnavailableException unavailable ->
           status.setCode(Code.UNAVAILABLE_VALUE).setMessage("write not committed: " + unavailable.getMessage());
       case NodeUnavailableException unavailable ->

@@ -3,6 +3,7 @@ package io.edgekv.node.api;
 import io.edgekv.api.v1.Consistency;
 import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.node.config.UnsafeSwitches;
+import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.raft.RegionReplica;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -49,15 +50,16 @@ public final class ReadBarriers {
   /** Completes when shard {@code shard} may be read locally at the requested consistency. */
   public CompletableFuture<SessionToken> await(int shard, ReadOptions read) {
     SessionToken session = sessionOf(read.getSessionToken());
-    return barrier(shard, read, session).thenApply(ignored -> after(session, shard, replica.appliedIndex(shard).get()));
+    return barrier(shard, read, session, Calls.deadline()).thenApply(ignored -> after(session, shard, replica.appliedIndex(shard).get()));
   }
 
   /** Like {@link #await} for every shard (batch reads and scans). */
   public CompletableFuture<SessionToken> awaitAll(ReadOptions read) {
     SessionToken session = sessionOf(read.getSessionToken());
     CompletableFuture<?>[] all = new CompletableFuture<?>[replica.shards()];
+    Deadline deadline = Calls.deadline();
     for (int shard = 0; shard < all.length; shard++) {
-      all[shard] = barrier(shard, read, session);
+      all[shard] = barrier(shard, read, session, deadline);
     }
     return CompletableFuture.allOf(all).thenApply(ignored -> {
       SessionToken out = session;
@@ -93,8 +95,7 @@ public final class ReadBarriers {
       return CompletableFuture.failedFuture(new NodeUnavailableException("session: region " + replica.region()
           + " has not yet received writes this session saw from " + missing + "; retry, or read in that region"));
     }
-    return replica.appliedIndex(shard).await(replica.appliedIndex(shard).get() + 1)
-        .completeOnTimeout(0L, remaining, TimeUnit.NANOSECONDS)
+    return replica.appliedIndex(shard).await(replica.appliedIndex(shard).get() + 1, remaining, TimeUnit.NANOSECONDS)
         .thenCompose(ignored -> awaitVector(shard, seen, deadlineNanos));
   }
 
@@ -103,7 +104,7 @@ public final class ReadBarriers {
     return seen.entrySet().stream().allMatch(e -> mine.getOrDefault(e.getKey(), 0L) >= e.getValue());
   }
 
-  private CompletableFuture<?> barrier(int shard, ReadOptions read, SessionToken session) {
+  private CompletableFuture<?> barrier(int shard, ReadOptions read, SessionToken session, Deadline deadline) {
     return switch (read.getConsistency()) {
       case EVENTUAL, CONSISTENCY_UNSPECIFIED -> CompletableFuture.completedFuture(null);
       case SESSION -> {
@@ -112,11 +113,17 @@ public final class ReadBarriers {
         }
         long target = session.appliedIndexes()[shard];
         Map<String, Long> seen = session.vectors().get(shard);
-        long deadline = System.nanoTime() + sessionWait.toNanos();
-        yield replica.appliedIndex(shard).await(target)
-            .orTimeout(sessionWait.toMillis(), TimeUnit.MILLISECONDS)
-            .exceptionallyCompose(slow -> replica.readBarrier(shard))
-            .thenCompose(ignored -> awaitVector(shard, seen, deadline));
+        long vectorDeadline = Math.min(deadline.atNanos(), System.nanoTime() + sessionWait.toNanos());
+        // An index beyond what this replica knows to be committed will not be applied here by
+        // waiting (a token from a write still in flight, or a forged one): ask for a read index,
+        // which covers everything the region committed, instead of waiting for it.
+        CompletableFuture<?> applied = target > replica.commitIndex(shard)
+            ? replica.readBarrier(shard, deadline)
+            : replica.appliedIndex(shard).await(target, Math.min(sessionWait.toNanos(), deadline.remainingNanos()),
+                    TimeUnit.NANOSECONDS)
+                .thenCompose(index -> index >= target ? CompletableFuture.completedFuture(index)
+                    : replica.readBarrier(shard, deadline));
+        yield applied.thenCompose(ignored -> awaitVector(shard, seen, vectorDeadline));
       }
       case BOUNDED -> {
         long bound = read.getMaxStalenessMs();
@@ -125,10 +132,10 @@ public final class ReadBarriers {
               "read.max_staleness_ms must be set (at least 1) for BOUNDED reads");
         }
         yield replica.stalenessMillis(shard) <= bound
-            ? CompletableFuture.completedFuture(null) : replica.readBarrier(shard);
+            ? CompletableFuture.completedFuture(null) : replica.readBarrier(shard, deadline);
       }
       case STRONG -> unsafe.on(UnsafeSwitches.Switch.STRONG_READS_LOCAL)
-          ? CompletableFuture.completedFuture(null) : replica.readBarrier(shard);
+          ? CompletableFuture.completedFuture(null) : replica.readBarrier(shard, deadline);
       case UNRECOGNIZED -> throw new InvalidInputException("read.consistency", "",
           "read.consistency " + read.getConsistencyValue() + " is not one of EVENTUAL, SESSION, BOUNDED, STRONG");
     };

@@ -6,6 +6,7 @@ import io.edgekv.node.config.NodeConfig;
 import io.edgekv.replication.Version;
 import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.command.Proposal;
+import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.raft.RegionReplica;
 import java.util.Base64;
 import java.util.List;
@@ -33,7 +34,12 @@ public final class RegionWrites {
   }
 
   public CompletableFuture<Applied> write(int shard, Proposal proposal) {
-    return replica.submit(shard, proposal).exceptionally(error -> {
+    return write(shard, proposal, Calls.deadline());
+  }
+
+  /** Proposes by {@code deadline}; the reply waits for the local apply at most until then too. */
+  public CompletableFuture<Applied> write(int shard, Proposal proposal, Deadline deadline) {
+    return replica.submit(shard, proposal, deadline).exceptionally(error -> {
       Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
       if (cause instanceof WriteUnavailableException unavailable) {
         NodeConfig.Region healthy = healthyRegion.get();
@@ -51,8 +57,8 @@ public final class RegionWrites {
             key, failed.getFound() ? Version.of(failed.getCurrent()) : null);
       }
       Applied applied = result.getApplied();
-      return replica.appliedIndex(shard).await(applied.getIndex())
-          .completeOnTimeout(0L, LOCAL_APPLY_WAIT_MILLIS, TimeUnit.MILLISECONDS)
+      long wait = Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis()));
+      return replica.appliedIndex(shard).await(applied.getIndex(), wait, TimeUnit.MILLISECONDS)
           .thenApply(ignored -> applied);
     });
   }

@@ -43,6 +43,9 @@ final class AdminJson {
     node.put("publicAddress", n.getPublicAddress());
     node.put("httpAddress", n.getHttpAddress());
     node.put("notReadyReasons", n.getNotReadyReasonsList());
+    node.put("degradedReasons", n.getDegradedReasonsList());
+    node.put("alive", !n.getReachable() || n.getAlive());
+    node.put("livenessFailures", n.getLivenessFailuresList());
     node.put("error", emptyToNull(n.getError()));
     node.put("groups", groups(n.getGroupsList()));
     return node;

@@ -64,7 +64,10 @@ final class AdminStatusCommand extends AdminClientCommand {
     if (n.getDraining()) {
       notes.add("draining");
     }
-    for (String reason : n.getNotReadyReasonsList()) {
+    List<String> reasons = new ArrayList<>(n.getNotReadyReasonsList());
+    reasons.addAll(n.getDegradedReasonsList());
+    n.getLivenessFailuresList().forEach(f -> reasons.add("not alive: " + f));
+    for (String reason : reasons) {
       if (!notes.contains(reason) && !(reason.equals("unreachable") && !n.getReachable())) {
         notes.add(reason);
       }

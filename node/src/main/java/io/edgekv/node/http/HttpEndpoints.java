@@ -14,7 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 
 /**
- * The node's HTTP port: {@code /healthz} (the process is alive), {@code /readyz} (it should
+ * The node's HTTP port: {@code /healthz} (the node can make progress: 503
+ * with the reasons from the {@link io.edgekv.node.Watchdog} otherwise), {@code /readyz} (it should
  * receive anycast traffic; 503 with the reasons otherwise) and {@code /metrics} (Prometheus).
  */
 public final class HttpEndpoints implements AutoCloseable {
@@ -30,12 +31,18 @@ public final class HttpEndpoints implements AutoCloseable {
       return t;
     });
     server.setExecutor(executor);
-    server.createContext("/healthz", exchange -> respond(exchange, 200, "application/json",
-        "{\"status\":\"alive\",\"node\":\"" + nodeId + "\"}\n"));
+    server.createContext("/healthz", exchange -> {
+      List<String> failures = readiness.livenessFailures();
+      respond(exchange, failures.isEmpty() ? 200 : 503, "application/json",
+          "{\"status\":\"" + (failures.isEmpty() ? "alive" : "stuck") + "\",\"node\":\"" + nodeId
+              + "\",\"reasons\":" + list(failures) + "}\n");
+    });
     server.createContext("/readyz", exchange -> {
       List<String> reasons = readiness.notReadyReasons();
-      String body = "{\"ready\":" + reasons.isEmpty() + ",\"node\":\"" + nodeId + "\",\"reasons\":["
-          + reasons.stream().map(HttpEndpoints::quote).collect(Collectors.joining(",")) + "]}\n";
+      List<String> shown = new java.util.ArrayList<>(reasons);
+      shown.addAll(readiness.degradedReasons());
+      String body = "{\"ready\":" + reasons.isEmpty() + ",\"node\":\"" + nodeId + "\",\"reasons\":"
+          + list(shown) + "}\n";
       respond(exchange, reasons.isEmpty() ? 200 : 503, "application/json", body);
     });
     server.createContext("/metrics", exchange -> respond(exchange, 200,
@@ -44,6 +51,10 @@ public final class HttpEndpoints implements AutoCloseable {
 
   public void start() {
     server.start();
+  }
+
+  private static String list(List<String> items) {
+    return "[" + items.stream().map(HttpEndpoints::quote).collect(Collectors.joining(",")) + "]";
   }
 
   private static String quote(String s) {

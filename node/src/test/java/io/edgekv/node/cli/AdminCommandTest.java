@@ -197,7 +197,8 @@ class AdminCommandTest {
     assertEquals(0, drain.exitCode(), drain.toString());
     Map<String, Object> node = drain.json();
     assertEquals(List.of("id", "region", "ready", "reachable", "draining", "publicAddress", "httpAddress",
-        "notReadyReasons", "error", "groups"), List.copyOf(node.keySet()));
+        "notReadyReasons", "degradedReasons", "alive", "livenessFailures", "error", "groups"),
+        List.copyOf(node.keySet()));
     assertEquals(true, node.get("draining"));
     assertEquals(false, node.get("ready"));
     assertTrue(table.stdoutLines().get(1).startsWith("eu-west-0  eu-west  no "), table.toString());

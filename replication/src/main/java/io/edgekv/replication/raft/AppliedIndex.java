@@ -4,11 +4,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The applied Raft index of one replica, with futures that complete once it reaches a target
- * (reads that must see a session's writes wait on it without polling).
+ * (reads that must see a session's writes wait on it without polling). Every wait has a
+ * deadline, and a waiter is forgotten when it completes, whichever way: a target that is never
+ * reached (a forged or stale session token) costs nothing after its deadline.
  */
 public final class AppliedIndex {
   private final AtomicLong value = new AtomicLong();
@@ -29,15 +32,35 @@ public final class AppliedIndex {
     }
   }
 
-  /** Completes once the applied index is at least {@code target}; the caller bounds the wait. */
-  public CompletableFuture<Long> await(long target) {
+  /**
+   * Completes with the applied index once it is at least {@code target}, or, at the timeout, with
+   * the (lower) applied index then: the caller compares the result with its target.
+   */
+  public CompletableFuture<Long> await(long target, long timeout, TimeUnit unit) {
+    if (value.get() >= target) {
+      return CompletableFuture.completedFuture(value.get());
+    }
     CompletableFuture<Long> future = new CompletableFuture<>();
     waiters.computeIfAbsent(target, t -> new CopyOnWriteArrayList<>()).add(future);
+    future.whenComplete((index, error) -> forget(target, future));
+    future.completeOnTimeout(-1L, timeout, unit);
     long now = value.get();
     if (now >= target) {
       advanceTo(now);
     }
-    return future;
+    return future.thenApply(index -> index < 0 ? value.get() : index);
+  }
+
+  private void forget(long target, CompletableFuture<Long> future) {
+    waiters.computeIfPresent(target, (t, list) -> {
+      list.remove(future);
+      return list.isEmpty() ? null : list;
+    });
+  }
+
+  /** Futures currently waiting (bounded by the waits' deadlines). */
+  public int waiting() {
+    return waiters.values().stream().mapToInt(java.util.List::size).sum();
   }
 
   void close() {

@@ -20,9 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import io.edgekv.replication.pipeline.Deadline;
+import io.edgekv.replication.pipeline.LeaderLink;
+import io.edgekv.replication.pipeline.PipelineLimits;
+import io.edgekv.replication.pipeline.ShardProposer;
 import java.util.function.Function;
 import java.util.zip.CRC32C;
 import org.apache.ratis.RaftConfigKeys;
@@ -33,7 +37,6 @@ import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -45,7 +48,6 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -93,12 +95,28 @@ public final class RegionReplica implements AutoCloseable {
   private final List<Freshness> freshness = new ArrayList<>();
   private final Map<Integer, CompletableFuture<?>> sweeps = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Integer, CompletableFuture<?>> collections = new java.util.concurrent.ConcurrentHashMap<>();
+  private final List<ShardProposer> proposers = new ArrayList<>();
+  private final LeaderLink leaderLink;
+  private final PipelineLimits pipelineLimits;
+  private final ScheduledExecutorService pipelineScheduler;
   private RaftServer server;
 
-  public RegionReplica(Settings settings, HybridClock clock, ChangeListener listener) {
+  /**
+   * @param leaderLink how proposals reach the shard leader when this node does not lead
+   * @param pipelineLimits bounds of each shard's pipeline
+   */
+  public RegionReplica(Settings settings, HybridClock clock, ChangeListener listener, LeaderLink leaderLink,
+      PipelineLimits pipelineLimits) {
     this.settings = settings;
     this.clock = clock;
     this.listener = listener;
+    this.leaderLink = leaderLink;
+    this.pipelineLimits = pipelineLimits;
+    this.pipelineScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "pipeline-" + settings.nodeId());
+      t.setDaemon(true);
+      return t;
+    });
     List<RaftPeer> raftPeers = settings.peers().stream()
         .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build())
         .toList();
@@ -145,6 +163,9 @@ public final class RegionReplica implements AutoCloseable {
         }
       }
       clients.add(newClient(group));
+      int shard = proposers.size();
+      proposers.add(new ShardProposer(shard, settings.region(), server, group.getGroupId(), () -> leader(shard),
+          leaderLink, pipelineScheduler, pipelineLimits));
     }
   }
 
@@ -177,6 +198,8 @@ public final class RegionReplica implements AutoCloseable {
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, tuning.snapshotEvery() / 4)));
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 0);
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // A read index not served within a request timeout fails; the pipeline retries until its deadline.
+    RaftServerConfigKeys.Read.setTimeout(p, millis(tuning.requestTimeout().toMillis()));
     // Many nodes share one process in dev and tests: keep the pools small.
     RaftServerConfigKeys.ThreadPool.setProxyCached(p, true);
     RaftServerConfigKeys.ThreadPool.setServerCached(p, true);
@@ -242,52 +265,73 @@ public final class RegionReplica implements AutoCloseable {
   }
 
   /**
-   * Proposes a command to its shard's group and completes with the applied result once a
-   * majority has it durably. Completes exceptionally with {@link WriteUnavailableException}
-   * when the group cannot commit it within the request timeout; the caller may retry with the
-   * same request id, which is applied at most once.
+   * Proposes a command to its shard's group through the shard's pipeline ({@link ShardProposer})
+   * and completes with the applied result once a majority has it durably, by {@code deadline}.
+   * Completes exceptionally with {@link io.edgekv.replication.OverloadedException} at once when
+   * the shard's pipeline is full, and with {@link WriteUnavailableException} when the group
+   * cannot commit it by the deadline; the caller may retry with the same request id, which is
+   * applied at most once. Never blocks the calling thread.
    */
+  public CompletableFuture<CommandResult> submit(int shard, Proposal proposal, Deadline deadline) {
+    byte[] encoded = CommandCodec.encode(proposal);
+    return proposers.get(shard).propose(encoded, idempotent(proposal), deadline);
+  }
+
+  /**
+   * Whether proposing twice is harmless: a request id (the state machine remembers it), or a
+   * command whose apply skips what it already did (remote batches by sequence, repairs by
+   * version, expiry and collection by the version they target).
+   */
+  private static boolean idempotent(Proposal proposal) {
+    return !proposal.requestId().isEmpty() || proposal.command() instanceof Command.ApplyRemote
+        || proposal.command() instanceof Command.Repair || proposal.command() instanceof Command.Expire
+        || proposal.command() instanceof Command.CollectTombstones;
+  }
+
+  /** {@link #submit(int, Proposal, Deadline)} with the default request timeout. */
   public CompletableFuture<CommandResult> submit(int shard, Proposal proposal) {
-    Message message = Message.valueOf(ByteString.copyFrom(CommandCodec.encode(proposal)));
-    long timeoutMillis = settings.tuning().requestTimeout().toMillis();
-    return clients.get(shard).async().send(message)
-        .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .handle((reply, error) -> {
-          if (error != null) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            String why = cause instanceof TimeoutException
-                ? "no commit within " + timeoutMillis + " ms (no leader or no quorum in region " + settings.region() + ")"
-                : String.valueOf(cause.getMessage());
-            throw new WriteUnavailableException("shard " + shard + ": " + why, cause);
-          }
-          if (!reply.isSuccess()) {
-            throw new WriteUnavailableException("shard " + shard + ": " + reply.getException(), reply.getException());
-          }
-          try {
-            return CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
-          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new IllegalStateException("undecodable apply result", e);
-          }
-        });
+    return submit(shard, proposal, Deadline.after(pipelineLimits.defaultTimeout()));
+  }
+
+  /** A proposal forwarded here by another node of the region: proposed only if this node leads the shard. */
+  public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> proposeHere(int shard, byte[] proposal,
+      Deadline deadline) {
+    return proposers.get(shard).proposeHere(proposal, deadline);
+  }
+
+  /** Why the shard is failed on this node (it refuses reads and writes until rebuilt), or empty. */
+  public java.util.Optional<String> shardFailure(int shard) {
+    return java.util.Optional.empty();
+  }
+
+  /** The shard's pipeline (admission figures for metrics and health). */
+  public ShardProposer proposer(int shard) {
+    return proposers.get(shard);
   }
 
   /**
    * Completes once this replica has applied everything committed in the shard's group when the
    * call was made (Raft read index, confirmed by the leader with a majority), so that a local
-   * read that follows is linearizable. Fails with {@link WriteUnavailableException} without a quorum.
+   * read that follows is linearizable. Fails with {@link WriteUnavailableException} without a
+   * quorum by the deadline, at once with {@link io.edgekv.replication.OverloadedException} when
+   * too many are outstanding.
    */
+  public CompletableFuture<Long> readBarrier(int shard, Deadline deadline) {
+    return proposers.get(shard).readBarrier(deadline).thenApply(ignored -> machines.get(shard).appliedIndex().get());
+  }
+
+  /** {@link #readBarrier(int, Deadline)} with the default request timeout. */
   public CompletableFuture<Long> readBarrier(int shard) {
-    long timeoutMillis = settings.tuning().requestTimeout().toMillis();
-    return clients.get(shard).async().sendReadOnly(Message.EMPTY, RaftPeerId.valueOf(settings.nodeId()))
-        .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .handle((reply, error) -> {
-          if (error != null || !reply.isSuccess()) {
-            Throwable cause = error != null ? error : reply.getException();
-            throw new WriteUnavailableException("shard " + shard + ": no read index within " + timeoutMillis
-                + " ms (no leader or no quorum in region " + settings.region() + ")", cause);
-          }
-          return machines.get(shard).appliedIndex().get();
-        });
+    return readBarrier(shard, Deadline.after(pipelineLimits.defaultTimeout()));
+  }
+
+  /** The highest index this replica knows to be committed in the shard's group (0 if unknown). */
+  public long commitIndex(int shard) {
+    try {
+      return server.getDivision(groups.get(shard).getGroupId()).getRaftLog().getLastCommittedIndex();
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   /**
@@ -525,6 +569,7 @@ public final class RegionReplica implements AutoCloseable {
 
   @Override
   public void close() {
+    pipelineScheduler.shutdownNow();
     for (RaftClient client : clients) {
       try {
         client.close();

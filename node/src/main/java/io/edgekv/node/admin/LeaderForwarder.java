@@ -1,0 +1,69 @@
+package io.edgekv.node.admin;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+import io.edgekv.internal.v1.InternalServiceGrpc;
+import io.edgekv.internal.v1.ProposeRequest;
+import io.edgekv.internal.v1.ProposeResponse;
+import io.edgekv.replication.OverloadedException;
+import io.edgekv.replication.ProposalRejectedException;
+import io.edgekv.replication.pipeline.Deadline;
+import io.edgekv.replication.pipeline.LeaderLink;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Forwards a proposal to the shard leader's internal service ({@code Propose}), bounded by the
+ * request's deadline. The answer arrives on the transport thread and is only handed on: nothing
+ * here blocks. The leader's refusals keep their meaning: full is {@link OverloadedException},
+ * invalid is {@link ProposalRejectedException}; anything else is a transport failure the
+ * pipeline may retry.
+ */
+public final class LeaderForwarder implements LeaderLink {
+  private final Function<String, ManagedChannel> channels;
+
+  public LeaderForwarder(Function<String, ManagedChannel> channels) {
+    this.channels = channels;
+  }
+
+  @Override
+  public CompletableFuture<ProposeResponse> propose(String leaderId, int shard, byte[] proposal, Deadline deadline) {
+    CompletableFuture<ProposeResponse> out = new CompletableFuture<>();
+    try {
+      var call = InternalServiceGrpc.newFutureStub(channels.apply(leaderId))
+          .withDeadlineAfter(Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS)
+          .propose(ProposeRequest.newBuilder().setFormat(1).setShard(shard)
+              .setProposal(ByteString.copyFrom(proposal)).build());
+      Futures.addCallback(call, new FutureCallback<>() {
+        @Override
+        public void onSuccess(ProposeResponse response) {
+          out.complete(response);
+        }
+
+        @Override
+        public void onFailure(Throwable error) {
+          out.completeExceptionally(translate(leaderId, error));
+        }
+      }, MoreExecutors.directExecutor());
+    } catch (RuntimeException e) {
+      out.completeExceptionally(e);
+    }
+    return out;
+  }
+
+  private static Throwable translate(String leaderId, Throwable error) {
+    Status status = Status.fromThrowable(error);
+    return switch (status.getCode()) {
+      case RESOURCE_EXHAUSTED -> new OverloadedException("leader " + leaderId, "its pipeline limit",
+          Duration.ofMillis(200), "the shard leader " + leaderId + " is overloaded: " + status.getDescription());
+      case INVALID_ARGUMENT -> new ProposalRejectedException(String.valueOf(status.getDescription()), error);
+      default -> error;
+    };
+  }
+}

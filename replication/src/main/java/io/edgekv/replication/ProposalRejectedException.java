@@ -1,0 +1,11 @@
+package io.edgekv.replication;
+
+/**
+ * The shard leader refused to append a proposal (its preparation found it invalid); nothing was
+ * changed and a retry would be refused again.
+ */
+public final class ProposalRejectedException extends RuntimeException {
+  public ProposalRejectedException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,13 @@
+package io.edgekv.replication.pipeline;
+
+import io.edgekv.internal.v1.ProposeResponse;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * How a node that does not lead a shard hands a proposal to the node that does (the node's
+ * internal service). Implementations never block and end the call at the deadline.
+ */
+@FunctionalInterface
+public interface LeaderLink {
+  CompletableFuture<ProposeResponse> propose(String leaderId, int shard, byte[] proposal, Deadline deadline);
+}
