@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -108,7 +109,12 @@ class SlowWatcherMemoryTest {
           })));
         }
         for (Future<?> write : writes) {
-          write.get(5, TimeUnit.MINUTES);
+          try {
+            write.get(5, TimeUnit.MINUTES);
+          } catch (ExecutionException e) {
+            assertTrue(node.isAlive(), "the node died while a watcher did not read: " + tail(node.log()));
+            throw e;
+          }
         }
 
         assertTrue(node.isAlive(), "the node died while a watcher did not read: " + tail(node.log()));
