@@ -94,7 +94,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     NodeConfig.NodeAddress self = config.self();
     NodeConfig.Region region = config.region();
     List<Peer> peers = region.nodes().stream().map(n -> new Peer(n.id(), n.host(), n.raftPort())).toList();
-    this.bus = new InvalidationBus(10_000);
+    this.bus = new InvalidationBus(config.invalidation().bufferLimits(), System::nanoTime);
     this.metrics = new NodeMetrics(config.nodeId(), region.name());
     this.clock = clock;
     ChangeListener propagation = metrics.remotePropagation(region.name(), clock);

@@ -16,9 +16,11 @@ import java.util.regex.Pattern;
  * @param bindHost address the node's servers bind (127.0.0.1 by default)
  * @param join true for a node being added to a running region: it waits for
  *     {@code edgekv admin add-node} instead of forming the region's groups (default false)
+ * @param invalidation buffers for Watch subscribers ({@link InvalidationSettings})
  */
 public record NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
-    RaftSettings raft, StorageSettings storage, Tls tls, Boolean join, ReplicationSettings replication) {
+    RaftSettings raft, StorageSettings storage, Tls tls, Boolean join, ReplicationSettings replication,
+    InvalidationSettings invalidation) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
@@ -130,6 +132,12 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     bindHost = bindHost == null ? "127.0.0.1" : bindHost;
     join = join != null && join;
     replication = replication == null ? ReplicationSettings.DEFAULT : replication;
+    invalidation = InvalidationSettings.withDefaults(invalidation, limits);
+  }
+
+  public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
+      RaftSettings raft, StorageSettings storage, Tls tls, Boolean join, ReplicationSettings replication) {
+    this(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, replication, null);
   }
 
   public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
@@ -144,7 +152,8 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
 
   /** A copy with other replication settings. */
   public NodeConfig withReplication(ReplicationSettings settings) {
-    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, settings);
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, settings,
+        invalidation);
   }
 
   /**
@@ -273,6 +282,7 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     require(topology.regions().stream().map(Region::name).distinct().count() == topology.regions().size(),
         "topology.regions", "has two regions with the same name");
     require(!tls.enabled(), "tls.enabled", "TLS is not available in this release; set it to false");
+    invalidation.validate(limits);
     return this;
   }
 

@@ -1,10 +1,14 @@
 package io.edgekv.node.metrics;
 
 import io.edgekv.api.v1.Consistency;
+import io.edgekv.invalidation.BufferBudget;
+import io.edgekv.invalidation.InvalidationBus;
+import io.edgekv.invalidation.Subscription;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.gossip.LagReport;
 import io.edgekv.replication.hlc.HybridClock;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -17,6 +21,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -174,6 +179,24 @@ public final class NodeMetrics implements AutoCloseable {
     Gauge.builder("edgekv.invalidation.subscribers", watchers::getAsInt)
         .description("Open Watch streams on this node")
         .register(registry);
+  }
+
+  /**
+   * What the node buffers for Watch subscribers: bytes held now (against
+   * {@code invalidation.nodeBufferBytes}) and subscriptions overrun (dropped to a RESET) by the
+   * limit they passed: {@code stream_events}, {@code stream_bytes} or {@code node_bytes}.
+   */
+  public void bindWatchBuffers(InvalidationBus bus) {
+    Gauge.builder("edgekv.invalidation.buffered.bytes", bus.budget(), BufferBudget::used)
+        .description("Bytes of changes buffered for Watch subscribers that have not taken them yet")
+        .baseUnit("bytes")
+        .register(registry);
+    for (Subscription.Overrun cause : Subscription.Overrun.values()) {
+      FunctionCounter.builder("edgekv.invalidation.overruns", bus, b -> b.overruns(cause))
+          .description("Watch subscriptions dropped to a RESET because they fell behind past a buffer limit")
+          .tag("limit", cause.name().toLowerCase(Locale.ROOT))
+          .register(registry);
+    }
   }
 
   public PrometheusMeterRegistry registry() {

@@ -1,6 +1,7 @@
 package io.edgekv.node.watch;
 
 import io.edgekv.api.v1.ChangeEvent;
+import io.edgekv.invalidation.BufferLimits;
 import io.edgekv.invalidation.Selector;
 import io.edgekv.replication.raft.Applier;
 import io.edgekv.replication.raft.RegionReplica;
@@ -17,16 +18,22 @@ import java.util.List;
 final class ChangelogReplay {
   private ChangelogReplay() {}
 
-  /** The matching events after a position, in order per shard, and the highest index read per shard. */
-  record Result(List<ChangeEvent> events, long[] readUpTo) {}
+  /**
+   * The matching events after a position, in order per shard, the highest index read per shard,
+   * and what the events cost in memory ({@link BufferLimits#footprint}).
+   */
+  record Result(List<ChangeEvent> events, long[] readUpTo, long bytes) {}
 
   /**
    * Reads the matching changes after {@code from}, or returns null when the gap cannot be
    * filled: part of it is no longer in the changelog, or it holds more than {@code maxEvents}
-   * matching changes (cheaper for the subscriber to start over than to take them all).
+   * matching changes or more than {@code maxBytes} of them (cheaper for the subscriber to start
+   * over than to take them all, and a replay must not hold more memory than a stream's buffer).
+   * The changelog is iterated entry by entry, so what is held is the matching events alone.
    */
-  static Result read(RegionReplica replica, Selector selector, WatchPosition from, int maxEvents) {
+  static Result read(RegionReplica replica, Selector selector, WatchPosition from, int maxEvents, long maxBytes) {
     List<ChangeEvent> events = new ArrayList<>();
+    long[] bytes = {0};
     long[] readUpTo = new long[replica.shards()];
     for (int shard = 0; shard < replica.shards(); shard++) {
       long after = from.index(shard);
@@ -54,11 +61,13 @@ final class ChangelogReplay {
           ChangeEvent event = parse(value);
           readUpTo[s] = Math.max(readUpTo[s], ReplicationKeys.changelogIndex(key));
           if (selector.matches(event)) {
-            if (events.size() >= maxEvents) {
+            long footprint = BufferLimits.footprint(event);
+            if (events.size() >= maxEvents || bytes[0] + footprint > maxBytes) {
               overflow[0] = true;
               return false;
             }
             events.add(event);
+            bytes[0] += footprint;
           }
           return true;
         });
@@ -68,7 +77,7 @@ final class ChangelogReplay {
         return null;
       }
     }
-    return new Result(events, readUpTo);
+    return new Result(events, readUpTo, bytes[0]);
   }
 
   private static ChangeEvent parse(byte[] bytes) {

@@ -68,17 +68,14 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
   private static final long PROGRESS_TICK_MILLIS = 50;
 
   /**
-   * @param bufferEvents changes buffered per Watch stream before it is reset (also the most
-   *     changes a resume replays before it resets instead)
+   * What a Watch stream may buffer is the bus's {@link io.edgekv.invalidation.BufferLimits}.
+   *
    * @param remoteTimeoutMillis how long purge-status waits for another region's node
    */
-  public record Settings(int bufferEvents, long remoteTimeoutMillis) {
-    public static final Settings DEFAULTS = new Settings(10_000, 2_000);
+  public record Settings(long remoteTimeoutMillis) {
+    public static final Settings DEFAULTS = new Settings(2_000);
 
     public Settings {
-      if (bufferEvents < 1) {
-        throw new IllegalArgumentException("watch.bufferEvents must be at least 1, was " + bufferEvents);
-      }
       if (remoteTimeoutMillis < 1) {
         throw new IllegalArgumentException("watch.remoteTimeoutMillis must be positive, was " + remoteTimeoutMillis);
       }
@@ -115,6 +112,7 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
     this.fanout = metrics.invalidationFanout();
     this.resets = metrics.watchResets();
     metrics.bindWatchers(streams::size);
+    metrics.bindWatchBuffers(bus);
     this.progressTicker = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "watch-progress-" + config.nodeId());
       thread.setDaemon(true);
@@ -165,7 +163,7 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
           });
       streams.add(stream);
       try {
-        stream.start(resume, settings.bufferEvents());
+        stream.start(resume);
       } catch (RuntimeException e) {
         stream.fail(Errors.toStatus(e).getStatus());
         return;

@@ -7,6 +7,7 @@ import io.edgekv.api.v1.ServedBy;
 import io.edgekv.api.v1.WatchEvent;
 import io.edgekv.api.v1.WatchEventType;
 import io.edgekv.internal.v1.StoredEntry;
+import io.edgekv.invalidation.BufferLimits;
 import io.edgekv.invalidation.InvalidationBus;
 import io.edgekv.invalidation.Selector;
 import io.edgekv.invalidation.Subscription;
@@ -16,8 +17,10 @@ import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.StoredEntries;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -31,9 +34,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * change is either read by the replay (or reflected in the sampled position) or buffered by
  * the subscription, and buffered duplicates are dropped by index ({@link #floor}).
  *
- * <p>Slow subscribers: the sender drains only while gRPC reports the stream ready; otherwise
- * changes pile up in the subscription's bounded buffer, which, when full, is dropped and turns
- * into one {@code WATCH_RESET}. Apply never waits for a subscriber.
+ * <p>Slow subscribers: the sender takes one change at a time, and only while gRPC reports the
+ * stream ready (a message sent to a stream that is not ready would be queued inside gRPC and
+ * Netty without bound); otherwise changes pile up in the subscription's buffer, bounded in
+ * events and bytes per stream and in bytes per node ({@link BufferLimits}), which, when full,
+ * is dropped and turns into one {@code WATCH_RESET} naming the limit. The replay that joins a
+ * resumed stream is bounded the same way and charged to the node's budget. Apply never waits
+ * for a subscriber.
+ *
+ * <p>Memory per stream is therefore the subscription's buffer, the replay, and at most one
+ * message (with its value, for {@code include_values}) beyond gRPC's ready threshold.
  *
  * <p>Positions of events: a change at index {@code i} carries a position whose shard index is
  * {@code i - 1} ("everything before i seen"): one index may hold several changes (a
@@ -55,6 +65,9 @@ final class WatchStream {
   /** When the last WATCH_PROGRESS was asked for (the service's ticker thread only). */
   private long lastProgressNanos;
   private Subscription subscription;
+  /** Changes read from the changelog to fill the gap before live ones; their bytes are reserved. */
+  private final ArrayDeque<ChangeEvent> replay = new ArrayDeque<>();
+  private long replayBytes;
   /** Per shard: changes at or below this index were replayed or are covered by the start position. */
   private long[] floor;
   private WatchPosition position;
@@ -82,13 +95,13 @@ final class WatchStream {
   }
 
   /** Subscribes, joins the resume position (replay or reset), and starts sending live changes. */
-  void start(WatchPosition resume, int capacity) {
+  void start(WatchPosition resume) {
     observer.setOnCancelHandler(this::cancelled);
+    BufferLimits limits = bus.limits();
     synchronized (this) {
-      subscription = bus.subscribe(selector, capacity);
+      subscription = bus.subscribe(selector);
       WatchPosition now = WatchPosition.current(replica);
       String resetReason = null;
-      List<ChangeEvent> replay = List.of();
       if (resume == null) {
         position = now;
         floor = now.indexes();
@@ -98,12 +111,18 @@ final class WatchStream {
         resetReason = "position has " + resume.shards() + " shards, region " + replica.region() + " has "
             + replica.shards();
       } else {
-        ChangelogReplay.Result result = ChangelogReplay.read(replica, selector, resume, capacity);
+        ChangelogReplay.Result result = ChangelogReplay.read(replica, selector, resume, limits.streamEvents(),
+            limits.streamBytes());
         if (result == null) {
-          resetReason = "position is older than this node's changelog holds (or the gap exceeds " + capacity
-              + " changes)";
+          resetReason = "position is older than this node's changelog holds (or the gap exceeds "
+              + limits.streamEvents() + " changes or " + limits.streamBytes()
+              + " bytes: invalidation.streamBufferEvents, invalidation.streamBufferBytes)";
+        } else if (!bus.budget().tryReserve(result.bytes())) {
+          resetReason = "this node's Watch buffers are full (invalidation.nodeBufferBytes, " + limits.nodeBytes()
+              + " bytes): the gap since the position is not replayed";
         } else {
-          replay = result.events();
+          replay.addAll(result.events());
+          replayBytes = result.bytes();
           floor = new long[replica.shards()];
           for (int shard = 0; shard < floor.length; shard++) {
             floor[shard] = Math.max(result.readUpTo()[shard], resume.index(shard));
@@ -120,9 +139,6 @@ final class WatchStream {
       if (resetReason != null) {
         sendReset(resetReason);
       }
-      for (ChangeEvent event : replay) {
-        sendChange(event, -1);
-      }
     }
     observer.setOnReadyHandler(this::schedule);
     subscription.onAvailable(this::schedule);
@@ -131,7 +147,11 @@ final class WatchStream {
 
   private void schedule() {
     if (draining.compareAndSet(false, true)) {
-      executor.execute(this::drain);
+      try {
+        executor.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        draining.set(false); // the node is stopping; close() ends the stream
+      }
     }
   }
 
@@ -155,14 +175,23 @@ final class WatchStream {
         boolean progress = progressDue;
         long staleness = progress ? stalenessMillis() : -1;
         while (!closed && observer.isReady()) {
-          Subscription.Batch batch = subscription.drain();
+          ChangeEvent replayed = replay.poll();
+          if (replayed != null) {
+            long bytes = BufferLimits.footprint(replayed);
+            replayBytes -= bytes;
+            bus.budget().release(bytes);
+            sendChange(replayed, -1);
+            continue;
+          }
+          // One at a time: what is not sent yet stays in the subscription, counted and bounded.
+          Subscription.Batch batch = subscription.drain(1);
           if (batch.reset()) {
             // Sampled after the drain: changes at or below it are in the state the subscriber
             // reads next; later ones are buffered again.
             WatchPosition now = WatchPosition.current(replica);
             position = now;
             floor = now.indexes();
-            sendReset("this subscriber fell more than its buffer behind");
+            sendReset(overrunReason(batch.overrun()));
             continue;
           }
           if (batch.events().isEmpty()) {
@@ -175,7 +204,7 @@ final class WatchStream {
             }
           }
         }
-        if (progress && !closed && observer.isReady() && !subscription.hasPending()) {
+        if (progress && !closed && observer.isReady() && replay.isEmpty() && !subscription.hasPending()) {
           progressDue = false;
           if (staleness >= 0) {
             send(WatchEvent.newBuilder().setType(WatchEventType.WATCH_PROGRESS).setPosition(position.encode())
@@ -190,7 +219,7 @@ final class WatchStream {
     }
     boolean more;
     synchronized (this) {
-      more = !closed && observer.isReady() && (subscription.hasPending() || progressDue);
+      more = !closed && observer.isReady() && (!replay.isEmpty() || subscription.hasPending() || progressDue);
     }
     if (more) {
       schedule();
@@ -228,6 +257,18 @@ final class WatchStream {
         .putAllMetadata(stored.getMetadataMap()).addAllTags(stored.getTagsList())
         .setExpiresAtUnixMs(stored.getExpiresAtUnixMs()).setDigest(stored.getDigest()).setStale(stored.getStale())
         .build();
+  }
+
+  private String overrunReason(Subscription.Overrun overrun) {
+    BufferLimits limits = bus.limits();
+    return switch (overrun) {
+      case STREAM_EVENTS -> "this subscriber fell more than " + limits.streamEvents()
+          + " changes behind (invalidation.streamBufferEvents)";
+      case STREAM_BYTES -> "this subscriber fell more than " + limits.streamBytes()
+          + " bytes of changes behind (invalidation.streamBufferBytes)";
+      case NODE_BYTES -> "this node's Watch buffers were full (invalidation.nodeBufferBytes, " + limits.nodeBytes()
+          + " bytes) and this subscriber was the furthest behind";
+    };
   }
 
   private void sendReset(String reason) {
@@ -285,6 +326,11 @@ final class WatchStream {
   }
 
   private void release() {
+    synchronized (this) {
+      bus.budget().release(replayBytes);
+      replayBytes = 0;
+      replay.clear();
+    }
     if (subscription != null) {
       subscription.close();
     }

@@ -153,7 +153,7 @@ public final class MiniKvCluster implements AutoCloseable {
   private static final int PORT_SPAN = 8_000;
   private static final AtomicInteger NEXT_PORT = new AtomicInteger(new Random().nextInt(PORT_SPAN));
 
-  private static int[] freePorts(int count) throws IOException {
+  static int[] freePorts(int count) throws IOException {
     int[] ports = new int[count];
     for (int i = 0; i < count; i++) {
       ports[i] = freePort();

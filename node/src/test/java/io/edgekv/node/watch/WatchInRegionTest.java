@@ -224,6 +224,29 @@ class WatchInRegionTest {
   }
 
   @Test
+  void resumeWhoseGapHoldsMoreBytesThanAStreamBufferStartsWithAResetNamingTheLimit() {
+    String ns = "bigreplay";
+    WatchRequest request = WatchRequest.newBuilder().setNamespace(ns).addTopics("big").build();
+    RawStream first = rawWatch(0, request, false);
+    String position = first.lastPosition();
+    first.call.cancel("subscriber went away", null);
+    InvalidationClient publisher = InvalidationClient.of(client(List.of(cluster.publicAddress(0)), ns));
+    opened.add(publisher);
+    // 9 MiB of payloads: more than a stream may buffer (8 MiB by default), far fewer than 10,000 changes.
+    byte[] payload = new byte[1 << 20];
+    for (int i = 0; i < 9; i++) {
+      publisher.publish("big", payload, "big-" + i);
+    }
+    RawStream resumed = rawWatch(1, request.toBuilder().setResumePosition(position).build(), false);
+    MiniKvCluster.await(WAIT, "reset", () -> resumed.has(WatchEventType.WATCH_RESET));
+    assertEquals(WatchEventType.WATCH_RESET, resumed.received.get(1).getType());
+    assertTrue(resumed.received.get(1).getReason().contains("invalidation.streamBufferBytes"),
+        resumed.received.get(1).getReason());
+    assertTrue(!resumed.has(WatchEventType.WATCH_CHANGE), "nothing of the gap is replayed");
+    assertEquals(0, cluster.node(1).bus().budget().used(), "a replay that was not taken holds no memory");
+  }
+
+  @Test
   void listenersRunOnTheClientsExecutor() throws Exception {
     ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-callbacks"));
     try {

@@ -188,6 +188,11 @@ public final class RegionReplica implements AutoCloseable {
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(entry));
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entry + (64 << 10)));
     RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(tuning.segmentBytes()));
+    // Heap: Ratis keeps up to 6 log segments (200 MB) of entries in memory by default, more than a
+    // small node's heap holds with 1 MiB values; keep the open segment and one closed one (a
+    // follower further behind is served from disk).
+    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 1);
+    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(Math.max(2L * entry, tuning.segmentBytes())));
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entry + (1 << 20)));
     // Snapshots (RocksDB checkpoints) every snapshotEvery entries; the log is purged up to them,
     // and a follower behind the purged log installs the leader's checkpoint.

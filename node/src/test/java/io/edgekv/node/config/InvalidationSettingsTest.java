@@ -1,0 +1,53 @@
+package io.edgekv.node.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class InvalidationSettingsTest {
+  private static final String TOPOLOGY = """
+      nodeId: node-0
+      dataDir: /tmp/edgekv-node-0
+      topology:
+        shards: 1
+        regions:
+        - name: eu-west
+          nodes:
+          - {id: node-0, host: 127.0.0.1, publicPort: 7400, httpPort: 7500, internalPort: 7600, raftPort: 7700}
+      """;
+
+  @Test
+  void defaultsBoundWatchBuffersInBytesAndGrowWithTheValueLimit() {
+    InvalidationSettings defaults = ConfigFiles.parse(TOPOLOGY).invalidation();
+    assertEquals(new InvalidationSettings(10_000, 8L << 20, 64L << 20), defaults);
+    InvalidationSettings big = ConfigFiles.parse(TOPOLOGY + "limits: {maxValueBytes: 16777216}\n").invalidation();
+    assertEquals(32L << 20, big.streamBufferBytes());
+    assertEquals(64L << 20, big.nodeBufferBytes());
+  }
+
+  @Test
+  void explicitLimitsAreReadAndReachTheBus() {
+    NodeConfig config = ConfigFiles.parse(TOPOLOGY
+        + "invalidation: {streamBufferEvents: 500, streamBufferBytes: 2097152, nodeBufferBytes: 16777216}\n");
+    assertEquals(500, config.invalidation().bufferLimits().streamEvents());
+    assertEquals(2L << 20, config.invalidation().bufferLimits().streamBytes());
+    assertEquals(16L << 20, config.invalidation().bufferLimits().nodeBytes());
+    assertEquals(config, ConfigFiles.parse(ConfigFiles.toYaml(config)), "the effective config reads back");
+  }
+
+  @Test
+  void aStreamBufferThatCannotHoldOneMaximalPublishIsRefusedNamingTheKey() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigFiles.parse(TOPOLOGY + "invalidation: {streamBufferBytes: 1048576}\n"));
+    assertTrue(e.getMessage().contains("invalidation.streamBufferBytes") && e.getMessage().contains("1114112"),
+        e.getMessage());
+    ConfigException node = assertThrows(ConfigException.class,
+        () -> ConfigFiles.parse(TOPOLOGY + "invalidation: {streamBufferBytes: 8388608, nodeBufferBytes: 4194304}\n"));
+    assertTrue(node.getMessage().contains("invalidation.nodeBufferBytes"), node.getMessage());
+    ConfigException events = assertThrows(ConfigException.class,
+        () -> ConfigFiles.parse(TOPOLOGY + "invalidation: {streamBufferEvents: 0}\n"));
+    assertTrue(events.getMessage().contains("invalidation.streamBufferEvents"), events.getMessage());
+  }
+}
