@@ -92,7 +92,8 @@ public final class RegionMembership implements AutoCloseable {
     try {
       return server.getDivision(bootstrapGroups.get(shard).getGroupId()).getRaftConf();
     } catch (IOException e) {
-      throw new MembershipException(Reason.UNAVAILABLE, "shard", "shard " + shard + " is not open on node " + selfId, e);
+      throw new MembershipException(Reason.UNAVAILABLE, "shard", "shard " + shard + " is not open on node " + selfId,
+          e);
     }
   }
 
@@ -397,11 +398,12 @@ public final class RegionMembership implements AutoCloseable {
     }
   }
 
-  /** A client for one operation on one shard: each attempt may take {@code attemptMillis}, retries end at {@code deadline}. */
+  /** A client for one call on one shard: attempts of {@code attemptMillis} at most, none after {@code deadline}. */
   private RaftClient client(int shard, long attemptMillis, long deadline) {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(1, attemptMillis), TimeUnit.MILLISECONDS));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p,
+        TimeDuration.valueOf(Math.max(1, attemptMillis), TimeUnit.MILLISECONDS));
     RaftGroup bootstrap = bootstrapGroups.get(shard);
     List<RaftPeer> peers;
     try {
@@ -470,7 +472,7 @@ public final class RegionMembership implements AutoCloseable {
     Throwable root = rootCause(e);
     String message = Optional.ofNullable(root.getMessage()).orElse(root.getClass().getSimpleName());
     return root instanceof ReconfigurationTimeoutException
-        ? "the new member made no progress catching up (" + message + ")" : message;
+        ? "the new member made no progress catching up within the leader's staging timeout" : message;
   }
 
   private static String join(List<?> items) {
@@ -480,7 +482,8 @@ public final class RegionMembership implements AutoCloseable {
   static Peer toPeer(RaftPeer peer) {
     String address = peer.getAddress();
     int colon = address.lastIndexOf(':');
-    return new Peer(peer.getId().toString(), address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+    return new Peer(peer.getId().toString(), address.substring(0, colon),
+        Integer.parseInt(address.substring(colon + 1)));
   }
 
   private static RaftPeer toRaftPeer(Peer peer) {
