@@ -121,11 +121,10 @@ public final class AdminClient {
     if (shard < ALL_SHARDS) {
       throw new IllegalArgumentException("shard must be -1 (all) or a shard number, got " + shard);
     }
-    Duration deadline = client.deadline();
     TransferLeaderRequest request = TransferLeaderRequest.newBuilder()
         .setShard(shard)
         .setTarget(target == null ? "" : target)
-        .setTimeoutMs(Math.max(1, deadline.minus(deadline.dividedBy(5)).toMillis()))
+        .setTimeoutMs(serverTimeoutMillis())
         .build();
     return only("admin.transferLeader", (ch, d, obs) ->
         AdminServiceGrpc.newStub(ch).withDeadline(d).transferLeader(request, obs));
@@ -133,7 +132,10 @@ public final class AdminClient {
 
   /**
    * Adds a node to every shard group of the asked node's region (a Raft configuration change).
-   * The new node must already run, started to join rather than to bootstrap.
+   * The new node must already run, started to join rather than to bootstrap. The asked node gets
+   * the client's deadline less a fifth to finish, the new member's catch-up included; if it
+   * cannot, it leaves the configuration as it was and fails {@code UNAVAILABLE}. Adding a member
+   * again with the same address changes nothing.
    *
    * @param id the new node's id
    * @param host the host its Raft port listens on
@@ -142,7 +144,9 @@ public final class AdminClient {
    * @throws NullPointerException if {@code id} or {@code host} is null
    * @throws IllegalArgumentException if {@code id} or {@code host} is empty or the port is out
    *     of range
-   * @throws EdgeKvException if the call fails
+   * @throws EdgeKvException if the call fails, e.g. {@code INVALID_ARGUMENT} when {@code id} is a
+   *     member at another address or the address belongs to another member, {@code UNAVAILABLE}
+   *     when the new member did not catch up in time
    */
   public MembershipResponse addNode(String id, String host, int raftPort) {
     Objects.requireNonNull(id, "id");
@@ -158,25 +162,39 @@ public final class AdminClient {
     }
     AddNodeRequest request = AddNodeRequest.newBuilder()
         .setNode(MemberSpec.newBuilder().setId(id).setHost(host).setRaftPort(raftPort))
+        .setTimeoutMs(serverTimeoutMillis())
         .build();
     return only("admin.addNode", (ch, d, obs) -> AdminServiceGrpc.newStub(ch).withDeadline(d).addNode(request, obs));
   }
 
   /**
-   * Removes node {@code id} from every shard group of the asked node's region.
+   * Removes node {@code id} from every shard group of the asked node's region, refusing to leave
+   * fewer than three voters; see {@link #removeNode(String, boolean)}.
+   */
+  public MembershipResponse removeNode(String id) {
+    return removeNode(id, false);
+  }
+
+  /**
+   * Removes node {@code id} from every shard group of the asked node's region. Without {@code
+   * force} the node refuses to leave a group with fewer than three voters (a region of three
+   * survives the loss of one); it never removes the last one. The asked node gets the client's
+   * deadline less a fifth.
    *
    * @return the members of each shard group afterwards
    * @throws NullPointerException if {@code id} is null
    * @throws IllegalArgumentException if {@code id} is empty
-   * @throws EdgeKvException if the call fails, e.g. {@code INVALID_ARGUMENT} for a node that is
-   *     not a member
+   * @throws EdgeKvException if the call fails: {@code INVALID_ARGUMENT} for a node that is not a
+   *     member, {@code FAILED_PRECONDITION} when it would leave too few voters, {@code
+   *     UNAVAILABLE} when it could not be done in time
    */
-  public MembershipResponse removeNode(String id) {
+  public MembershipResponse removeNode(String id, boolean force) {
     Objects.requireNonNull(id, "id");
     if (id.isEmpty()) {
       throw new IllegalArgumentException("id must not be empty");
     }
-    RemoveNodeRequest request = RemoveNodeRequest.newBuilder().setId(id).build();
+    RemoveNodeRequest request = RemoveNodeRequest.newBuilder().setId(id).setForce(force)
+        .setTimeoutMs(serverTimeoutMillis()).build();
     return only("admin.removeNode", (ch, d, obs) ->
         AdminServiceGrpc.newStub(ch).withDeadline(d).removeNode(request, obs));
   }
@@ -231,10 +249,14 @@ public final class AdminClient {
   /**
    * Drains the asked node: it fails readiness, hands off Raft leadership, sends GOAWAY on open
    * client connections and marks its responses {@code edgekv-draining: true}, so clients move
-   * away; it keeps answering whoever still calls it. Idempotent.
+   * away; it keeps answering whoever still calls it. Idempotent. The node gets the client's
+   * deadline less a fifth to hand off its leadership.
    *
    * @return the node's status afterwards
-   * @throws EdgeKvException if the call fails
+   * @throws EdgeKvException if the call fails, or if leadership could not move (the node is
+   *     drained all the same; calling again retries the hand-off): {@code FAILED_PRECONDITION}
+   *     when no other member can lead (a single-member group), {@code UNAVAILABLE} otherwise,
+   *     naming the shards and why
    */
   public DrainResponse drain() {
     return drain(true);
@@ -252,7 +274,7 @@ public final class AdminClient {
   }
 
   private DrainResponse drain(boolean drain) {
-    DrainRequest request = DrainRequest.newBuilder().setDrain(drain).build();
+    DrainRequest request = DrainRequest.newBuilder().setDrain(drain).setTimeoutMs(serverTimeoutMillis()).build();
     return only(drain ? "admin.drain" : "admin.undrain", (ch, d, obs) ->
         AdminServiceGrpc.newStub(ch).withDeadline(d).drain(request, obs));
   }
@@ -293,6 +315,12 @@ public final class AdminClient {
         .build();
     return EdgeKvClient.await(caller.callFrom("admin.trace", index, (ch, d, obs) ->
         AdminServiceGrpc.newStub(ch).withDeadline(d).trace(request, obs)));
+  }
+
+  /** The client's deadline less a fifth: the node reports its own error before the client times out. */
+  private long serverTimeoutMillis() {
+    Duration deadline = client.deadline();
+    return Math.max(1, deadline.minus(deadline.dividedBy(5)).toMillis());
   }
 
   private <R> R only(String op, FailoverCaller.Attempt<R> attempt) {

@@ -17,6 +17,7 @@ import io.edgekv.node.api.NodeUnavailableException;
 import io.grpc.BindableService;
 import io.edgekv.node.admin.LocalStatus;
 import io.edgekv.node.api.KvServiceImpl;
+import io.edgekv.node.api.MemberGuard;
 import io.edgekv.node.api.ReadBarriers;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.NodeConfig;
@@ -37,6 +38,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -140,7 +142,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     invalidation = new InvalidationServiceImpl(config, replica, bus, new RequestValidator(config.limits()), metrics,
         this::internalChannel, grpcExecutor, this::healthyRegion, InvalidationServiceImpl.Settings.DEFAULTS,
         System::nanoTime);
-    publicServices = List.of(kv, admin, invalidation, health.getHealthService());
+    // A removed member answers data calls FAILED_PRECONDITION; admin and health stay open.
+    MemberGuard member = new MemberGuard(replica.membership()::checkMember);
+    publicServices = List.of(member.guard(kv), admin, member.guard(invalidation), health.getHealthService());
     publicServer = publicServer();
     internalServer = Transport.server(config, config.self().internalPort(),
         Transport.ServerLimits.internalPort(config.limits()), internalConnections, internalExecutor, Map.of(),
@@ -191,27 +195,32 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
    * every open client connection gets a GOAWAY (the public server is replaced by a fresh one on
    * the same port, so in-flight calls finish on the old one and clients that still call are
    * answered). Responses carry {@code edgekv-draining: true} so clients prefer other endpoints.
+   * The returned future fails when leadership could not move; calling again retries that part.
    */
   @Override
-  public synchronized void drain() {
+  public synchronized CompletableFuture<Void> drain(Duration timeout) {
     if (readiness.draining()) {
-      return;
+      return replica.membership().handOffLeadership(timeout);
     }
     readiness.setDraining(true);
     health.setStatus("", ServingStatus.NOT_SERVING);
     invalidation.closeStreams("node " + config.nodeId() + " is draining");
-    for (int shard = 0; shard < replica.shards(); shard++) {
-      try {
-        replica.transferLeadership(shard, "", 5000);
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("drain of {}: leadership of shard {} not moved: {}", config.nodeId(), shard, e.toString());
-      }
-    }
+    CompletableFuture<Void> handOff = replica.membership().handOffLeadership(timeout);
     Server old = publicServer;
     old.shutdown();
     retiredServers.add(old);
     publicServer = rebindPublicServer();
     LOG.info("node {} draining", config.nodeId());
+    return handOff.whenComplete((ignored, error) -> {
+      if (error != null) {
+        LOG.warn("drain of {}: {}", config.nodeId(), error.getMessage());
+      }
+    });
+  }
+
+  /** {@link #drain(Duration)} with 10 s to hand off leadership. */
+  public CompletableFuture<Void> drain() {
+    return drain(Duration.ofSeconds(10));
   }
 
   /**

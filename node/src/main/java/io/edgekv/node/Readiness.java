@@ -108,6 +108,11 @@ public final class Readiness {
     if (draining.get()) {
       reasons.add("draining");
     }
+    List<Integer> removedFrom = replica.membership().removedFrom();
+    if (!removedFrom.isEmpty()) {
+      reasons.add("removed: node " + replica.nodeId() + " is no longer a member of region " + replica.region()
+          + " (shards " + removedFrom + ")");
+    }
     List<GroupInfo> groups = replica.groups();
     boolean allCaughtUp = true;
     for (GroupInfo group : groups) {

@@ -32,6 +32,7 @@ import io.edgekv.replication.raft.Peer;
 import io.edgekv.replication.raft.RegionReplica;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +47,7 @@ import java.util.function.Function;
 public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBase {
   private static final long PEER_TIMEOUT_MILLIS = 1500;
   private static final long DEFAULT_ADMIN_TIMEOUT_MILLIS = 10_000;
+  private static final long DEFAULT_MEMBERSHIP_TIMEOUT_MILLIS = 30_000;
 
   private final NodeConfig config;
   private final LocalStatus local;
@@ -147,36 +149,45 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
   @Override
   public void transferLeader(TransferLeaderRequest request, StreamObserver<TransferLeaderResponse> observer) {
-    Calls.blocking(observer, () -> {
-      long timeout = request.getTimeoutMs() > 0 ? request.getTimeoutMs() : DEFAULT_ADMIN_TIMEOUT_MILLIS;
+    Calls.unary(observer, () -> {
+      Duration timeout = timeout(request.getTimeoutMs(), DEFAULT_ADMIN_TIMEOUT_MILLIS);
+      List<CompletableFuture<Void>> moves = new ArrayList<>();
       for (int shard : shards(request.getShard())) {
-        invalidOnIllegal("target", () -> replica.transferLeadership(shard, request.getTarget(), timeout));
+        moves.add(replica.membership().transferLeadership(shard, request.getTarget(), timeout));
       }
-      return TransferLeaderResponse.newBuilder().addAllGroups(local.get().getGroupsList()).build();
-    });
+      return CompletableFuture.allOf(moves.toArray(CompletableFuture[]::new)).thenApply(ignored ->
+          TransferLeaderResponse.newBuilder().addAllGroups(local.get().getGroupsList()).build());
+    }, status -> {});
   }
 
   @Override
   public void addNode(AddNodeRequest request, StreamObserver<MembershipResponse> observer) {
-    Calls.blocking(observer, () -> {
+    Calls.unary(observer, () -> {
       MemberSpec spec = request.getNode();
       if (spec.getId().isEmpty() || spec.getHost().isEmpty() || spec.getRaftPort() == 0 || spec.getRaftPort() > 65535) {
         throw new InvalidInputException("node", "", "node needs an id, a host and a raft_port between 1 and 65535");
       }
-      replica.addMember(new Peer(spec.getId(), spec.getHost(), spec.getRaftPort()));
-      return members();
-    });
+      return replica.membership().add(new Peer(spec.getId(), spec.getHost(), spec.getRaftPort()),
+          timeout(request.getTimeoutMs(), DEFAULT_MEMBERSHIP_TIMEOUT_MILLIS)).thenApply(ignored -> members());
+    }, status -> {});
   }
 
   @Override
   public void removeNode(RemoveNodeRequest request, StreamObserver<MembershipResponse> observer) {
-    Calls.blocking(observer, () -> {
+    Calls.unary(observer, () -> {
       if (request.getId().isEmpty()) {
         throw new InvalidInputException("id", "", "id of the node to remove is empty");
       }
-      invalidOnIllegal("id", () -> replica.removeMember(request.getId()));
-      return members();
-    });
+      return replica.membership().remove(request.getId(), request.getForce(),
+          timeout(request.getTimeoutMs(), DEFAULT_MEMBERSHIP_TIMEOUT_MILLIS)).thenApply(ignored -> members());
+    }, status -> {});
+  }
+
+  private static Duration timeout(long requestedMillis, long defaultMillis) {
+    if (requestedMillis < 0) {
+      throw new InvalidInputException("timeout_ms", "0", "timeout_ms must not be negative, got " + requestedMillis);
+    }
+    return Duration.ofMillis(requestedMillis > 0 ? requestedMillis : defaultMillis);
   }
 
   @Override
@@ -222,14 +233,17 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
   @Override
   public void drain(DrainRequest request, StreamObserver<DrainResponse> observer) {
-    Calls.blocking(observer, () -> {
+    Calls.unary(observer, () -> {
+      Duration timeout = timeout(request.getTimeoutMs(), DEFAULT_ADMIN_TIMEOUT_MILLIS);
+      CompletableFuture<Void> done;
       if (request.getDrain()) {
-        control.drain();
+        done = control.drain(timeout);
       } else {
         control.undrain();
+        done = CompletableFuture.completedFuture(null);
       }
-      return DrainResponse.newBuilder().setStatus(local.get()).build();
-    });
+      return done.thenApply(ignored -> DrainResponse.newBuilder().setStatus(local.get()).build());
+    }, status -> {});
   }
 
   @Override
@@ -290,18 +304,6 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
       }
     }
     return out;
-  }
-
-  private interface IoAction {
-    void run() throws java.io.IOException;
-  }
-
-  private static void invalidOnIllegal(String field, IoAction action) throws java.io.IOException {
-    try {
-      action.run();
-    } catch (IllegalArgumentException e) {
-      throw new InvalidInputException(field, "", e.getMessage());
-    }
   }
 
 }

@@ -8,6 +8,7 @@ import com.google.rpc.RetryInfo;
 import io.edgekv.replication.OverloadedException;
 import io.edgekv.replication.ProposalRejectedException;
 import io.edgekv.replication.WriteUnavailableException;
+import io.edgekv.replication.raft.MembershipException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.concurrent.CancellationException;
@@ -78,6 +79,22 @@ public final class Errors {
       }
       case ProposalRejectedException rejected ->
           status.setCode(Code.INVALID_ARGUMENT_VALUE).setMessage("write refused: " + rejected.getMessage());
+      case MembershipException membership -> {
+        Code code = switch (membership.reason()) {
+          case UNKNOWN_MEMBER, CONFLICT -> Code.INVALID_ARGUMENT;
+          case REFUSED, REMOVED -> Code.FAILED_PRECONDITION;
+          case UNAVAILABLE -> Code.UNAVAILABLE;
+        };
+        status.setCode(code.getNumber()).setMessage(membership.getMessage());
+        if (code == Code.INVALID_ARGUMENT && !membership.field().isEmpty()) {
+          status.addDetails(Any.pack(BadRequest.newBuilder()
+              .addFieldViolations(BadRequest.FieldViolation.newBuilder()
+                  .setField(membership.field()).setDescription(membership.getMessage()))
+              .build()));
+        }
+        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason(membership.reason().name()).setDomain(DOMAIN)
+            .build()));
+      }
       case WriteUnavailableException unavailable ->
           status.setCode(Code.UNAVAILABLE_VALUE).setMessage("write not committed: " + unavailable.getMessage());
       case NodeUnavailableException unavailable ->

@@ -15,10 +15,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code edgekv bench}: a closed-loop load generator against running endpoints. It writes the
- * key space once, optionally warms up, then runs {@code --concurrency} workers for {@code
- * --duration} and prints the throughput and latency percentiles of reads and writes and the
- * errors by status. Keys live under {@code --key-prefix} ({@code bench/}) in the chosen
- * namespace. Bounded: at most 1024 workers, at most 1 hour.
+ * key space once (unless {@code --no-preload}), optionally warms up, then runs {@code
+ * --concurrency} workers for {@code --duration} and prints the throughput and latency
+ * percentiles of reads and writes and the errors by status. A failed call is counted and the
+ * load goes on until the duration ends (a bench against a region without quorum is a write
+ * storm, not a single error). Keys live under {@code --key-prefix} ({@code bench/}) in the
+ * chosen namespace. Bounded: at most 1024 workers, at most 1 hour.
  */
 @Command(name = "bench", description = "Closed-loop load: throughput and latency percentiles of reads and writes.",
     subcommands = {BenchPropagationCommand.class, BenchPurgeCommand.class, BenchNearCacheCommand.class})
@@ -56,14 +58,24 @@ public final class BenchCommand extends ClientCommand {
       description = "Prefix of the bench's keys (default: ${DEFAULT-VALUE}).")
   private String keyPrefix;
 
+  @Option(names = "--no-preload",
+      description = "Do not write the key space first (reads of keys never written miss).")
+  private boolean noPreload;
+
   @Override
   protected int run(EdgeKvClient client) {
     validate();
     CliOutput out = out();
     BenchWorkload workload = new BenchWorkload(client, new BenchWorkload.Settings(
         concurrency, keys, valueSize, readRatio, keyPrefix, global().timeout()));
-    out.info("bench: preloading " + keys + " keys under '" + keyPrefix + "' in namespace '" + client.namespace() + "'");
-    workload.preload();
+    if (!noPreload) {
+      out.info("bench: preloading " + keys + " keys under '" + keyPrefix + "' in namespace '" + client.namespace() + "'");
+      Map<String, Long> failed = workload.preload();
+      if (!failed.isEmpty()) {
+        out.info("bench: preload: " + failed.values().stream().mapToLong(Long::longValue).sum() + " of " + keys
+            + " puts failed (" + describe(failed) + "); going on");
+      }
+    }
     if (!warmup.isZero()) {
       out.info("bench: warming up for " + warmup.toMillis() + " ms");
       workload.run(warmup);

@@ -80,24 +80,38 @@ final class BenchWorkload {
   }
 
   /**
-   * Writes every key once, with {@code concurrency} writers.
+   * Writes every key once, with {@code concurrency} writers. A failed put is counted, not retried,
+   * and the preload goes on.
    *
-   * @throws EdgeKvException with the first failure; the preload stops there
+   * @return the failed puts by status code name; empty when every key was written
    */
-  void preload() {
+  Map<String, Long> preload() {
     AtomicInteger next = new AtomicInteger();
-    List<Callable<Void>> writers = new ArrayList<>();
+    List<Callable<Map<String, Long>>> writers = new ArrayList<>();
     for (int w = 0; w < settings.concurrency(); w++) {
       writers.add(() -> {
+        Map<String, Long> failed = new TreeMap<>();
         byte[] value = randomValue(new SplittableRandom(ThreadLocalRandom.current().nextLong()));
         for (int i = next.getAndIncrement(); i < keys.length; i = next.getAndIncrement()) {
-          client.put(keys[i], value, PutOptions.defaults());
+          try {
+            client.put(keys[i], value, PutOptions.defaults());
+          } catch (RuntimeException e) {
+            failed.merge(statusOf(e), 1L, Long::sum);
+          }
         }
-        return null;
+        return failed;
       });
     }
     // Each put is bounded by the call timeout, so the whole preload is bounded too.
-    runAll(writers, Duration.ofNanos(settings.callTimeout().toNanos() * (keys.length / settings.concurrency() + 2)));
+    Map<String, Long> failed = new TreeMap<>();
+    runAll(writers, Duration.ofNanos(settings.callTimeout().toNanos() * (keys.length / settings.concurrency() + 2)))
+        .forEach(perWriter -> perWriter.forEach((code, n) -> failed.merge(code, n, Long::sum)));
+    return failed;
+  }
+
+  /** The status code name a failed call is counted under; UNKNOWN for a failure that is not a call's status. */
+  private static String statusOf(RuntimeException e) {
+    return e instanceof EdgeKvException call ? call.code().name() : "UNKNOWN";
   }
 
   /** Runs the mixed workload for {@code length} and returns what it measured. */
@@ -139,8 +153,9 @@ final class BenchWorkload {
         }
         long micros = (System.nanoTime() - t0) / 1000;
         stats.latencyMicros.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
-      } catch (EdgeKvException e) {
-        stats.errors.merge(e.code().name(), 1L, Long::sum);
+      } catch (RuntimeException e) {
+        // Counted and the load goes on: a bench without quorum must last its whole duration.
+        stats.errors.merge(statusOf(e), 1L, Long::sum);
       }
     }
     return new OpStats[] {reads, writes};

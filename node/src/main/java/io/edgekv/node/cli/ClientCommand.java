@@ -1,6 +1,7 @@
 package io.edgekv.node.cli;
 
 import io.edgekv.client.EdgeKvClient;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,11 +32,16 @@ abstract class ClientCommand implements Callable<Integer> {
   public final Integer call() {
     Level previous = GRPC_LOG.getLevel();
     GRPC_LOG.setLevel(Level.OFF);
-    try (EdgeKvClient client = global().newClient(spec, EdgeKvCommand.root(spec).env())) {
+    try (EdgeKvClient client = global().newClient(spec, EdgeKvCommand.root(spec).env(), defaultTimeout())) {
       return run(client);
     } finally {
       GRPC_LOG.setLevel(previous);
     }
+  }
+
+  /** The deadline of the command's calls when {@code --timeout} is not given. */
+  Duration defaultTimeout() {
+    return GlobalOptions.DEFAULT_TIMEOUT;
   }
 
   /** Runs the command and returns its exit code. */

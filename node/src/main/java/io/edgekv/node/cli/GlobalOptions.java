@@ -36,9 +36,13 @@ public final class GlobalOptions {
       scope = ScopeType.INHERIT, description = "The namespace (tenant) of the keys (default: ${DEFAULT-VALUE}).")
   private String namespace;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5s",
+  /** The deadline of a call when {@code --timeout} is not given and the command has no default of its own. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+  @Option(names = "--timeout", paramLabel = "DURATION",
       converter = DurationConverter.class, scope = ScopeType.INHERIT,
-      description = "Deadline of each call, retries included, e.g. 500ms, 30s, 5m (default: ${DEFAULT-VALUE}).")
+      description = "Deadline of each call, retries included, e.g. 500ms, 30s, 5m (default: 5s;"
+          + " admin add-node and remove-node: 30s).")
   private Duration timeout;
 
   @Option(names = "--json", scope = ScopeType.INHERIT,
@@ -55,9 +59,14 @@ public final class GlobalOptions {
     return namespace;
   }
 
-  /** The deadline of each call. */
+  /** The deadline of each call: {@code --timeout}, else {@link #DEFAULT_TIMEOUT}. */
   public Duration timeout() {
-    return timeout;
+    return timeoutOr(DEFAULT_TIMEOUT);
+  }
+
+  /** {@code --timeout} when given, else {@code commandDefault}. */
+  public Duration timeoutOr(Duration commandDefault) {
+    return timeout != null ? timeout : commandDefault;
   }
 
   /**
@@ -86,6 +95,15 @@ public final class GlobalOptions {
    *     is invalid
    */
   public EdgeKvClient newClient(CommandSpec spec, Map<String, String> env) {
+    return newClient(spec, env, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * {@link #newClient(CommandSpec, Map)} for a command whose calls take {@code commandDefault}
+   * unless {@code --timeout} says otherwise.
+   */
+  public EdgeKvClient newClient(CommandSpec spec, Map<String, String> env, Duration commandDefault) {
+    Duration timeout = timeoutOr(commandDefault);
     List<String> list = endpoints(env);
     // Check each source alone first, so that an error names the option (or variable) the bad
     // address came from.

@@ -142,6 +142,33 @@ class AdminCommandTest {
     unknown.assertOneErrorLine("error: INVALID_ARGUMENT: id: eu-west-9 is not a member");
   }
 
+  @Test
+  void membershipChangesGiveTheNodeThirtySecondsUnlessTimedOutAndRemoveNodePassesForce() {
+    edgekv("admin", "add-node", "--id", "eu-west-2", "--host", "10.0.0.3", "--raft-port", "7601");
+    edgekv("admin", "remove-node", "eu-west-2", "--force", "--timeout", "10s");
+    edgekv("admin", "remove-node", "eu-west-1");
+    edgekv("admin", "transfer-leader", "--to", "eu-west-0");
+
+    // The node gets the client's deadline less a fifth, so it reports its own error first.
+    assertEquals(24_000, server.requestsOf(AddNodeRequest.class).get(0).getTimeoutMs());
+    List<io.edgekv.api.v1.RemoveNodeRequest> removes = server.requestsOf(io.edgekv.api.v1.RemoveNodeRequest.class);
+    assertEquals(List.of(true, false), removes.stream().map(io.edgekv.api.v1.RemoveNodeRequest::getForce).toList());
+    assertEquals(List.of(8_000L, 24_000L), removes.stream().map(io.edgekv.api.v1.RemoveNodeRequest::getTimeoutMs)
+        .toList());
+    assertEquals(4_000, server.requestsOf(TransferLeaderRequest.class).get(0).getTimeoutMs(), "others keep 5 s");
+  }
+
+  @Test
+  void removeNodeRefusedBelowThreeVotersExitsThree() {
+    server.nextAdminFailure = Status.FAILED_PRECONDITION.withDescription(
+        "removing eu-west-1 would leave shard 0 with 2 voters; use --force to remove it anyway");
+
+    CliRun run = edgekv("admin", "remove-node", "eu-west-1");
+
+    assertEquals(ExitCodes.REFUSED, run.exitCode(), run.toString());
+    run.assertOneErrorLine("error: FAILED_PRECONDITION: removing eu-west-1 would leave shard 0 with 2 voters");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"admin add-node --id n --host h", "admin add-node --id n --host h --raft-port 70000",
       "admin add-node --id n --host h --raft-port x", "admin remove-node", "admin transfer-leader --shard -3",

@@ -100,6 +100,7 @@ public final class RegionReplica implements AutoCloseable {
   private final PipelineLimits pipelineLimits;
   private final ScheduledExecutorService pipelineScheduler;
   private RaftServer server;
+  private RegionMembership membership;
 
   /**
    * @param leaderLink how proposals reach the shard leader when this node does not lead
@@ -167,6 +168,7 @@ public final class RegionReplica implements AutoCloseable {
       proposers.add(new ShardProposer(shard, settings.region(), server, group.getGroupId(), () -> leader(shard),
           leaderLink, pipelineScheduler, pipelineLimits));
     }
+    membership = new RegionMembership(settings.nodeId(), settings.region(), groups, server);
   }
 
   private RaftProperties serverProperties() {
@@ -410,85 +412,12 @@ public final class RegionReplica implements AutoCloseable {
 
   /** The current Raft members of a shard group, as this replica knows them. */
   public List<Peer> members(int shard) {
-    try {
-      return server.getDivision(groups.get(shard).getGroupId()).getRaftConf().getCurrentPeers().stream()
-          .map(RegionReplica::toPeer)
-          .sorted(java.util.Comparator.comparing(Peer::id))
-          .toList();
-    } catch (IOException e) {
-      throw new WriteUnavailableException("shard " + shard + " is not open on this node", e);
-    }
+    return membership.members(shard);
   }
 
-  private static Peer toPeer(RaftPeer peer) {
-    String address = peer.getAddress();
-    int colon = address.lastIndexOf(':');
-    return new Peer(peer.getId().toString(), address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
-  }
-
-  /**
-   * Adds a node to every shard group (Raft configuration change through the leader); the new
-   * member catches up from the leader's log or snapshot before it counts toward the majority.
-   */
-  public void addMember(Peer peer) throws IOException {
-    for (int shard = 0; shard < groups.size(); shard++) {
-      List<Peer> current = members(shard);
-      if (current.stream().anyMatch(p -> p.id().equals(peer.id()))) {
-        continue;
-      }
-      List<Peer> next = new ArrayList<>(current);
-      next.add(peer);
-      setMembers(shard, next);
-    }
-  }
-
-  /** Removes a node from every shard group; refuses to remove the last member. */
-  public void removeMember(String nodeId) throws IOException {
-    for (int shard = 0; shard < groups.size(); shard++) {
-      List<Peer> next = members(shard).stream().filter(p -> !p.id().equals(nodeId)).toList();
-      if (next.isEmpty()) {
-        throw new IllegalArgumentException("cannot remove " + nodeId + ": it is the last member of shard " + shard);
-      }
-      if (next.size() < members(shard).size()) {
-        setMembers(shard, next);
-      }
-    }
-  }
-
-  private void setMembers(int shard, List<Peer> peers) throws IOException {
-    List<RaftPeer> raftPeers = peers.stream()
-        .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build()).toList();
-    RaftClientReply reply = clients.get(shard).admin().setConfiguration(raftPeers);
-    if (!reply.isSuccess()) {
-      throw new IOException("shard " + shard + ": configuration change failed: " + reply.getException(),
-          reply.getException());
-    }
-  }
-
-  /**
-   * Moves the leadership of a shard to {@code target}, or, when {@code target} is empty, away
-   * from this node to another member (a no-op if this node does not lead the shard).
-   */
-  public void transferLeadership(int shard, String target, long timeoutMillis) throws IOException {
-    GroupInfo group = groups().get(shard);
-    String to = target;
-    if (to.isEmpty()) {
-      if (!"LEADER".equals(group.role())) {
-        return;
-      }
-      to = members(shard).stream().map(Peer::id).filter(id -> !id.equals(settings.nodeId())).findFirst()
-          .orElseThrow(() -> new IllegalArgumentException("shard " + shard + " has no other member to lead it"));
-    } else if (members(shard).stream().noneMatch(p -> p.id().equals(target))) {
-      throw new IllegalArgumentException(target + " is not a member of shard " + shard);
-    }
-    if (to.equals(group.leader())) {
-      return;
-    }
-    RaftClientReply reply = clients.get(shard).admin().transferLeadership(RaftPeerId.valueOf(to), timeoutMillis);
-    if (!reply.isSuccess()) {
-      throw new IOException("shard " + shard + ": leadership transfer to " + to + " failed: " + reply.getException(),
-          reply.getException());
-    }
+  /** Adding and removing members, moving leadership, and whether this node is still a member. */
+  public RegionMembership membership() {
+    return membership;
   }
 
   /** Takes a snapshot of every shard on this node now; returns the snapshot index per shard. */
@@ -575,6 +504,9 @@ public final class RegionReplica implements AutoCloseable {
   @Override
   public void close() {
     pipelineScheduler.shutdownNow();
+    if (membership != null) {
+      membership.close();
+    }
     for (RaftClient client : clients) {
       try {
         client.close();
