@@ -302,7 +302,7 @@ public final class EdgeKvClient implements AutoCloseable {
         .putAllMetadata(options.metadata())
         .addAllTags(options.tags())
         .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
-    options.ttl().ifPresent(ttl -> request.setTtlMs(ttl.toMillis()));
+    options.ttl().ifPresent(ttl -> request.setTtlMs(Protos.millis(ttl)));
     if (options.ifAbsent()) {
       request.setCondition(Condition.newBuilder().setIfAbsent(true));
     }
@@ -512,7 +512,7 @@ public final class EdgeKvClient implements AutoCloseable {
     TouchRequest.Builder request = TouchRequest.newBuilder()
         .setNamespace(namespace)
         .setKey(ByteString.copyFrom(key))
-        .setTtlMs(options.ttl().toMillis())
+        .setTtlMs(Protos.millis(options.ttl()))
         .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
     String token = tokenFor(options.sessionToken().orElse(null));
     if (token != null) {

@@ -129,7 +129,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         readiness::draining).start();
     internalServer = Transport.server(config, config.self().internalPort(), grpcExecutor,
         List.of(new InternalServiceImpl(localStatus, traces, replica, config.replication().maxClockOffsetDuration(),
-            metrics.refusedClockSkew()), health.getHealthService()), () -> false).start();
+            metrics.refusedClockSkew(), new RequestValidator(config.limits())), health.getHealthService()),
+        () -> false).start();
     remoteRegions = new RemoteRegions(config, this::internalChannel, replicationScheduler, clock);
     List<String> otherRegions = config.topology().regions().stream().map(NodeConfig.Region::name)
         .filter(name -> !name.equals(config.region().name())).toList();
