@@ -539,8 +539,11 @@ public final class EdgeKvClient implements AutoCloseable {
    *
    * @return the total as the answering region sees it right after the increment
    * @throws ConditionFailedException if the key holds a value that is not a counter
-   * @throws EdgeKvException on any other failure; after {@code UNAVAILABLE} or {@code
-   *     DEADLINE_EXCEEDED} the increment may or may not have been applied (once)
+   * @throws EdgeKvException {@code OUT_OF_RANGE} if the total, or this region's share of the
+   *     increments or of the decrements, would leave the signed 64-bit range (nothing changes);
+   *     {@code INVALID_ARGUMENT} if {@code delta} is 0 or {@code Long.MIN_VALUE}; on any other
+   *     failure too: after {@code UNAVAILABLE} or {@code DEADLINE_EXCEEDED} the increment may or
+   *     may not have been applied (once)
    */
   public CounterResult increment(String key, long delta) {
     return await(incrementAsync(utf8(key, "key"), delta));
