@@ -54,7 +54,8 @@ final class MutationValidator {
     region(m.getVersion().getOriginRegion(), at + ".version.origin_region");
     if (sequenced ? m.getSeq() < 1 : m.getSeq() < 0) {
       throw new InvalidInputException(at + ".seq", String.valueOf(Long.MAX_VALUE), at + ".seq is "
-          + Long.toUnsignedString(m.getSeq()) + "; sequence numbers are " + (sequenced ? 1 : 0) + " to " + Long.MAX_VALUE);
+          + Long.toUnsignedString(m.getSeq()) + "; sequence numbers are " + (sequenced ? 1 : 0) + " to "
+          + Long.MAX_VALUE);
     }
     if (m.getNamespace().isEmpty()) {
       throw new InvalidInputException(at + ".namespace", "", at + ".namespace is empty");
@@ -79,8 +80,9 @@ final class MutationValidator {
       case MUTATION_PUBLISH -> {
         ByteString payload = m.getPublish().getPayload();
         if (payload.size() > validate.maxValueBytes()) {
-          throw new InvalidInputException(at + ".publish.payload", String.valueOf(validate.maxValueBytes()), at
-              + ".publish.payload is " + payload.size() + " bytes; the limit is " + validate.maxValueBytes() + " bytes");
+          throw new InvalidInputException(at + ".publish.payload", String.valueOf(validate.maxValueBytes()),
+              at + ".publish.payload is " + payload.size() + " bytes; the limit is " + validate.maxValueBytes()
+                  + " bytes");
         }
       }
       case MUTATION_KIND_UNSPECIFIED, UNRECOGNIZED -> { } // refused above by CommandRules.checkMutation

@@ -32,7 +32,8 @@ public final class Errors {
         return already;
       }
       case InvalidInputException invalid ->
-          fieldStatus(status, Code.INVALID_ARGUMENT, "INVALID_FIELD", invalid.field(), invalid.limit(), invalid.getMessage());
+          fieldStatus(status, Code.INVALID_ARGUMENT, "INVALID_FIELD", invalid.field(), invalid.limit(),
+              invalid.getMessage());
       case OutOfRangeException outOfRange ->
           fieldStatus(status, Code.OUT_OF_RANGE, "OUT_OF_RANGE", outOfRange.field(), outOfRange.limit(),
               outOfRange.getMessage());

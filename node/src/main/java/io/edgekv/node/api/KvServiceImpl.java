@@ -308,9 +308,11 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   private static void checkCounterInRange(byte[] key, StoredEntry stored) {
     if (stored.getCounter() && stored.getCounterOutOfRange()) {
       String printable = new String(key, java.nio.charset.StandardCharsets.UTF_8);
-      throw new OutOfRangeException("key", String.valueOf(Long.MAX_VALUE), "counter '" + printable + "' totals "
-          + stored.getValue().toStringUtf8() + " (concurrent increments in several regions), outside "
-          + Long.MIN_VALUE + " to " + Long.MAX_VALUE + "; an increment that brings it back in range is accepted");
+      String total = stored.getValue().toStringUtf8();
+      String limit = String.valueOf(total.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE);
+      throw new OutOfRangeException("key", limit, "counter '" + printable + "' totals " + total
+          + " (concurrent increments in several regions), outside " + Long.MIN_VALUE + " to " + Long.MAX_VALUE
+          + "; an increment that brings it back in range is accepted");
     }
   }
 

@@ -66,7 +66,8 @@ public final class RegionWrites {
   /** The domain exception for a command that apply refused (recorded alike on every replica). */
   static RuntimeException refused(CommandFailed failed) {
     return switch (failed.getCode()) {
-      case Refusal.INVALID_ARGUMENT -> new InvalidInputException(failed.getField(), failed.getLimit(), failed.getMessage());
+      case Refusal.INVALID_ARGUMENT ->
+          new InvalidInputException(failed.getField(), failed.getLimit(), failed.getMessage());
       case Refusal.OUT_OF_RANGE -> new OutOfRangeException(failed.getField(), failed.getLimit(), failed.getMessage());
       default -> new IllegalStateException("the write was not applied: " + failed.getMessage());
     };

@@ -1,6 +1,7 @@
 package io.edgekv.replication.command;
 
 import io.edgekv.internal.v1.Mutation;
+import io.edgekv.internal.v1.PurgeCommand;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Map;
@@ -62,7 +63,7 @@ public final class CommandRules {
     return switch (m.getKind()) {
       case MUTATION_KIND_UNSPECIFIED, UNRECOGNIZED -> Optional.of(Refusal.invalid("kind", "",
           "mutation kind " + m.getKindValue() + " is not one of PUT, DELETE, PURGE, PUBLISH, COUNTER"));
-      case MUTATION_PURGE -> m.getPurge().getSelectorCase() == io.edgekv.internal.v1.PurgeCommand.SelectorCase.SELECTOR_NOT_SET
+      case MUTATION_PURGE -> m.getPurge().getSelectorCase() == PurgeCommand.SelectorCase.SELECTOR_NOT_SET
           ? Optional.of(Refusal.invalid("purge", "", "purge mutation without a key, prefix or tag"))
           : namespace(m.getNamespace());
       case MUTATION_COUNTER -> slots(m.getCounterPMap(), "counter_p")

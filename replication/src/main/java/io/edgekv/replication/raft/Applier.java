@@ -143,7 +143,9 @@ public final class Applier {
         pendingEntries.clear();
         pendingPurges.clear();
         ctx = new Ctx(batch, index, proposal);
-        result = failed(new Refusal(Refusal.INTERNAL, "", "", "index " + index + " could not be applied: " + e));
+        // Only the exception's type goes into the recorded result: its message may differ between JVMs.
+        result = failed(new Refusal(Refusal.INTERNAL, "", "",
+            "index " + index + " could not be applied (" + e.getClass().getSimpleName() + ")"));
       }
     }
     ctx.flush();
@@ -283,8 +285,8 @@ public final class Applier {
     long slot = slots.getOrDefault(region, 0L);
     if (slot > Long.MAX_VALUE - amount) {
       return failed(Refusal.outOfRange("delta", Long.toString(Long.MAX_VALUE), "counter '" + printable(inc.key())
-          + "': region " + region + "'s " + (inc.delta() >= 0 ? "increments" : "decrements") + " would add up to more than "
-          + Long.MAX_VALUE + " (each region's increments and decrements only grow)"));
+          + "': region " + region + "'s " + (inc.delta() >= 0 ? "increments" : "decrements")
+          + " would add up to more than " + Long.MAX_VALUE + " (each region's increments and decrements only grow)"));
     }
     slots.put(region, slot + amount);
     BigInteger total = PnCounter.total(p, n);

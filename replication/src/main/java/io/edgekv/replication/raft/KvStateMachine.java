@@ -211,7 +211,8 @@ public final class KvStateMachine extends BaseStateMachine {
     // after observing a fast peer), so every replica applies the same bytes.
     long millis = clock.clock().millis();
     Command command = switch (proposal.command()) {
-      case Command.Put put when put.ttlMillis() > 0 -> put.withExpiresAt(CommandRules.expiresAt(millis, put.ttlMillis()));
+      case Command.Put put when put.ttlMillis() > 0 ->
+          put.withExpiresAt(CommandRules.expiresAt(millis, put.ttlMillis()));
       case Command.Touch touch -> touch.withExpiresAt(CommandRules.expiresAt(millis, touch.ttlMillis()));
       case Command.Txn txn -> txn.withExpiresAt(millis);
       default -> proposal.command();

@@ -160,8 +160,10 @@ class ApplierTotalityTest {
         case 3 -> new Command.Touch(namespace(), key(), extreme(), random.nextBoolean() ? extreme() : deadline());
         case 4, 5 -> new Command.Increment(namespace(), counterKey(), extreme() * (random.nextBoolean() ? 1 : -1));
         case 6 -> txn();
-        case 7 -> new Command.Purge(namespace(), selector(), random.nextBoolean(), random.nextBoolean() ? "" : "p" + random.nextInt(9));
-        case 8 -> new Command.Publish(namespace(), "topic", bytes(random.nextInt(3) == 0 ? 1 << 16 : 3), "m" + random.nextInt(9));
+        case 7 -> new Command.Purge(namespace(), selector(), random.nextBoolean(),
+            random.nextBoolean() ? "" : "p" + random.nextInt(9));
+        case 8 -> new Command.Publish(namespace(), "topic", bytes(random.nextInt(3) == 0 ? 1 << 16 : 3),
+            "m" + random.nextInt(9));
         case 9 -> new Command.Expire(targets());
         case 10 -> new Command.CollectTombstones(targets());
         case 11 -> new Command.ApplyRemote(mutations(true));
