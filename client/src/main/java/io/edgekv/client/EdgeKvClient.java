@@ -302,7 +302,7 @@ public final class EdgeKvClient implements AutoCloseable {
         .putAllMetadata(options.metadata())
         .addAllTags(options.tags())
         .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
-    options.ttl().ifPresent(ttl -> request.setTtlMs(ttl.toMillis()));
+    options.ttl().ifPresent(ttl -> request.setTtlMs(Protos.millis(ttl)));
     if (options.ifAbsent()) {
       request.setCondition(Condition.newBuilder().setIfAbsent(true));
     }
@@ -512,7 +512,7 @@ public final class EdgeKvClient implements AutoCloseable {
     TouchRequest.Builder request = TouchRequest.newBuilder()
         .setNamespace(namespace)
         .setKey(ByteString.copyFrom(key))
-        .setTtlMs(options.ttl().toMillis())
+        .setTtlMs(Protos.millis(options.ttl()))
         .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
     String token = tokenFor(options.sessionToken().orElse(null));
     if (token != null) {
@@ -539,8 +539,11 @@ public final class EdgeKvClient implements AutoCloseable {
    *
    * @return the total as the answering region sees it right after the increment
    * @throws ConditionFailedException if the key holds a value that is not a counter
-   * @throws EdgeKvException on any other failure; after {@code UNAVAILABLE} or {@code
-   *     DEADLINE_EXCEEDED} the increment may or may not have been applied (once)
+   * @throws EdgeKvException {@code OUT_OF_RANGE} if the total, or this region's share of the
+   *     increments or of the decrements, would leave the signed 64-bit range (nothing changes);
+   *     {@code INVALID_ARGUMENT} if {@code delta} is 0 or {@code Long.MIN_VALUE}; on any other
+   *     failure too: after {@code UNAVAILABLE} or {@code DEADLINE_EXCEEDED} the increment may or
+   *     may not have been applied (once)
    */
   public CounterResult increment(String key, long delta) {
     return await(incrementAsync(utf8(key, "key"), delta));

@@ -22,11 +22,23 @@ final class Protos {
   static io.edgekv.api.v1.ReadOptions readOptions(ReadOptions options, String sessionToken) {
     io.edgekv.api.v1.ReadOptions.Builder b =
         io.edgekv.api.v1.ReadOptions.newBuilder().setConsistency(consistency(options.consistency()));
-    options.maxStaleness().ifPresent(d -> b.setMaxStalenessMs(d.toMillis()));
+    options.maxStaleness().ifPresent(d -> b.setMaxStalenessMs(millis(d)));
     if (sessionToken != null) {
       b.setSessionToken(sessionToken);
     }
     return b.build();
+  }
+
+  /**
+   * A duration in milliseconds for the wire, saturating instead of throwing for durations past
+   * Long.MAX_VALUE ms: the server then refuses it naming the field and its limit.
+   */
+  static long millis(java.time.Duration d) {
+    try {
+      return d.toMillis();
+    } catch (ArithmeticException e) {
+      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
   }
 
   static io.edgekv.api.v1.Consistency consistency(Consistency c) {

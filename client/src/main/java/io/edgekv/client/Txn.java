@@ -173,7 +173,7 @@ public final class Txn {
     claim(k);
     TxnPut.Builder put = TxnPut.newBuilder().setKey(k).setValue(v)
         .putAllMetadata(options.metadata()).addAllTags(options.tags());
-    options.ttl().ifPresent(ttl -> put.setTtlMs(ttl.toMillis()));
+    options.ttl().ifPresent(ttl -> put.setTtlMs(Protos.millis(ttl)));
     request.addOps(TxnOp.newBuilder().setPut(put));
     return this;
   }

@@ -149,7 +149,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     internalServer = Transport.server(config, config.self().internalPort(),
         Transport.ServerLimits.internalPort(config.limits()), internalConnections, internalExecutor, Map.of(),
         List.of(new InternalServiceImpl(localStatus, traces, replica, config.replication().maxClockOffsetDuration(),
-            metrics.refusedClockSkew()), health.getHealthService()), () -> false).start();
+            metrics.refusedClockSkew(), new RequestValidator(config.limits())), health.getHealthService()),
+        () -> false).start();
     remoteRegions = new RemoteRegions(config, this::internalChannel, replicationScheduler, clock);
     List<String> otherRegions = config.topology().regions().stream().map(NodeConfig.Region::name)
         .filter(name -> !name.equals(config.region().name())).toList();

@@ -16,6 +16,7 @@ import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.gossip.AntiEntropy;
 import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.node.api.Calls;
+import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.Proposal;
@@ -38,11 +39,13 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   private final RegionReplica replica;
   private final Duration maxClockOffset;
   private final Counter refusedSkew;
+  private final MutationValidator mutations;
   /** Chaos self-test bugs only (refused unless explicitly allowed): see {@link UnsafeSwitches}. */
   private final UnsafeSwitches unsafe = UnsafeSwitches.fromEnvironment();
 
   public InternalServiceImpl(LocalStatus local, KeyTraces traces, RegionReplica replica, Duration maxClockOffset,
-      Counter refusedSkew) {
+      Counter refusedSkew, RequestValidator validator) {
+    this.mutations = new MutationValidator(validator);
     this.local = local;
     this.traces = traces;
     this.replica = replica;
@@ -69,7 +72,8 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   }
 
   /**
-   * A batch from another region: refused when a timestamp is further ahead of this node's clock
+   * A batch from another region: {@code INVALID_ARGUMENT} when a mutation breaks a limit
+   * ({@link MutationValidator}); refused when a timestamp is further ahead of this node's clock
    * than {@code replication.maxClockOffset} (counted); otherwise proposed through this region's
    * Raft group as one ApplyRemote command. The answer carries this region's version vector.
    */
@@ -78,6 +82,8 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
     Calls.unary(observer, () -> {
       int shard = checkShard(request.getShard());
       Deadline deadline = Calls.deadline();
+      mutations.check(request.getMutationsList(), true);
+      mutations.checkVector(request.getVersionVectorMap());
       long limit = replica.clock().clock().millis() + maxClockOffset.toMillis();
       for (Mutation m : request.getMutationsList()) {
         if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
@@ -126,6 +132,8 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   public void repair(RepairRequest request, StreamObserver<ReplicateResponse> observer) {
     Calls.unary(observer, () -> {
       int shard = checkShard(request.getShard());
+      mutations.check(request.getMutationsList(), false);
+      mutations.checkVector(request.getVersionVectorMap());
       return replica.submit(shard, new Proposal("", 0, "",
               new Command.Repair(request.getMutationsList(), request.getVersionVectorMap())), Calls.deadline())
           .thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())

@@ -35,19 +35,12 @@ public final class Errors {
       case StatusRuntimeException already -> {
         return already;
       }
-      case InvalidInputException invalid -> {
-        status.setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(invalid.getMessage());
-        status.addDetails(Any.pack(BadRequest.newBuilder()
-            .addFieldViolations(BadRequest.FieldViolation.newBuilder()
-                .setField(invalid.field()).setDescription(invalid.getMessage()))
-            .build()));
-        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("INVALID_FIELD").setDomain(DOMAIN)
-            .putMetadata("field", invalid.field());
-        if (!invalid.limit().isEmpty()) {
-          info.putMetadata("limit", invalid.limit());
-        }
-        status.addDetails(Any.pack(info.build()));
-      }
+      case InvalidInputException invalid ->
+          fieldStatus(status, Code.INVALID_ARGUMENT, "INVALID_FIELD", invalid.field(), invalid.limit(),
+              invalid.getMessage());
+      case OutOfRangeException outOfRange ->
+          fieldStatus(status, Code.OUT_OF_RANGE, "OUT_OF_RANGE", outOfRange.field(), outOfRange.limit(),
+              outOfRange.getMessage());
       case ConditionNotMetException failed -> {
         status.setCode(Code.FAILED_PRECONDITION_VALUE).setMessage(failed.getMessage());
         ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("CONDITION_FAILED").setDomain(DOMAIN)
@@ -107,6 +100,20 @@ public final class Errors {
       }
     }
     return StatusProto.toStatusRuntimeException(status.build());
+  }
+
+  /** A status about one request field: a BadRequest naming it, and an ErrorInfo with the field and the limit. */
+  private static void fieldStatus(com.google.rpc.Status.Builder status, Code code, String reason, String field,
+      String limit, String message) {
+    status.setCode(code.getNumber()).setMessage(message);
+    status.addDetails(Any.pack(BadRequest.newBuilder()
+        .addFieldViolations(BadRequest.FieldViolation.newBuilder().setField(field).setDescription(message))
+        .build()));
+    ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putMetadata("field", field);
+    if (!limit.isEmpty()) {
+      info.putMetadata("limit", limit);
+    }
+    status.addDetails(Any.pack(info.build()));
   }
 
   private static Throwable unwrap(Throwable e) {

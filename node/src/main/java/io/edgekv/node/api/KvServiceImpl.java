@@ -192,16 +192,14 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     call("increment", "none", observer, () -> {
       String namespace = validate.namespace(request.getNamespace());
       byte[] key = validate.key(request.getKey(), "key");
-      if (request.getDelta() == 0) {
-        throw new InvalidInputException("delta", "", "delta is 0; an increment adds a non-zero amount");
-      }
+      long delta = validate.delta(request.getDelta());
       Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "",
-          new Command.Increment(namespace, key, request.getDelta()));
+          new Command.Increment(namespace, key, delta));
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       int shard = replica.shardOf(namespace, key);
       return write(proposal, shard).thenApply(applied -> {
-        StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
-        long value = stored != null && stored.getCounter() ? Long.parseLong(stored.getValue().toStringUtf8()) : 0;
+        long value = applied.hasCounterValue() ? applied.getCounterValue() : counterValue(key,
+            replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key))));
         return IncrementResponse.newBuilder()
             .setValue(value)
             .setVersion(applied.getVersion())
@@ -294,6 +292,30 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         .build();
   }
 
+  /**
+   * A counter's total, for a reply written before apply reported it (a retried increment of an
+   * older release); a total outside the signed 64-bit range is refused, never wrapped.
+   */
+  private static long counterValue(byte[] key, StoredEntry stored) {
+    if (stored == null || !stored.getCounter()) {
+      return 0;
+    }
+    checkCounterInRange(key, stored);
+    return Long.parseLong(stored.getValue().toStringUtf8());
+  }
+
+  /** A counter whose merged total left the signed 64-bit range reads as OUT_OF_RANGE. */
+  private static void checkCounterInRange(byte[] key, StoredEntry stored) {
+    if (stored.getCounter() && stored.getCounterOutOfRange()) {
+      String printable = new String(key, java.nio.charset.StandardCharsets.UTF_8);
+      String total = stored.getValue().toStringUtf8();
+      String limit = String.valueOf(total.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE);
+      throw new OutOfRangeException("key", limit, "counter '" + printable + "' totals " + total
+          + " (concurrent increments in several regions), outside " + Long.MIN_VALUE + " to " + Long.MAX_VALUE
+          + "; an increment that brings it back in range is accepted");
+    }
+  }
+
   static Entry toEntry(byte[] key, StoredEntry stored, boolean withValue) {
     Entry.Builder entry = Entry.newBuilder()
         .setKey(ByteString.copyFrom(key))
@@ -305,6 +327,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         .setStale(stored.getStale())
         .setCounter(stored.getCounter());
     if (withValue) {
+      checkCounterInRange(key, stored);
       entry.setValue(stored.getValue());
     }
     return entry.build();

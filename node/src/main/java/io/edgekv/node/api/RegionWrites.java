@@ -1,12 +1,14 @@
 package io.edgekv.node.api;
 
 import io.edgekv.internal.v1.Applied;
+import io.edgekv.internal.v1.CommandFailed;
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.replication.Version;
 import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.pipeline.Deadline;
+import io.edgekv.replication.command.Refusal;
 import io.edgekv.replication.raft.RegionReplica;
 import java.util.Base64;
 import java.util.List;
@@ -18,7 +20,8 @@ import java.util.function.Supplier;
 /**
  * The one way the public services write: propose to the shard's Raft group, turn a region
  * without quorum into {@link RegionUnavailableException} (with a healthy-region hint), a failed
- * condition into {@link ConditionNotMetException}, and wait (bounded) until this node has applied
+ * condition into {@link ConditionNotMetException}, a command apply refused into
+ * {@link InvalidInputException} or {@link OutOfRangeException}, and wait (bounded) until this node has applied
  * the write itself, so that a read on the node that took the call sees it.
  */
 public final class RegionWrites {
@@ -56,10 +59,23 @@ public final class RegionWrites {
             + (failed.getFound() ? " (current version " + Version.of(failed.getCurrent()) + ")" : ""),
             key, failed.getFound() ? Version.of(failed.getCurrent()) : null);
       }
+      if (result.getOutcomeCase() == CommandResult.OutcomeCase.FAILED) {
+        throw refused(result.getFailed());
+      }
       Applied applied = result.getApplied();
       long wait = Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis()));
       return replica.appliedIndex(shard).await(applied.getIndex(), wait, TimeUnit.MILLISECONDS)
           .thenApply(ignored -> applied);
     });
+  }
+
+  /** The domain exception for a command that apply refused (recorded alike on every replica). */
+  static RuntimeException refused(CommandFailed failed) {
+    return switch (failed.getCode()) {
+      case Refusal.INVALID_ARGUMENT ->
+          new InvalidInputException(failed.getField(), failed.getLimit(), failed.getMessage());
+      case Refusal.OUT_OF_RANGE -> new OutOfRangeException(failed.getField(), failed.getLimit(), failed.getMessage());
+      default -> new IllegalStateException("the write was not applied: " + failed.getMessage());
+    };
   }
 }

@@ -8,6 +8,7 @@ import static io.edgekv.node.config.NodeConfig.Limits.MAX_TAG_BYTES;
 import com.google.protobuf.ByteString;
 import io.edgekv.api.v1.Condition;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.replication.command.CommandRules;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ public final class RequestValidator {
   public static final int MAX_SCAN_LIMIT = 1000;
   public static final int MAX_BATCH_KEYS = 1000;
   public static final long MIN_TTL_MILLIS = 1000;
+  /** The longest TTL: ten years of 365 days (also enforced by the leader and by apply). */
+  public static final long MAX_TTL_MILLIS = CommandRules.MAX_TTL_MILLIS;
   public static final int MAX_REQUEST_ID_CHARS = 128;
   private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9_.-]+");
 
@@ -68,11 +71,32 @@ public final class RequestValidator {
   }
 
   public long ttlMillis(long ttlMillis) {
+    return ttlMillis(ttlMillis, "ttl_ms");
+  }
+
+  /** A TTL of 0 (none) or {@link #MIN_TTL_MILLIS} to {@link #MAX_TTL_MILLIS}, as {@code field}. */
+  public long ttlMillis(long ttlMillis, String field) {
     if (ttlMillis != 0 && ttlMillis < MIN_TTL_MILLIS) {
-      throw new InvalidInputException("ttl_ms", String.valueOf(MIN_TTL_MILLIS),
-          "ttl_ms is " + ttlMillis + "; a TTL is at least " + MIN_TTL_MILLIS + " ms (or 0 for none)");
+      throw new InvalidInputException(field, String.valueOf(MIN_TTL_MILLIS),
+          field + " is " + ttlMillis + "; a TTL is at least " + MIN_TTL_MILLIS + " ms (or 0 for none)");
+    }
+    if (ttlMillis > MAX_TTL_MILLIS) {
+      throw new InvalidInputException(field, String.valueOf(MAX_TTL_MILLIS),
+          field + " is " + ttlMillis + "; the limit is " + MAX_TTL_MILLIS + " ms (10 years)");
     }
     return ttlMillis;
+  }
+
+  /** A counter increment: non-zero, and no lower than {@link CommandRules#MIN_DELTA} (-(2^63 - 1)). */
+  public long delta(long delta) {
+    if (delta == 0) {
+      throw new InvalidInputException("delta", "", "delta is 0; an increment adds a non-zero amount");
+    }
+    if (delta < CommandRules.MIN_DELTA) {
+      throw new InvalidInputException("delta", String.valueOf(CommandRules.MIN_DELTA),
+          "delta is " + delta + "; the limit is " + CommandRules.MIN_DELTA + " to " + Long.MAX_VALUE);
+    }
+    return delta;
   }
 
   public List<String> tags(List<String> tags) {

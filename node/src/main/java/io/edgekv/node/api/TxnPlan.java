@@ -59,7 +59,8 @@ record TxnPlan(int shard, Command.Txn command) {
         byte[] value = validate.value(put.getValue());
         totalBytes += value.length;
         puts.add(new Command.Put(namespace, key, value, validate.metadata(put.getMetadataMap()),
-            validate.tags(put.getTagsList()), validate.ttlMillis(put.getTtlMs()), 0, WriteCondition.NONE));
+            validate.tags(put.getTagsList()), validate.ttlMillis(put.getTtlMs(), field + ".put.ttl_ms"), 0,
+            WriteCondition.NONE));
       } else {
         deletes.add(new Command.Delete(namespace, key, WriteCondition.NONE));
       }

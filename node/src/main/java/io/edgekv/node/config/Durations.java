@@ -16,13 +16,17 @@ public final class Durations {
     if (!m.matches()) {
       throw new IllegalArgumentException(what + ": '" + text + "' is not a duration like 500ms, 30s, 5m or 1h");
     }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
+    try {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException(what + ": '" + text + "' is longer than a duration can be", e);
+    }
   }
 
   /** The shortest exact text for a duration, which {@link #parse} reads back. */

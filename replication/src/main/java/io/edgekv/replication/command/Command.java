@@ -48,7 +48,9 @@ public sealed interface Command {
   record Txn(String namespace, List<TxnCheck> checks, List<Put> puts, List<Delete> deletes) implements Command {
     public Txn withExpiresAt(long hlcMillis) {
       return new Txn(namespace, checks,
-          puts.stream().map(p -> p.ttlMillis() > 0 ? p.withExpiresAt(hlcMillis + p.ttlMillis()) : p).toList(), deletes);
+          puts.stream()
+              .map(p -> p.ttlMillis() > 0 ? p.withExpiresAt(CommandRules.expiresAt(hlcMillis, p.ttlMillis())) : p)
+              .toList(), deletes);
     }
   }
 

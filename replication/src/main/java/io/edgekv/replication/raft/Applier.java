@@ -12,13 +12,17 @@ import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.replication.Version;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
+import io.edgekv.replication.command.CommandRules;
 import io.edgekv.replication.command.Proposal;
+import io.edgekv.replication.command.Refusal;
 import io.edgekv.replication.command.WriteCondition;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.ReplicationKeys;
+import io.edgekv.replication.storage.StorageException;
 import io.edgekv.replication.storage.StoredEntries;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -28,7 +32,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies one proposal to a shard's engine: a pure function of (stored state, proposal, log
@@ -40,8 +48,14 @@ import org.rocksdb.WriteBatch;
  * <p>Merge rule (every path: local, remote, repair): an entry is replaced only by a greater
  * version, and a put is dead if a matching purge has a greater version. Remote mutations of one
  * origin apply in sequence order; a duplicate or an overlap is skipped, a gap stops the batch.
+ *
+ * <p>Apply is total: a command that breaks {@link CommandRules}, or that would leave a number's
+ * range (a counter overflow), becomes a recorded {@code CommandFailed} result that writes nothing
+ * but its request-id record; a remote or repair mutation apply cannot interpret is skipped. Only
+ * a storage error ({@link StorageException}) escapes, since it may differ between replicas.
  */
 public final class Applier {
+  private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
   /** How long a request id is remembered, measured on the proposals' own HLC time. */
   public static final long DEDUP_RETENTION_MILLIS = 60 * 60 * 1000L;
   /** Changelog entries (Raft indexes) kept for Watch resume. */
@@ -111,7 +125,40 @@ public final class Applier {
       }
     }
     Ctx ctx = new Ctx(batch, index, proposal);
-    CommandResult result = switch (proposal.command()) {
+    CommandResult result;
+    Optional<Refusal> refused = CommandRules.check(proposal.command());
+    if (refused.isPresent()) {
+      result = failed(refused.get());
+    } else {
+      batch.setSavePoint();
+      try {
+        result = execute(ctx);
+        popSavePoint(batch);
+      } catch (ArithmeticException | IllegalArgumentException | IndexOutOfBoundsException | NullPointerException
+          | ClassCastException | UnsupportedOperationException e) {
+        // Defence in depth: the same bytes fail alike on every replica, so a recorded failure
+        // keeps them identical, where a thrown exception would stop the region for good.
+        LOG.error("shard {}: index {} could not be applied; recorded as failed, nothing written", shard, index, e);
+        rollbackToSavePoint(batch);
+        pendingEntries.clear();
+        pendingPurges.clear();
+        ctx = new Ctx(batch, index, proposal);
+        // Only the exception's type goes into the recorded result: its message may differ between JVMs.
+        result = failed(new Refusal(Refusal.INTERNAL, "", "",
+            "index " + index + " could not be applied (" + e.getClass().getSimpleName() + ")"));
+      }
+    }
+    ctx.flush();
+    if (requestId.length > 0) {
+      engine.requests.put(batch, requestId, result.toByteArray());
+      engine.requestsByTime.put(batch, timeKey(proposalMillis, requestId), new byte[0]);
+    }
+    return new Outcome(result, ctx.events);
+  }
+
+  private CommandResult execute(Ctx ctx) {
+    long index = ctx.index;
+    return switch (ctx.proposal.command()) {
       case Command.Put put -> {
         EntryKey key = new EntryKey(put.namespace(), put.key());
         StoredEntry existing = entry(key);
@@ -169,28 +216,7 @@ public final class Applier {
         }
         yield applied(ctx.stamped(), false, index);
       }
-      case Command.Increment inc -> {
-        EntryKey key = new EntryKey(inc.namespace(), inc.key());
-        StoredEntry existing = entry(key);
-        boolean live = StoredEntries.isLive(existing, ctx.now);
-        if (live && !existing.getCounter()) {
-          yield conditionFailed(existing, "key holds a value that is not a counter", inc.key());
-        }
-        Map<String, Long> p = new HashMap<>(live ? existing.getCounterPMap() : Map.of());
-        Map<String, Long> n = new HashMap<>(live ? existing.getCounterNMap() : Map.of());
-        String region = ctx.proposal.originRegion();
-        if (inc.delta() >= 0) {
-          p.merge(region, inc.delta(), Math::addExact);
-        } else {
-          n.merge(region, -inc.delta(), Math::addExact);
-        }
-        Version version = nextVersion(ctx.proposal, existing);
-        writeIfNotPurged(ctx, key, existing, counter(version, p, n));
-        ctx.logLocal(Mutation.newBuilder().setKind(MutationKind.MUTATION_COUNTER)
-            .setNamespace(key.namespace()).setKey(ByteString.copyFrom(key.key())).setVersion(version.toProto())
-            .putCounterP(region, p.getOrDefault(region, 0L)).putCounterN(region, n.getOrDefault(region, 0L)));
-        yield applied(version, live, index);
-      }
+      case Command.Increment inc -> increment(ctx, inc);
       case Command.Purge purge -> {
         Version version = ctx.stamped();
         Mutation.Builder m = Mutation.newBuilder().setKind(MutationKind.MUTATION_PURGE)
@@ -219,14 +245,16 @@ public final class Applier {
           if (m.getSeq() != seen + 1) {
             continue; // a gap: this origin resumes with a later batch; other origins go on
           }
-          merge(ctx, m);
+          // One the origin made that this release cannot interpret is skipped but still takes its
+          // place in the sequence (and the log, for relays), so the origin's later ones go on.
+          mergeIfInterpretable(ctx, m);
           ctx.logRemote(m);
         }
         yield applied(ctx.stamped(), false, index);
       }
       case Command.Repair repair -> {
         for (Mutation m : repair.mutations()) {
-          merge(ctx, m);
+          mergeIfInterpretable(ctx, m);
         }
         repair.versionVector().forEach((origin, seq) -> {
           if (seq > ctx.seq(origin)) {
@@ -236,12 +264,74 @@ public final class Applier {
         yield applied(ctx.stamped(), false, index);
       }
     };
-    ctx.flush();
-    if (requestId.length > 0) {
-      engine.requests.put(batch, requestId, result.toByteArray());
-      engine.requestsByTime.put(batch, timeKey(proposalMillis, requestId), new byte[0]);
+  }
+
+  /**
+   * Adds to this region's slot of a PN counter. Refused (OUT_OF_RANGE, nothing written) when the
+   * slot, which only grows, or the counter's total would leave the signed 64-bit range.
+   */
+  private CommandResult increment(Ctx ctx, Command.Increment inc) {
+    EntryKey key = new EntryKey(inc.namespace(), inc.key());
+    StoredEntry existing = entry(key);
+    boolean live = StoredEntries.isLive(existing, ctx.now);
+    if (live && !existing.getCounter()) {
+      return conditionFailed(existing, "key holds a value that is not a counter", inc.key());
     }
-    return new Outcome(result, ctx.events);
+    Map<String, Long> p = new HashMap<>(live ? existing.getCounterPMap() : Map.of());
+    Map<String, Long> n = new HashMap<>(live ? existing.getCounterNMap() : Map.of());
+    String region = ctx.proposal.originRegion();
+    Map<String, Long> slots = inc.delta() >= 0 ? p : n;
+    long amount = Math.abs(inc.delta()); // CommandRules keeps delta above Long.MIN_VALUE
+    long slot = slots.getOrDefault(region, 0L);
+    if (slot > Long.MAX_VALUE - amount) {
+      return failed(Refusal.outOfRange("delta", Long.toString(Long.MAX_VALUE), "counter '" + printable(inc.key())
+          + "': region " + region + "'s " + (inc.delta() >= 0 ? "increments" : "decrements")
+          + " would add up to more than " + Long.MAX_VALUE + " (each region's increments and decrements only grow)"));
+    }
+    slots.put(region, slot + amount);
+    BigInteger total = PnCounter.total(p, n);
+    if (!PnCounter.inRange(total)) {
+      BigInteger limit = total.signum() > 0 ? PnCounter.MAX : PnCounter.MIN;
+      return failed(Refusal.outOfRange("delta", limit.toString(), "counter '" + printable(inc.key())
+          + "' would total " + total + "; a counter holds " + Long.MIN_VALUE + " to " + Long.MAX_VALUE));
+    }
+    Version version = nextVersion(ctx.proposal, existing);
+    writeIfNotPurged(ctx, key, existing, counter(version, p, n));
+    ctx.logLocal(Mutation.newBuilder().setKind(MutationKind.MUTATION_COUNTER)
+        .setNamespace(key.namespace()).setKey(ByteString.copyFrom(key.key())).setVersion(version.toProto())
+        .putCounterP(region, p.getOrDefault(region, 0L)).putCounterN(region, n.getOrDefault(region, 0L)));
+    CommandResult result = applied(version, live, ctx.index);
+    return result.toBuilder().setApplied(result.getApplied().toBuilder().setCounterValue(total.longValue())).build();
+  }
+
+  private void mergeIfInterpretable(Ctx ctx, Mutation m) {
+    Optional<Refusal> refused = CommandRules.checkMutation(m);
+    if (refused.isPresent()) {
+      LOG.warn("shard {}: index {}: skipped mutation {} of {}: {}", shard, ctx.index, m.getSeq(), m.getOriginRegion(),
+          refused.get().message());
+      return;
+    }
+    merge(ctx, m);
+  }
+
+  private static void popSavePoint(WriteBatch batch) {
+    try {
+      batch.popSavePoint();
+    } catch (RocksDBException e) {
+      throw new StorageException("write batch save point", e);
+    }
+  }
+
+  private static void rollbackToSavePoint(WriteBatch batch) {
+    try {
+      batch.rollbackToSavePoint();
+    } catch (RocksDBException e) {
+      throw new StorageException("write batch rollback", e);
+    }
+  }
+
+  private static String printable(byte[] key) {
+    return new String(key, StandardCharsets.UTF_8);
   }
 
   private CommandResult applyTxn(Ctx ctx, Command.Txn txn) {
@@ -328,8 +418,9 @@ public final class Applier {
       }
       case MUTATION_PURGE -> applyPurge(ctx, CommandCodec.purge(m.getPurge()), version);
       case MUTATION_PUBLISH -> emitPublish(ctx, m, version);
-      case MUTATION_KIND_UNSPECIFIED, UNRECOGNIZED ->
-          throw new IllegalArgumentException("mutation of unknown kind " + m.getKindValue());
+      case MUTATION_KIND_UNSPECIFIED, UNRECOGNIZED -> {
+        // never reached: mergeIfInterpretable skips these (CommandRules.checkMutation)
+      }
     }
   }
 
@@ -347,11 +438,12 @@ public final class Applier {
         .build();
   }
 
+  /** A counter entry; its value is the exact total in decimal, flagged when outside the signed 64-bit range. */
   private StoredEntry counter(Version version, Map<String, Long> p, Map<String, Long> n) {
-    long total = p.values().stream().mapToLong(Long::longValue).sum() - n.values().stream().mapToLong(Long::longValue).sum();
-    byte[] value = Long.toString(total).getBytes(StandardCharsets.UTF_8);
+    BigInteger total = PnCounter.total(p, n);
+    byte[] value = total.toString().getBytes(StandardCharsets.UTF_8);
     return entry(value, version, Map.of(), List.of(), 0).toBuilder()
-        .setCounter(true).putAllCounterP(p).putAllCounterN(n).build();
+        .setCounter(true).putAllCounterP(p).putAllCounterN(n).setCounterOutOfRange(!PnCounter.inRange(total)).build();
   }
 
   /** Writes a put unless a purge newer than it matches (a late write must not resurrect purged data). */
@@ -551,6 +643,16 @@ public final class Applier {
       failed.setCurrent(StoredEntries.version(current).toProto());
     }
     return CommandResult.newBuilder().setFormat(StoredEntries.FORMAT).setConditionFailed(failed).build();
+  }
+
+  private static CommandResult failed(Refusal refusal) {
+    return CommandResult.newBuilder().setFormat(StoredEntries.FORMAT).setFailed(refusal.toProto()).build();
+  }
+
+  /** The result of a log entry that this release cannot decode: recorded, nothing else written. */
+  public static Outcome undecodable(long index) {
+    return new Outcome(failed(new Refusal(Refusal.INTERNAL, "", "",
+        "index " + index + " is not a command this release can decode")), List.of());
   }
 
   private static CommandResult applied(Version version, boolean existed, long index) {

@@ -5,13 +5,16 @@ import io.edgekv.internal.v1.AppliedPosition;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
+import io.edgekv.replication.command.CommandRules;
 import io.edgekv.replication.command.Proposal;
+import io.edgekv.replication.command.Refusal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -198,13 +201,19 @@ public final class KvStateMachine extends BaseStateMachine {
     } catch (IllegalArgumentException e) {
       throw new IOException("rejected proposal: " + e.getMessage(), e);
     }
+    Optional<Refusal> refused = CommandRules.check(proposal.command());
+    if (refused.isPresent()) {
+      // The entry point validates first; this keeps a command that slipped past it out of the log.
+      throw new IOException("rejected proposal: " + refused.get().message());
+    }
     long hlc = clock.now();
     // Expiry deadlines are fixed here, from the leader's wall clock (the HLC may run ahead of it
     // after observing a fast peer), so every replica applies the same bytes.
     long millis = clock.clock().millis();
     Command command = switch (proposal.command()) {
-      case Command.Put put when put.ttlMillis() > 0 -> put.withExpiresAt(millis + put.ttlMillis());
-      case Command.Touch touch -> touch.withExpiresAt(millis + touch.ttlMillis());
+      case Command.Put put when put.ttlMillis() > 0 ->
+          put.withExpiresAt(CommandRules.expiresAt(millis, put.ttlMillis()));
+      case Command.Touch touch -> touch.withExpiresAt(CommandRules.expiresAt(millis, touch.ttlMillis()));
       case Command.Txn txn -> txn.withExpiresAt(millis);
       default -> proposal.command();
     };
@@ -224,16 +233,18 @@ public final class KvStateMachine extends BaseStateMachine {
       // Already in RocksDB (replayed after a restart): applying again would apply twice.
       return CompletableFuture.completedFuture(Message.EMPTY);
     }
-    Proposal proposal = CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-    clock.observe(proposal.hlc());
-    if (proposal.command() instanceof Command.ApplyRemote remote) {
+    Proposal proposal = decodeOrNull(entry);
+    if (proposal != null) {
+      clock.observe(proposal.hlc());
+    }
+    if (proposal != null && proposal.command() instanceof Command.ApplyRemote remote) {
       // Receiving a remote version advances the local HLC, so later local writes order after it.
       remote.mutations().forEach(m -> clock.observe(m.getVersion().getHlc()));
     }
     Applier.Outcome outcome;
     engineLock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
-      outcome = applier.apply(batch, proposal, index);
+      outcome = proposal == null ? Applier.undecodable(index) : applier.apply(batch, proposal, index);
       engine.setAppliedPosition(batch, entry.getTerm(), index);
       engine.write(batch);
     } catch (RuntimeException e) {
@@ -254,6 +265,19 @@ public final class KvStateMachine extends BaseStateMachine {
       }
     }
     return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(outcome.result().toByteArray())));
+  }
+
+  /**
+   * The entry's proposal, or null when this release cannot decode it (written by another release,
+   * or damaged before it was appended). Decoding is pure, so every replica of the release agrees.
+   */
+  private Proposal decodeOrNull(LogEntryProto entry) {
+    try {
+      return CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+    } catch (RuntimeException e) {
+      LOG.error("shard {}: index {} cannot be decoded; recorded as a failed command", shard, entry.getIndex(), e);
+      return null;
+    }
   }
 
   /**
