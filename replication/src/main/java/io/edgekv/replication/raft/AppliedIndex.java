@@ -42,13 +42,17 @@ public final class AppliedIndex {
     }
     CompletableFuture<Long> future = new CompletableFuture<>();
     waiters.computeIfAbsent(target, t -> new CopyOnWriteArrayList<>()).add(future);
-    future.whenComplete((index, error) -> forget(target, future));
+    // One stage: the caller sees the answer only after the waiter is forgotten.
+    CompletableFuture<Long> answer = future.handle((index, error) -> {
+      forget(target, future);
+      return index == null || index < 0 ? value.get() : index;
+    });
     future.completeOnTimeout(-1L, timeout, unit);
     long now = value.get();
     if (now >= target) {
       advanceTo(now);
     }
-    return future.thenApply(index -> index < 0 ? value.get() : index);
+    return answer;
   }
 
   private void forget(long target, CompletableFuture<Long> future) {
