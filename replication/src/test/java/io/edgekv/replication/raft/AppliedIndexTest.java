@@ -10,10 +10,12 @@ class AppliedIndexTest {
   void aWaiterIsForgottenAtItsDeadlineAndAnswersWithTheLowerIndex() throws Exception {
     AppliedIndex index = new AppliedIndex();
     index.advanceTo(5);
-    var far = index.await(1L << 62, 50, TimeUnit.MILLISECONDS);
+    var waiting = index.await(1L << 62, 1, TimeUnit.HOURS);
     assertEquals(1, index.waiting());
+    var far = index.await(1L << 61, 50, TimeUnit.MILLISECONDS);
     assertEquals(5L, far.get(5, TimeUnit.SECONDS));
-    assertEquals(0, index.waiting());
+    assertEquals(1, index.waiting(), "only the waiter whose deadline has not come is left");
+    waiting.cancel(false);
   }
 
   @Test
