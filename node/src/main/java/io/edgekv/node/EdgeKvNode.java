@@ -23,6 +23,7 @@ import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.Peer;
 import io.edgekv.replication.raft.RaftTuning;
 import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.storage.DiskSpace;
 import io.edgekv.replication.storage.StorageOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -78,6 +79,11 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private static final int EXPIRY_SWEEP_BATCH = 500;
 
   public EdgeKvNode(NodeConfig config, Clock clock) {
+    this(config, clock, DiskSpace.FILE_STORE);
+  }
+
+  /** @param freeSpace where the data directory's free space is read (a test simulates a full disk with it) */
+  public EdgeKvNode(NodeConfig config, Clock clock, DiskSpace.Probe freeSpace) {
     this.config = config;
     NodeConfig.NodeAddress self = config.self();
     NodeConfig.Region region = config.region();
@@ -96,7 +102,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         new HybridClock(clock), event -> {
           bus.publish(event);
           propagation.onChange(event);
-        });
+        }, new DiskSpace(config.dataPath(), config.storage().minFreeBytes(), freeSpace));
     this.readiness = new Readiness(replica, clock, config.replication().maxClockOffsetDuration());
     this.grpcExecutor = Executors.newFixedThreadPool(4, named("grpc-" + config.nodeId()));
     this.background = Executors.newSingleThreadScheduledExecutor(named("background-" + config.nodeId()));
@@ -156,6 +162,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       replica.sampleFreshness();
       if (++ticks % 20 == 0) {
         replica.sweepExpired(EXPIRY_SWEEP_BATCH);
+        replica.refreshDiskSpace();
         metrics.refreshLagGauges();
         collectTombstones();
       }

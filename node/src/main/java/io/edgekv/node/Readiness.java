@@ -95,6 +95,10 @@ public final class Readiness {
         reasons.add("catching_up: applying what the region committed while this node was away");
       }
     }
+    // Storage: a failed shard serves nothing here (admin rebuild-shard brings it back); a full disk
+    // refuses writes. Either way anycast traffic is better served by another node.
+    replica.shardFailures().forEach((shard, cause) -> reasons.add("shard_failed: shard " + shard + ": " + cause));
+    replica.diskShortage().ifPresent(shortage -> reasons.add("disk_full: " + shortage + " (writes are refused)"));
     long ahead = HybridClock.physicalMillis(replica.clock().peek()) - clock.millis();
     if (ahead > maxClockOffset.toMillis()) {
       reasons.add("clock_offset: this node's clock is " + ahead + " ms behind timestamps it has seen (limit "

@@ -9,15 +9,17 @@ import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.StoredEntries;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.storage.DiskSpace;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -87,18 +89,31 @@ public final class RegionReplica implements AutoCloseable {
   private final HybridClock clock;
   private final ChangeListener listener;
   private final List<RaftGroup> groups = new ArrayList<>();
-  private final List<KvStateMachine> machines = new ArrayList<>();
+  /** One per shard; a rebuilt shard gets a new one (Ratis closes a machine whose group leaves). */
+  private final List<KvStateMachine> machines = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<RaftClient> clients = new ArrayList<>();
-  private final Map<RaftGroupId, KvStateMachine> machineByGroup = new HashMap<>();
+  private final Map<RaftGroupId, KvStateMachine> machineByGroup = new java.util.concurrent.ConcurrentHashMap<>();
+  private final DiskSpace diskSpace;
+  private final ShardRebuilds rebuilds;
+  private volatile Runnable afterApply = () -> {};
+  private volatile boolean closed;
   private final List<Freshness> freshness = new ArrayList<>();
   private final Map<Integer, CompletableFuture<?>> sweeps = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Integer, CompletableFuture<?>> collections = new java.util.concurrent.ConcurrentHashMap<>();
   private RaftServer server;
 
   public RegionReplica(Settings settings, HybridClock clock, ChangeListener listener) {
+    this(settings, clock, listener, new DiskSpace(settings.dataDir(), 0, DiskSpace.FILE_STORE));
+  }
+
+  /** @param diskSpace the data directory's free space; writes are refused while it is short */
+  public RegionReplica(Settings settings, HybridClock clock, ChangeListener listener, DiskSpace diskSpace) {
     this.settings = settings;
     this.clock = clock;
     this.listener = listener;
+    this.diskSpace = diskSpace;
+    this.rebuilds = new ShardRebuilds(this, settings.nodeId(), settings.dataDir(),
+        settings.tuning().electionTimeoutMax().multipliedBy(3).plusSeconds(1));
     List<RaftPeer> raftPeers = settings.peers().stream()
         .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build())
         .toList();
@@ -116,9 +131,9 @@ public final class RegionReplica implements AutoCloseable {
 
   /** Opens the engines, starts the Raft server and joins every shard group. */
   public void start() throws IOException {
+    diskSpace.refresh();
     for (int shard = 0; shard < settings.shards(); shard++) {
-      KvStateMachine machine = new KvStateMachine(shard, settings.region(),
-          settings.dataDir().resolve("shard-" + shard), settings.storage(), clock, listener, settings.replogRetention());
+      KvStateMachine machine = newMachine(shard);
       machines.add(machine);
       freshness.add(new Freshness(clock.clock()));
       machineByGroup.put(groups.get(shard).getGroupId(), machine);
@@ -130,7 +145,11 @@ public final class RegionReplica implements AutoCloseable {
         .setStateMachineRegistry(machineByGroup::get)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
-    server.start();
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      throw explainLogCorruption(e, properties);
+    }
     List<RaftGroupId> existing = new ArrayList<>();
     server.getGroupIds().forEach(existing::add);
     for (RaftGroup group : groups) {
@@ -146,6 +165,54 @@ public final class RegionReplica implements AutoCloseable {
       }
       clients.add(newClient(group));
     }
+    // Damage in data nobody has read yet is found in the background, not by the first unlucky request.
+    Thread.ofPlatform().daemon().name("verify-storage-" + settings.nodeId()).start(() -> {
+      for (int shard = 0; shard < settings.shards() && !closed; shard++) {
+        machines.get(shard).verifyStorage();
+      }
+    });
+  }
+
+  private KvStateMachine newMachine(int shard) {
+    KvStateMachine machine = new KvStateMachine(shard, settings.region(), engineDir(shard), settings.storage(), clock,
+        listener, settings.replogRetention());
+    machine.onApplied(afterApply);
+    machine.onFailure(cause -> rebuilds.leaveAfterFailure(shard));
+    return machine;
+  }
+
+  /**
+   * Ratis' error for a damaged log names neither the file nor the group; this one names the
+   * segment, the shard and the remedy.
+   */
+  private IOException explainLogCorruption(Exception error, RaftProperties properties) {
+    if (!RaftLogCheck.isLogCorruption(error)) {
+      return error instanceof IOException io ? io : new IOException("cannot start the Raft server: " + error, error);
+    }
+    StringBuilder found = new StringBuilder();
+    for (int shard = 0; shard < groups.size(); shard++) {
+      Path groupDir = settings.dataDir().resolve("raft").resolve(groups.get(shard).getGroupId().getUuid().toString());
+      int s = shard;
+      RaftLogCheck.corruptSegment(groupDir, RaftServerConfigKeys.Log.Appender.bufferByteLimit(properties))
+          .ifPresent(segment -> found.append(" The Raft log segment ").append(segment).append(" of shard ").append(s)
+              .append(" is corrupt. Remedy: run `edgekv admin rebuild-shard --shard ").append(s)
+              .append("` against this node once it runs, or stop it, delete ").append(groupDir).append(" and ")
+              .append(engineDir(s)).append(" and start it again: it rejoins shard ").append(s)
+              .append(" and receives it from its peers (the rest of the region must have a quorum)."));
+    }
+    String message = "cannot start the Raft server of node " + settings.nodeId() + ": its log is corrupt ("
+        + rootMessage(error) + ")." + (found.isEmpty() ? " No segment could be named; the group directories are under "
+        + settings.dataDir().resolve("raft") + "." : found.toString());
+    LOG.error(message);
+    return new IOException(message, error);
+  }
+
+  private static String rootMessage(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
   private RaftProperties serverProperties() {
@@ -155,6 +222,10 @@ public final class RegionReplica implements AutoCloseable {
     GrpcConfigKeys.Server.setHost(p, settings.bindHost());
     GrpcConfigKeys.Server.setPort(p, settings.raftPort());
     RaftServerConfigKeys.setStorageDir(p, List.of(settings.dataDir().resolve("raft").toFile()));
+    // Ratis checks this only when it opens a group's storage (start, rebuild). It is a quarter of
+    // storage.minFreeBytes so that a node restarted on a nearly full disk still starts and serves
+    // reads; writes are refused from storage.minFreeBytes on (checkWritable).
+    RaftServerConfigKeys.setStorageFreeSpaceMin(p, SizeInBytes.valueOf(diskSpace.minFreeBytes() / 4));
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(tuning.electionTimeoutMin().toMillis()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(tuning.electionTimeoutMax().toMillis()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, millis(tuning.requestTimeout().toMillis()));
@@ -229,12 +300,123 @@ public final class RegionReplica implements AutoCloseable {
 
   /** Runs {@code callback} after every entry applied on this replica (any shard); it must not block. */
   public void onApplied(Runnable callback) {
+    afterApply = callback;
     machines.forEach(m -> m.onApplied(callback));
   }
 
-  /** Runs a read against a shard's local RocksDB. */
+  /**
+   * Runs a read against a shard's local RocksDB.
+   *
+   * @throws io.edgekv.replication.storage.ShardFailedException when the shard has failed on this
+   *     node or is being rebuilt (corruption found by this read fails the shard)
+   */
   public <T> T read(int shard, Function<KvEngine, T> reader) {
+    rebuilds.throwIfRebuilding(shard);
     return machines.get(shard).read(reader);
+  }
+
+  /**
+   * Why the shard cannot serve on this node: the storage error that failed it (naming the file
+   * when known), or its rebuild in progress; empty while it is healthy.
+   */
+  public Optional<String> shardFailure(int shard) {
+    Optional<String> failure = machines.get(shard).failure();
+    return failure.isPresent() ? failure : rebuilds.status(shard);
+  }
+
+  /** {@link #shardFailure} of every shard that has one, by shard. */
+  public Map<Integer, String> shardFailures() {
+    Map<Integer, String> out = new TreeMap<>();
+    for (int shard = 0; shard < machines.size(); shard++) {
+      int s = shard;
+      shardFailure(shard).ifPresent(cause -> out.put(s, cause));
+    }
+    return out;
+  }
+
+  /** Why writes are refused for lack of disk space (as of the last sample), or empty. */
+  public Optional<String> diskShortage() {
+    return diskSpace.shortage();
+  }
+
+  /** Samples the data directory's free space; called periodically by the node, never per request. */
+  public void refreshDiskSpace() {
+    diskSpace.refresh();
+  }
+
+  /**
+   * Throws why this node refuses a write to the shard now: the shard failed here or is being
+   * rebuilt ({@link io.edgekv.replication.storage.ShardFailedException}) or the disk is short of
+   * space ({@link io.edgekv.replication.storage.DiskFullException}).
+   */
+  public void checkWritable(int shard) {
+    rebuilds.throwIfRebuilding(shard);
+    machines.get(shard).checkHealthy();
+    diskSpace.checkWritable();
+  }
+
+  /**
+   * Reinstalls a shard on this node from a healthy peer ({@code edgekv admin rebuild-shard}): the
+   * local copy (RocksDB and Raft log) is wiped and the group's leader sends its snapshot.
+   *
+   * @return the index the new replica has applied once caught up
+   * @throws ShardRebuildRefusedException when no other member leads the shard with a quorum
+   *     without this node; nothing is changed then
+   * @throws WriteUnavailableException when it has not caught up within the timeout (it goes on)
+   */
+  public long rebuildShard(int shard, long timeoutMillis) throws IOException {
+    if (shard < 0 || shard >= shards()) {
+      throw new IllegalArgumentException("shard " + shard + " does not exist; shards are 0.." + (shards() - 1));
+    }
+    return rebuilds.rebuild(shard, timeoutMillis);
+  }
+
+  // For ShardRebuilds.
+  RaftServer server() {
+    return server;
+  }
+
+  RaftGroupId groupIdOf(int shard) {
+    return groups.get(shard).getGroupId();
+  }
+
+  List<RaftPeer> bootstrapPeers() {
+    return List.copyOf(groups.get(0).getPeers());
+  }
+
+  Path engineDir(int shard) {
+    return settings.dataDir().resolve("shard-" + shard);
+  }
+
+  boolean isLeader(int shard) {
+    return "LEADER".equals(groups().get(shard).role());
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  void closeMachine(int shard) throws IOException {
+    machines.get(shard).close();
+  }
+
+  /** A fresh state machine for the shard (opening whatever its engine directory holds), registered with Ratis. */
+  void replaceMachine(int shard) {
+    KvStateMachine machine = newMachine(shard);
+    machines.set(shard, machine);
+    machineByGroup.put(groups.get(shard).getGroupId(), machine);
+  }
+
+  /** A Raft client for admin calls that gives up after a few attempts (the write client retries for longer). */
+  RaftClient newAdminClient(RaftGroup group) {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(1000, settings.tuning().requestTimeout().toMillis())));
+    return RaftClient.newBuilder()
+        .setProperties(p)
+        .setRaftGroup(group)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, millis(100)))
+        .build();
   }
 
   public AppliedIndex appliedIndex(int shard) {
@@ -248,6 +430,11 @@ public final class RegionReplica implements AutoCloseable {
    * same request id, which is applied at most once.
    */
   public CompletableFuture<CommandResult> submit(int shard, Proposal proposal) {
+    try {
+      checkWritable(shard);
+    } catch (RuntimeException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
     Message message = Message.valueOf(ByteString.copyFrom(CommandCodec.encode(proposal)));
     long timeoutMillis = settings.tuning().requestTimeout().toMillis();
     return clients.get(shard).async().send(message)
@@ -490,6 +677,13 @@ public final class RegionReplica implements AutoCloseable {
     List<GroupInfo> out = new ArrayList<>();
     for (int shard = 0; shard < groups.size(); shard++) {
       RaftGroup group = groups.get(shard);
+      if (shardFailure(shard).isPresent()) {
+        RaftPeerId known = clients.get(shard).getLeaderId();
+        String leader = known == null || known.toString().equals(settings.nodeId()) ? "" : known.toString();
+        out.add(new GroupInfo(shard, group.getGroupId().getUuid().toString(), "FAILED", leader,
+            machines.get(shard).appliedIndex().get(), 0, 0, List.of()));
+        continue;
+      }
       try {
         RaftServer.Division division = server.getDivision(group.getGroupId());
         DivisionInfo info = division.getInfo();
@@ -525,6 +719,7 @@ public final class RegionReplica implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     for (RaftClient client : clients) {
       try {
         client.close();
