@@ -244,6 +244,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     }
     long grace = config.replication().tombstoneGraceDuration().toMillis();
     for (int shard = 0; shard < replica.shards(); shard++) {
+      if (replica.shardFailure(shard).isPresent()) {
+        continue;
+      }
       var stable = shipper.stableBeforeMillis(shard);
       if (stable.isPresent()) {
         replica.collectTombstones(shard, Math.min(stable.getAsLong(), clock.millis()) - grace, EXPIRY_SWEEP_BATCH);

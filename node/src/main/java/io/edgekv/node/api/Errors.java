@@ -74,7 +74,10 @@ public final class Errors {
           status.setCode(Code.UNAVAILABLE_VALUE).setMessage(unavailable.getMessage());
       case StorageException corrupt when corrupt.corruption() -> {
         // The stored data is damaged on this node: retrying here cannot help, another node has it.
-        LOG.error("data loss: {}", corrupt.getMessage());
+        // A failed shard was logged once when it failed; anything else is logged here.
+        if (!(corrupt instanceof ShardFailedException)) {
+          LOG.error("data loss: {}", corrupt.getMessage());
+        }
         status.setCode(Code.DATA_LOSS_VALUE).setMessage(corrupt.getMessage());
         ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("STORAGE_CORRUPTION").setDomain(DOMAIN);
         corrupt.file().ifPresent(file -> info.putMetadata("file", file));

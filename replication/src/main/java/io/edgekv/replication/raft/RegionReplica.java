@@ -195,10 +195,10 @@ public final class RegionReplica implements AutoCloseable {
       int s = shard;
       RaftLogCheck.corruptSegment(groupDir, RaftServerConfigKeys.Log.Appender.bufferByteLimit(properties))
           .ifPresent(segment -> found.append(" The Raft log segment ").append(segment).append(" of shard ").append(s)
-              .append(" is corrupt. Remedy: run `edgekv admin rebuild-shard --shard ").append(s)
-              .append("` against this node once it runs, or stop it, delete ").append(groupDir).append(" and ")
-              .append(engineDir(s)).append(" and start it again: it rejoins shard ").append(s)
-              .append(" and receives it from its peers (the rest of the region must have a quorum)."));
+              .append(" is corrupt. Remedy: delete ").append(groupDir).append(" and ").append(engineDir(s))
+              .append(", start the node again, then run `edgekv admin rebuild-shard --shard ").append(s)
+              .append(" --endpoint <this node>`: it receives the shard from its peers (the rest of the region must"
+                  + " have a quorum)."));
     }
     String message = "cannot start the Raft server of node " + settings.nodeId() + ": its log is corrupt ("
         + rootMessage(error) + ")." + (found.isEmpty() ? " No segment could be named; the group directories are under "
@@ -464,6 +464,12 @@ public final class RegionReplica implements AutoCloseable {
    * read that follows is linearizable. Fails with {@link WriteUnavailableException} without a quorum.
    */
   public CompletableFuture<Long> readBarrier(int shard) {
+    try {
+      // A failed shard reports its failure, not the missing quorum of a group it has left.
+      machines.get(shard).checkHealthy();
+    } catch (RuntimeException failed) {
+      return CompletableFuture.failedFuture(failed);
+    }
     long timeoutMillis = settings.tuning().requestTimeout().toMillis();
     return clients.get(shard).async().sendReadOnly(Message.EMPTY, RaftPeerId.valueOf(settings.nodeId()))
         .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)

@@ -142,6 +142,9 @@ final class ShardRebuilds {
       GroupInfoReply leader;
       try {
         leader = leaderWithQuorum(admin, groupId, others, deadline, shard);
+        if (others.size() > 1) {
+          leader = freshLeader(admin, leader, groupId, others, deadline, shard);
+        }
       } catch (ShardRebuildRefusedException e) {
         if (running) {
           rejoin(shard, RaftGroup.valueOf(groupId, members), false);
@@ -151,7 +154,7 @@ final class ShardRebuilds {
       }
       RaftPeerId leaderId = leader.getServerId();
       try {
-        RaftClientReply snapshot = admin.getSnapshotManagementApi(leaderId).create(remainingMillis(deadline));
+        RaftClientReply snapshot = admin.getSnapshotManagementApi(leaderId).create(true, remainingMillis(deadline));
         LOG.info("shard {}: leader {} snapshot at index {} for the rebuild of {}", shard, leaderId,
             snapshot.getLogIndex(), nodeId);
       } catch (IOException e) {
@@ -214,6 +217,41 @@ final class ShardRebuilds {
       }
       LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
     }
+  }
+
+  /**
+   * Moves the leadership to another of the other members before the wiped replica rejoins. A
+   * leader remembers how far each follower's log matched and never sends a follower entries below
+   * that point again (Ratis), so the leader that knew this replica's old log would never refill the
+   * empty one; a new leader starts without that memory. And the replica rejoins in a term in which
+   * it cast no vote, so the vote it forgot with its Raft directory cannot be cast twice.
+   */
+  private GroupInfoReply freshLeader(RaftClient admin, GroupInfoReply leader, RaftGroupId groupId,
+      List<RaftPeer> others, long deadline, int shard) {
+    RaftPeerId current = leader.getServerId();
+    List<String> tried = new ArrayList<>();
+    for (RaftPeer peer : others) {
+      if (peer.getId().equals(current)) {
+        continue;
+      }
+      try {
+        RaftClientReply moved = admin.admin().transferLeadership(peer.getId(), current, remainingMillis(deadline));
+        if (moved.isSuccess()) {
+          GroupInfoReply next = leaderWithQuorum(admin, groupId, others, deadline, shard);
+          if (!next.getServerId().equals(current)) {
+            LOG.info("shard {}: leadership moved from {} to {} for the rebuild of {}", shard, current,
+                next.getServerId(), nodeId);
+            return next;
+          }
+        }
+        tried.add(peer.getId() + ": " + moved.getException());
+      } catch (IOException | RuntimeException e) {
+        tried.add(peer.getId() + ": " + e.getMessage());
+      }
+    }
+    throw new ShardRebuildRefusedException("shard " + shard + ": leadership could not move from " + current
+        + " to another member " + tried + " (a leader that knew this node's old log would not refill it); "
+        + "nothing was changed");
   }
 
   /** Completes once the shard has applied what its group had committed; reads are allowed again then. */
