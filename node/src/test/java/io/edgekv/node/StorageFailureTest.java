@@ -78,6 +78,8 @@ class StorageFailureTest {
       assertTrue(get.description().contains("rebuild-shard --shard 0"), get.description());
       assertEquals(200, http(cluster, victim, "/healthz"), "the process stays live for rebuild-shard");
       assertEquals(503, http(cluster, victim, "/readyz"));
+      EdgeKvException write = assertThrows(EdgeKvException.class, () -> onVictim.put("w-refused", "x"));
+      assertEquals(Status.Code.UNAVAILABLE, write.code(), "another node takes the write: " + write);
       var status = onVictim.admin().status(true).getNodes(0);
       assertEquals("FAILED", status.getGroups(0).getRole());
       assertTrue(status.getGroups(0).getFailure().contains(damaged.getFileName().toString()), status.toString());

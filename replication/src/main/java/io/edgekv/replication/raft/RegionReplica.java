@@ -91,7 +91,8 @@ public final class RegionReplica implements AutoCloseable {
   private final List<RaftGroup> groups = new ArrayList<>();
   /** One per shard; a rebuilt shard gets a new one (Ratis closes a machine whose group leaves). */
   private final List<KvStateMachine> machines = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final List<RaftClient> clients = new ArrayList<>();
+  /** One per shard; a rebuilt shard gets a new one (a client that met the group missing here stays failed). */
+  private final List<RaftClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Map<RaftGroupId, KvStateMachine> machineByGroup = new java.util.concurrent.ConcurrentHashMap<>();
   private final DiskSpace diskSpace;
   private final ShardRebuilds rebuilds;
@@ -351,7 +352,11 @@ public final class RegionReplica implements AutoCloseable {
    */
   public void checkWritable(int shard) {
     rebuilds.throwIfRebuilding(shard);
-    machines.get(shard).checkHealthy();
+    Optional<String> failure = machines.get(shard).failure();
+    if (failure.isPresent()) {
+      // UNAVAILABLE, not DATA_LOSS: refusing a write loses nothing, and another node takes it.
+      throw new io.edgekv.replication.storage.ShardFailedException(shard, failure.get(), false, "");
+    }
     diskSpace.checkWritable();
   }
 
@@ -400,11 +405,21 @@ public final class RegionReplica implements AutoCloseable {
     machines.get(shard).close();
   }
 
-  /** A fresh state machine for the shard (opening whatever its engine directory holds), registered with Ratis. */
+  /**
+   * A fresh state machine for the shard (opening whatever its engine directory holds), registered
+   * with Ratis, and a fresh Raft client: Ratis fails a client's ordered requests for good once one
+   * of them met the group missing on a server, as it is here while the shard is out.
+   */
   void replaceMachine(int shard) {
     KvStateMachine machine = newMachine(shard);
     machines.set(shard, machine);
     machineByGroup.put(groups.get(shard).getGroupId(), machine);
+    RaftClient old = clients.set(shard, newClient(groups.get(shard)));
+    try {
+      old.close();
+    } catch (IOException e) {
+      LOG.warn("closing the Raft client of shard {}", shard, e);
+    }
   }
 
   /** A Raft client for admin calls that gives up after a few attempts (the write client retries for longer). */

@@ -127,6 +127,9 @@ final class ShardRebuilds {
       throw new ShardRebuildRefusedException("shard " + shard + " has no other member to copy it from; this node "
           + "holds its only copy");
     }
+    // From here on the shard refuses calls on this node, so that none reaches a group that is gone.
+    rebuilding.put(shard, "being rebuilt (reads resume once it has caught up)");
+    boolean wiped = false;
     try (RaftClient admin = replica.newAdminClient(RaftGroup.valueOf(groupId, members))) {
       if (running) {
         if (replica.isLeader(shard)) {
@@ -162,6 +165,7 @@ final class ShardRebuilds {
         LOG.warn("shard {}: no fresh snapshot on leader {}: {}", shard, leaderId, e.toString());
       }
       rebuilding.put(shard, "being rebuilt from " + leaderId + " (reads resume once it has caught up)");
+      wiped = true;
       try {
         replica.closeMachine(shard);
         CheckpointStorage.deleteTree(dataDir.resolve("raft").resolve(groupId.getUuid().toString()));
@@ -172,6 +176,11 @@ final class ShardRebuilds {
         throw e;
       }
       LOG.info("shard {}: wiped on {} and rejoined; catching up from {}", shard, nodeId, leaderId);
+    } catch (IOException | RuntimeException e) {
+      if (!wiped) {
+        rebuilding.remove(shard);
+      }
+      throw e;
     }
     membersAtFailure.remove(shard);
     CompletableFuture<Long> caughtUp = catchUp(shard);
