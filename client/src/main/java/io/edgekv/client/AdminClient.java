@@ -37,7 +37,7 @@ import java.util.concurrent.CompletableFuture;
  * its region), so answering them from another node would act on the wrong one. These calls go to
  * the asked node only, in one attempt, without retries or failover: {@link #status(boolean)
  * status(true)}, {@link #members()}, {@link #transferLeader}, {@link #addNode}, {@link
- * #removeNode}, {@link #snapshot()}, {@link #compact()}, {@link #drain()}, {@link #undrain()}
+ * #removeNode}, {@link #snapshot()}, {@link #compact()}, {@link #rebuildShard}, {@link #drain()}, {@link #undrain()}
  * and {@link #config()}. The two read-only fleet-wide calls, {@link #status(boolean)
  * status(false)} and {@link #trace}, start at the asked node and fail over to the client's other
  * endpoints (in list order) as its {@link RetryPolicy} allows, because any node can see the
@@ -233,6 +233,35 @@ public final class AdminClient {
   public io.edgekv.api.v1.RepairRegionsResponse repair(String region) {
     var request = io.edgekv.api.v1.RepairRegionsRequest.newBuilder().setRegion(region).build();
     return only("admin.repair", (ch, d, obs) -> AdminServiceGrpc.newStub(ch).withDeadline(d).repair(request, obs));
+  }
+
+  /**
+   * Reinstalls one shard on the asked node from a healthy peer: the node's copy (RocksDB and Raft
+   * log) is wiped and the shard's leader sends its snapshot; the call returns once the new copy
+   * has caught up. Meant for a shard that failed on that node (readiness reason {@code
+   * shard_failed}). Unlike other calls it is bounded by {@code wait} (plus a margin for the reply),
+   * not by the client's deadline, because copying a shard can take minutes.
+   *
+   * @param wait how long the node may take, catch-up included
+   * @return the index the rebuilt copy had applied, and the node's status afterwards
+   * @throws IllegalArgumentException if {@code shard} is negative or {@code wait} is not positive
+   * @throws EdgeKvException if the call fails: {@code FAILED_PRECONDITION} when no other member
+   *     leads the shard with a quorum without the asked node (nothing changed), {@code
+   *     UNAVAILABLE} when the copy has not caught up within {@code wait} (it goes on catching up)
+   */
+  public io.edgekv.api.v1.RebuildShardResponse rebuildShard(int shard, Duration wait) {
+    if (shard < 0) {
+      throw new IllegalArgumentException("shard must not be negative, got " + shard);
+    }
+    if (wait.isZero() || wait.isNegative()) {
+      throw new IllegalArgumentException("wait must be positive, got " + wait);
+    }
+    var request = io.edgekv.api.v1.RebuildShardRequest.newBuilder().setShard(shard).setTimeoutMs(wait.toMillis())
+        .build();
+    long replyMargin = 5_000;
+    return only("admin.rebuildShard", (ch, d, obs) -> AdminServiceGrpc.newStub(ch)
+        .withDeadlineAfter(wait.toMillis() + replyMargin, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .rebuildShard(request, obs));
   }
 
   /**

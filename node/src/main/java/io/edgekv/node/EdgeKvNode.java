@@ -28,6 +28,7 @@ import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.Peer;
 import io.edgekv.replication.raft.RaftTuning;
 import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.storage.DiskSpace;
 import io.edgekv.replication.storage.StorageOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -92,6 +93,11 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private static final int EXPIRY_SWEEP_BATCH = 500;
 
   public EdgeKvNode(NodeConfig config, Clock clock) {
+    this(config, clock, DiskSpace.FILE_STORE);
+  }
+
+  /** @param freeSpace where the data directory's free space is read (a test simulates a full disk with it) */
+  public EdgeKvNode(NodeConfig config, Clock clock, DiskSpace.Probe freeSpace) {
     this.config = config;
     NodeConfig.NodeAddress self = config.self();
     NodeConfig.Region region = config.region();
@@ -112,7 +118,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
           propagation.onChange(event);
         }, new LeaderForwarder(this::internalChannel),
         PipelineLimits.defaults(config.limits().maxValueBytes(), Runtime.getRuntime().maxMemory(),
-            config.raft().request()));
+            config.raft().request()), new DiskSpace(config.dataPath(), config.storage().minFreeBytes(), freeSpace));
     this.readiness = new Readiness(replica, clock, config.replication().maxClockOffsetDuration());
     this.grpcExecutor = Executors.newFixedThreadPool(4, named("grpc-" + config.nodeId()));
     this.internalExecutor = Executors.newFixedThreadPool(2, named("internal-" + config.nodeId()));
@@ -181,6 +187,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       replica.sampleFreshness();
       if (++ticks % 20 == 0) {
         replica.sweepExpired(EXPIRY_SWEEP_BATCH);
+        replica.refreshDiskSpace();
         metrics.refreshLagGauges();
         collectTombstones();
       }
@@ -273,6 +280,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     }
     long grace = config.replication().tombstoneGraceDuration().toMillis();
     for (int shard = 0; shard < replica.shards(); shard++) {
+      if (replica.shardFailure(shard).isPresent()) {
+        continue;
+      }
       var stable = shipper.stableBeforeMillis(shard);
       if (stable.isPresent()) {
         replica.collectTombstones(shard, Math.min(stable.getAsLong(), clock.millis()) - grace, EXPIRY_SWEEP_BATCH);

@@ -72,7 +72,7 @@ public final class Readiness {
     }
     List<String> out = new ArrayList<>();
     for (GroupInfo group : replica.groups()) {
-      if (group.leader().isEmpty() && !"UNKNOWN".equals(group.role())) {
+      if (group.leader().isEmpty() && !"UNKNOWN".equals(group.role()) && !"FAILED".equals(group.role())) {
         out.add("degraded: shard " + group.shard() + " has no Raft leader (no quorum reachable); serving EVENTUAL "
             + "reads, refusing writes with a healthy region's address");
       }
@@ -143,6 +143,10 @@ public final class Readiness {
         reasons.add("catching_up: applying what the region committed while this node was away");
       }
     }
+    // Storage: a failed shard serves nothing here (admin rebuild-shard brings it back); a full disk
+    // refuses writes. Either way anycast traffic is better served by another node.
+    replica.shardFailures().forEach((shard, cause) -> reasons.add("shard_failed: shard " + shard + ": " + cause));
+    replica.diskShortage().ifPresent(shortage -> reasons.add("disk_full: " + shortage + " (writes are refused)"));
     long ahead = HybridClock.physicalMillis(replica.clock().peek()) - clock.millis();
     if (ahead > maxClockOffset.toMillis()) {
       reasons.add("clock_offset: this node's clock is " + ahead + " ms behind timestamps it has seen (limit "

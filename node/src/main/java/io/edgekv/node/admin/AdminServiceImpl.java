@@ -48,6 +48,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   private static final long PEER_TIMEOUT_MILLIS = 1500;
   private static final long DEFAULT_ADMIN_TIMEOUT_MILLIS = 10_000;
   private static final long DEFAULT_MEMBERSHIP_TIMEOUT_MILLIS = 30_000;
+  private static final long DEFAULT_REBUILD_TIMEOUT_MILLIS = 60_000;
 
   private final NodeConfig config;
   private final LocalStatus local;
@@ -289,6 +290,28 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             .setNeedsRepair(report.needsRepair()).setMeasuredBy(config.nodeId()));
       }
       return out.build();
+    });
+  }
+
+  /** Reinstalls a shard on this node from a healthy peer; see {@link RegionReplica#rebuildShard}. */
+  @Override
+  public void rebuildShard(io.edgekv.api.v1.RebuildShardRequest request,
+      StreamObserver<io.edgekv.api.v1.RebuildShardResponse> observer) {
+    Calls.blocking(observer, () -> {
+      int shard = request.getShard();
+      if (shard >= replica.shards()) {
+        throw new InvalidInputException("shard", String.valueOf(replica.shards() - 1),
+            "shard " + shard + " does not exist; shards are 0.." + (replica.shards() - 1));
+      }
+      long timeout = request.getTimeoutMs() > 0 ? request.getTimeoutMs() : DEFAULT_REBUILD_TIMEOUT_MILLIS;
+      long applied;
+      try {
+        applied = replica.rebuildShard(shard, timeout);
+      } catch (io.edgekv.replication.WriteUnavailableException e) {
+        throw new io.edgekv.node.api.NodeUnavailableException(e.getMessage());
+      }
+      return io.edgekv.api.v1.RebuildShardResponse.newBuilder().setShard(shard).setAppliedIndex(applied)
+          .setStatus(local.get()).build();
     });
   }
 

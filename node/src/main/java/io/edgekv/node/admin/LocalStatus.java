@@ -43,7 +43,8 @@ public final class LocalStatus {
           .setAppliedIndex(group.appliedIndex())
           .setCommitIndex(group.commitIndex())
           .setTerm(group.term())
-          .addAllPeers(group.peers()));
+          .addAllPeers(group.peers())
+          .setFailure(replica.shardFailure(group.shard()).orElse("")));
     }
     return out.build();
   }

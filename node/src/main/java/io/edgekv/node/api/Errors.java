@@ -9,6 +9,10 @@ import io.edgekv.replication.OverloadedException;
 import io.edgekv.replication.ProposalRejectedException;
 import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.raft.MembershipException;
+import io.edgekv.replication.raft.ShardRebuildRefusedException;
+import io.edgekv.replication.storage.DiskFullException;
+import io.edgekv.replication.storage.ShardFailedException;
+import io.edgekv.replication.storage.StorageException;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.concurrent.CancellationException;
@@ -92,6 +96,33 @@ public final class Errors {
           status.setCode(Code.UNAVAILABLE_VALUE).setMessage("write not committed: " + unavailable.getMessage());
       case NodeUnavailableException unavailable ->
           status.setCode(Code.UNAVAILABLE_VALUE).setMessage(unavailable.getMessage());
+      case StorageException corrupt when corrupt.corruption() -> {
+        // The stored data is damaged on this node: retrying here cannot help, another node has it.
+        // A failed shard was logged once when it failed; anything else is logged here.
+        if (!(corrupt instanceof ShardFailedException)) {
+          LOG.error("data loss: {}", corrupt.getMessage());
+        }
+        status.setCode(Code.DATA_LOSS_VALUE).setMessage(corrupt.getMessage());
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("STORAGE_CORRUPTION").setDomain(DOMAIN);
+        corrupt.file().ifPresent(file -> info.putMetadata("file", file));
+        if (corrupt instanceof ShardFailedException failed) {
+          info.putMetadata("shard", String.valueOf(failed.shard()));
+        }
+        status.addDetails(Any.pack(info.build()));
+      }
+      case ShardFailedException failed -> {
+        status.setCode(Code.UNAVAILABLE_VALUE).setMessage(failed.getMessage());
+        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason("SHARD_FAILED").setDomain(DOMAIN)
+            .putMetadata("shard", String.valueOf(failed.shard())).build()));
+      }
+      case DiskFullException full -> {
+        status.setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage(full.getMessage());
+        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason("DISK_FULL").setDomain(DOMAIN)
+            .putMetadata("freeBytes", String.valueOf(full.freeBytes()))
+            .putMetadata("minFreeBytes", String.valueOf(full.minFreeBytes())).build()));
+      }
+      case ShardRebuildRefusedException refused ->
+          status.setCode(Code.FAILED_PRECONDITION_VALUE).setMessage("rebuild refused: " + refused.getMessage());
       case CancellationException cancelled ->
           status.setCode(Code.CANCELLED_VALUE).setMessage("cancelled");
       default -> {

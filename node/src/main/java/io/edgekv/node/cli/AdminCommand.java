@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     name = "admin",
     description = "Inspect and operate the fleet.",
     footer = {"", "Commands that act on the node asked (members, transfer-leader, add-node, remove-node,",
-      "snapshot, compact, drain, undrain, config, status --local) need exactly one --endpoint."},
+      "snapshot, compact, rebuild-shard, drain, undrain, config, status --local) need exactly one --endpoint."},
     subcommands = {
       AdminStatusCommand.class,
       AdminMembershipCommands.Members.class,
@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
       AdminMembershipCommands.RemoveNode.class,
       AdminStorageCommands.Snapshot.class,
       AdminStorageCommands.Compact.class,
+      AdminStorageCommands.RebuildShard.class,
       AdminDrainCommands.Drain.class,
       AdminDrainCommands.Undrain.class,
       AdminConfigCommand.class,

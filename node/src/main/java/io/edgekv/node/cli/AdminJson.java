@@ -63,6 +63,7 @@ final class AdminJson {
       group.put("commitIndex", g.getCommitIndex());
       group.put("term", g.getTerm());
       group.put("peers", g.getPeersList());
+      group.put("failure", emptyToNull(g.getFailure()));
       out.add(group);
     }
     return out;

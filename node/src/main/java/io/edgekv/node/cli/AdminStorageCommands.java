@@ -1,12 +1,17 @@
 package io.edgekv.node.cli;
 
 import io.edgekv.api.v1.CompactResponse;
+import io.edgekv.api.v1.RebuildShardResponse;
 import io.edgekv.api.v1.SnapshotResponse;
 import io.edgekv.client.AdminClient;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** The asked node's storage: {@code admin snapshot} and {@code admin compact}. */
+/** The asked node's storage: {@code admin snapshot}, {@code admin compact} and {@code admin rebuild-shard}. */
 final class AdminStorageCommands {
 
   private AdminStorageCommands() {}
@@ -50,6 +55,48 @@ final class AdminStorageCommands {
             .row(Long.toUnsignedString(response.getBytesBefore()), Long.toUnsignedString(response.getBytesAfter()),
                 readable(response.getBytesBefore()), readable(response.getBytesAfter()))
             .print(out());
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /**
+   * {@code edgekv admin rebuild-shard --shard N [--wait DURATION]}: reinstalls shard N on the
+   * asked node from a healthy peer (its copy is wiped and the shard's leader sends a snapshot).
+   * Prints the shard and the index it caught up to, as a table or with {@code --json} {@code
+   * {"shard", "appliedIndex", "status"}} ({@code status} shaped as a node of {@code admin
+   * status}). Exit 3 when refused: no other member leads the shard with a quorum without the
+   * asked node.
+   */
+  @Command(name = "rebuild-shard",
+      description = "Reinstall a shard on the node asked from a healthy peer (for a shard that failed there).")
+  static final class RebuildShard extends AdminClientCommand {
+    @Option(names = "--shard", paramLabel = "N", required = true, description = "The shard to rebuild.")
+    private int shard;
+
+    @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "120s", converter = DurationConverter.class,
+        description = "How long the node may take, catching up included (default: ${DEFAULT-VALUE}).")
+    private Duration wait;
+
+    @Override
+    protected int run(AdminClient admin) {
+      if (shard < 0) {
+        throw usage("--shard must not be negative, got " + shard);
+      }
+      if (wait.isZero() || wait.isNegative()) {
+        throw usage("--wait must be positive, got " + wait);
+      }
+      RebuildShardResponse response = admin.rebuildShard(shard, wait);
+      if (global().json()) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("shard", response.getShard());
+        json.put("appliedIndex", response.getAppliedIndex());
+        json.put("status", AdminJson.node(response.getStatus()));
+        out().json(json);
+      } else {
+        new Table("SHARD", "APPLIED", "READY").row(response.getShard(),
+            Long.toUnsignedString(response.getAppliedIndex()), response.getStatus().getReady() ? "yes"
+                : "no: " + String.join(", ", response.getStatus().getNotReadyReasonsList())).print(out());
       }
       return ExitCodes.OK;
     }

@@ -115,8 +115,24 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     }
   }
 
-  public record StorageSettings(long blockCacheBytes, long writeBufferBytes, int maxBackgroundJobs) {
+  /**
+   * RocksDB sizing and the disk-space floor.
+   *
+   * @param minFreeBytes under this many free bytes in the data directory the node refuses writes
+   *     ({@code RESOURCE_EXHAUSTED}, readiness reason {@code disk_full}) and keeps serving reads,
+   *     until space returns (default 256 MiB; 0 turns the check off)
+   */
+  public record StorageSettings(long blockCacheBytes, long writeBufferBytes, int maxBackgroundJobs, Long minFreeBytes) {
+    public static final long DEFAULT_MIN_FREE_BYTES = 256L << 20;
     public static final StorageSettings DEFAULT = new StorageSettings(8L << 20, 4L << 20, 2);
+
+    public StorageSettings {
+      minFreeBytes = minFreeBytes == null ? DEFAULT_MIN_FREE_BYTES : minFreeBytes;
+    }
+
+    public StorageSettings(long blockCacheBytes, long writeBufferBytes, int maxBackgroundJobs) {
+      this(blockCacheBytes, writeBufferBytes, maxBackgroundJobs, null);
+    }
   }
 
   /** Transport security; off until the security work turns it on (DESIGN.md section 10). */
@@ -266,6 +282,7 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     require(storage.blockCacheBytes() >= 1 << 20, "storage.blockCacheBytes", "must be at least 1048576, was " + storage.blockCacheBytes());
     require(storage.writeBufferBytes() >= 1 << 20, "storage.writeBufferBytes", "must be at least 1048576, was " + storage.writeBufferBytes());
     require(storage.maxBackgroundJobs() >= 1, "storage.maxBackgroundJobs", "must be at least 1, was " + storage.maxBackgroundJobs());
+    require(storage.minFreeBytes() >= 0, "storage.minFreeBytes", "must be at least 0, was " + storage.minFreeBytes());
     try {
       replication.maxClockOffsetDuration();
       require(replication.gossipIntervalDuration().toMillis() >= 10, "replication.gossipInterval",

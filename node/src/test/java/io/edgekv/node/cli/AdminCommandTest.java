@@ -100,7 +100,7 @@ class AdminCommandTest {
 
     assertEquals(0, one.exitCode(), one.toString());
     List<Map<String, Object>> groups = list(one.json().get("groups"));
-    assertEquals(List.of("shard", "groupId", "role", "leader", "appliedIndex", "commitIndex", "term", "peers"),
+    assertEquals(List.of("shard", "groupId", "role", "leader", "appliedIndex", "commitIndex", "term", "peers", "failure"),
         List.copyOf(groups.get(1).keySet()));
     assertEquals("LEADER", groups.get(1).get("role"));
     assertEquals(0, all.exitCode(), all.toString());

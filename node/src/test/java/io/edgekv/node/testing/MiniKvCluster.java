@@ -4,6 +4,7 @@ import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.RetryPolicy;
 import io.edgekv.node.EdgeKvNode;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.replication.storage.DiskSpace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
@@ -29,6 +31,8 @@ import java.util.stream.Stream;
 public final class MiniKvCluster implements AutoCloseable {
   private final List<NodeConfig> configs;
   private final List<SkewableClock> clocks = new ArrayList<>();
+  /** Per node: the free bytes its data directory reports, or -1 for the real disk. */
+  private final List<AtomicLong> simulatedFreeBytes = new ArrayList<>();
   private final List<EdgeKvNode> nodes = new ArrayList<>();
   private final Path root;
   private final List<EdgeKvClient> clients = new ArrayList<>();
@@ -64,6 +68,7 @@ public final class MiniKvCluster implements AutoCloseable {
     }
     for (int k = 0; k < configs.size(); k++) {
       clocks.add(new SkewableClock());
+      simulatedFreeBytes.add(new AtomicLong(-1));
       nodes.add(null);
     }
     initialSize = topology.allNodes().size();
@@ -211,9 +216,24 @@ public final class MiniKvCluster implements AutoCloseable {
     if (nodes.get(i) != null) {
       throw new IllegalStateException("node " + i + " is already running");
     }
-    EdgeKvNode node = new EdgeKvNode(configs.get(i), clocks.get(i));
+    AtomicLong simulated = simulatedFreeBytes.get(i);
+    EdgeKvNode node = new EdgeKvNode(configs.get(i), clocks.get(i),
+        dir -> simulated.get() >= 0 ? simulated.get() : DiskSpace.FILE_STORE.usableBytes(dir));
     nodes.set(i, node);
     node.start();
+  }
+
+  /**
+   * Makes node i see {@code bytes} free in its data directory from its next sample on (about a
+   * second), a full disk without filling one; -1 gives it the real disk again.
+   */
+  public void simulateFreeBytes(int i, long bytes) {
+    simulatedFreeBytes.get(i).set(bytes);
+  }
+
+  /** Where node i keeps its RocksDB ({@code shard-N}) and Raft ({@code raft/<group>}) directories. */
+  public Path dataDir(int i) {
+    return configs.get(i).dataPath();
   }
 
   /** Stops a node (its data stays on disk for {@link #restart}). */

@@ -10,13 +10,17 @@ import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.command.Refusal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.ShardFailedException;
+import io.edgekv.replication.storage.StorageException;
 import io.edgekv.replication.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -46,6 +50,12 @@ import org.slf4j.LoggerFactory;
  * snapshot; Ratis replays the log from the snapshot and entries at or below that position are
  * skipped, so nothing applies twice. Snapshots are RocksDB checkpoints ({@link CheckpointStorage});
  * a follower that installs one from the leader swaps its RocksDB for it in {@link #reinitialize}.
+ *
+ * <p>Failure: a storage error while applying, or corruption found by a read, fails the shard on
+ * this replica ({@link #failure()}): it applies and serves nothing more, and the error is not
+ * thrown to Ratis (which would close the whole server's group and leave the process half
+ * alive). The owner is told ({@link #onFailure}) and takes the replica out of the group until
+ * the shard is rebuilt from a healthy peer.
  */
 public final class KvStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
@@ -64,6 +74,11 @@ public final class KvStateMachine extends BaseStateMachine {
   private KvEngine engine;
   private Applier applier;
   private volatile Runnable afterApply = () -> {};
+  /** Set once, by the first storage error that stopped this replica. */
+  private final AtomicReference<Failure> failure = new AtomicReference<>();
+  private volatile Consumer<String> onFailure = cause -> {};
+
+  private record Failure(String cause, boolean corruption, String file) {}
 
   public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
       ChangeListener listener, long replogRetention) {
@@ -92,17 +107,78 @@ public final class KvStateMachine extends BaseStateMachine {
     this.afterApply = callback;
   }
 
-  /** Runs a read against this shard's current engine (never one that is being swapped out). */
+  /**
+   * Runs a read against this shard's current engine (never one that is being swapped out).
+   *
+   * @throws ShardFailedException when the shard has failed on this replica, or when this read
+   *     finds corrupt data (which fails the shard)
+   */
   public <T> T read(Function<KvEngine, T> reader) {
+    checkHealthy();
     engineLock.readLock().lock();
     try {
       if (engine.isClosed()) {
-        throw new io.edgekv.replication.storage.StorageException("shard " + shard + " is closed", null);
+        throw new StorageException("shard " + shard + " is closed", null);
       }
       return reader.apply(engine);
+    } catch (StorageException e) {
+      if (e.corruption() && !(e instanceof ShardFailedException)) {
+        throw fail("a read found corrupt data: " + e.getMessage(), e);
+      }
+      throw e;
     } finally {
       engineLock.readLock().unlock();
     }
+  }
+
+  /** Why this shard has failed on this replica (the storage error, naming the file when known); empty while healthy. */
+  public Optional<String> failure() {
+    Failure failed = failure.get();
+    return failed == null ? Optional.empty() : Optional.of(failed.cause());
+  }
+
+  /** Runs once, with the cause, when the shard fails; on the failing thread, so it must not block. */
+  public void onFailure(Consumer<String> callback) {
+    this.onFailure = callback;
+  }
+
+  /**
+   * Reads every table file and checks its checksums; corruption fails the shard. Run in the
+   * background after start, so damage is found before a request (or a scan) trips over it.
+   */
+  public void verifyStorage() {
+    try {
+      read(engine -> {
+        engine.verifyChecksums();
+        return null;
+      });
+      LOG.debug("shard {}: storage checksums verified", shard);
+    } catch (StorageException e) {
+      if (failure.get() == null) {
+        LOG.warn("shard {}: checksum verification did not complete: {}", shard, e.toString());
+      }
+    }
+  }
+
+  /** @throws ShardFailedException when the shard has failed on this replica */
+  public void checkHealthy() {
+    Failure failed = failure.get();
+    if (failed != null) {
+      throw new ShardFailedException(shard, failed.cause(), failed.corruption(), failed.file());
+    }
+  }
+
+  /** Fails the shard on this replica (the first cause wins) and returns the exception that reports it. */
+  private ShardFailedException fail(String cause, StorageException error) {
+    Failure failed = new Failure(cause, error.corruption(), error.file().orElse(""));
+    if (failure.compareAndSet(null, failed)) {
+      LOG.error("shard {} FAILED on this node{}: {}; it serves and applies nothing until `edgekv admin rebuild-shard "
+          + "--shard {}` reinstalls it from a healthy peer", shard,
+          error.file().map(file -> " (file " + file + ")").orElse(""), cause, shard, error);
+      onFailure.accept(cause);
+    }
+    Failure first = failure.get();
+    return new ShardFailedException(shard, first.cause(), first.corruption(), first.file());
   }
 
   /** The highest Raft index whose data is applied to RocksDB on this replica. */
@@ -142,6 +218,9 @@ public final class KvStateMachine extends BaseStateMachine {
   /** Writes a RocksDB checkpoint at the applied position (called on the apply thread, between entries). */
   @Override
   public long takeSnapshot() throws IOException {
+    if (failure.get() != null) {
+      return -1;
+    }
     engineLock.readLock().lock();
     try {
       AppliedPosition position = engine.appliedPosition();
@@ -233,6 +312,11 @@ public final class KvStateMachine extends BaseStateMachine {
       // Already in RocksDB (replayed after a restart): applying again would apply twice.
       return CompletableFuture.completedFuture(Message.EMPTY);
     }
+    Failure failed = failure.get();
+    if (failed != null) {
+      return CompletableFuture.failedFuture(new ShardFailedException(shard, failed.cause(), failed.corruption(),
+          failed.file()));
+    }
     Proposal proposal = decodeOrNull(entry);
     if (proposal != null) {
       clock.observe(proposal.hlc());
@@ -247,10 +331,16 @@ public final class KvStateMachine extends BaseStateMachine {
       outcome = proposal == null ? Applier.undecodable(index) : applier.apply(batch, proposal, index);
       engine.setAppliedPosition(batch, entry.getTerm(), index);
       engine.write(batch);
+    } catch (StorageException e) {
+      // Not thrown out of apply: Ratis would close every group of the server and leave the process
+      // half alive. This replica stops applying (skipping the entry would diverge it forever).
+      return CompletableFuture.failedFuture(fail("applying index " + index + " failed: " + e.getMessage(), e));
     } catch (RuntimeException e) {
-      // A replica that silently skipped an entry diverges forever; stopping it is safer.
-      LOG.error("shard {}: applying index {} failed; stopping this replica", shard, index, e);
-      throw e;
+      // Apply is total on data (Applier records what it cannot do); anything else is a defect of
+      // this replica. It stops applying (skipping the entry would diverge it forever) but is not
+      // thrown to Ratis, which would close every group of the server behind a live process.
+      return CompletableFuture.failedFuture(fail("applying index " + index + " failed: " + e,
+          new StorageException("unexpected error in apply: " + e, e)));
     } finally {
       engineLock.readLock().unlock();
     }

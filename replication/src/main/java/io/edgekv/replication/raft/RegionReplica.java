@@ -9,15 +9,17 @@ import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.StoredEntries;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.storage.DiskSpace;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -89,9 +91,15 @@ public final class RegionReplica implements AutoCloseable {
   private final HybridClock clock;
   private final ChangeListener listener;
   private final List<RaftGroup> groups = new ArrayList<>();
-  private final List<KvStateMachine> machines = new ArrayList<>();
-  private final List<RaftClient> clients = new ArrayList<>();
-  private final Map<RaftGroupId, KvStateMachine> machineByGroup = new HashMap<>();
+  /** One per shard; a rebuilt shard gets a new one (Ratis closes a machine whose group leaves). */
+  private final List<KvStateMachine> machines = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** One per shard; a rebuilt shard gets a new one (a client that met the group missing here stays failed). */
+  private final List<RaftClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Map<RaftGroupId, KvStateMachine> machineByGroup = new java.util.concurrent.ConcurrentHashMap<>();
+  private final DiskSpace diskSpace;
+  private final ShardRebuilds rebuilds;
+  private volatile Runnable afterApply = () -> {};
+  private volatile boolean closed;
   private final List<Freshness> freshness = new ArrayList<>();
   private final Map<Integer, CompletableFuture<?>> sweeps = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Integer, CompletableFuture<?>> collections = new java.util.concurrent.ConcurrentHashMap<>();
@@ -105,19 +113,23 @@ public final class RegionReplica implements AutoCloseable {
   /**
    * @param leaderLink how proposals reach the shard leader when this node does not lead
    * @param pipelineLimits bounds of each shard's pipeline
+   * @param diskSpace the data directory's free space; writes are refused while it is short
    */
   public RegionReplica(Settings settings, HybridClock clock, ChangeListener listener, LeaderLink leaderLink,
-      PipelineLimits pipelineLimits) {
+      PipelineLimits pipelineLimits, DiskSpace diskSpace) {
     this.settings = settings;
     this.clock = clock;
     this.listener = listener;
     this.leaderLink = leaderLink;
     this.pipelineLimits = pipelineLimits;
+    this.diskSpace = diskSpace;
     this.pipelineScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "pipeline-" + settings.nodeId());
       t.setDaemon(true);
       return t;
     });
+    this.rebuilds = new ShardRebuilds(this, settings.nodeId(), settings.dataDir(),
+        settings.tuning().electionTimeoutMax().multipliedBy(3).plusSeconds(1));
     List<RaftPeer> raftPeers = settings.peers().stream()
         .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build())
         .toList();
@@ -135,9 +147,9 @@ public final class RegionReplica implements AutoCloseable {
 
   /** Opens the engines, starts the Raft server and joins every shard group. */
   public void start() throws IOException {
+    diskSpace.refresh();
     for (int shard = 0; shard < settings.shards(); shard++) {
-      KvStateMachine machine = new KvStateMachine(shard, settings.region(),
-          settings.dataDir().resolve("shard-" + shard), settings.storage(), clock, listener, settings.replogRetention());
+      KvStateMachine machine = newMachine(shard);
       machines.add(machine);
       freshness.add(new Freshness(clock.clock()));
       machineByGroup.put(groups.get(shard).getGroupId(), machine);
@@ -149,7 +161,11 @@ public final class RegionReplica implements AutoCloseable {
         .setStateMachineRegistry(machineByGroup::get)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
-    server.start();
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      throw explainLogCorruption(e, properties);
+    }
     List<RaftGroupId> existing = new ArrayList<>();
     server.getGroupIds().forEach(existing::add);
     for (RaftGroup group : groups) {
@@ -169,6 +185,54 @@ public final class RegionReplica implements AutoCloseable {
           leaderLink, pipelineScheduler, pipelineLimits));
     }
     membership = new RegionMembership(settings.nodeId(), settings.region(), groups, server);
+    // Damage in data nobody has read yet is found in the background, not by the first unlucky request.
+    Thread.ofPlatform().daemon().name("verify-storage-" + settings.nodeId()).start(() -> {
+      for (int shard = 0; shard < settings.shards() && !closed; shard++) {
+        machines.get(shard).verifyStorage();
+      }
+    });
+  }
+
+  private KvStateMachine newMachine(int shard) {
+    KvStateMachine machine = new KvStateMachine(shard, settings.region(), engineDir(shard), settings.storage(), clock,
+        listener, settings.replogRetention());
+    machine.onApplied(afterApply);
+    machine.onFailure(cause -> rebuilds.leaveAfterFailure(shard));
+    return machine;
+  }
+
+  /**
+   * Ratis' error for a damaged log names neither the file nor the group; this one names the
+   * segment, the shard and the remedy.
+   */
+  private IOException explainLogCorruption(Exception error, RaftProperties properties) {
+    if (!RaftLogCheck.isLogCorruption(error)) {
+      return error instanceof IOException io ? io : new IOException("cannot start the Raft server: " + error, error);
+    }
+    StringBuilder found = new StringBuilder();
+    for (int shard = 0; shard < groups.size(); shard++) {
+      Path groupDir = settings.dataDir().resolve("raft").resolve(groups.get(shard).getGroupId().getUuid().toString());
+      int s = shard;
+      RaftLogCheck.corruptSegment(groupDir, RaftServerConfigKeys.Log.Appender.bufferByteLimit(properties))
+          .ifPresent(segment -> found.append(" The Raft log segment ").append(segment).append(" of shard ").append(s)
+              .append(" is corrupt. Remedy: delete ").append(groupDir).append(" and ").append(engineDir(s))
+              .append(", start the node again, then run `edgekv admin rebuild-shard --shard ").append(s)
+              .append(" --endpoint <this node>`: it receives the shard from its peers (the rest of the region must"
+                  + " have a quorum)."));
+    }
+    String message = "cannot start the Raft server of node " + settings.nodeId() + ": its log is corrupt ("
+        + rootMessage(error) + ")." + (found.isEmpty() ? " No segment could be named; the group directories are under "
+        + settings.dataDir().resolve("raft") + "." : found.toString());
+    LOG.error(message);
+    return new IOException(message, error);
+  }
+
+  private static String rootMessage(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
   private RaftProperties serverProperties() {
@@ -178,6 +242,10 @@ public final class RegionReplica implements AutoCloseable {
     GrpcConfigKeys.Server.setHost(p, settings.bindHost());
     GrpcConfigKeys.Server.setPort(p, settings.raftPort());
     RaftServerConfigKeys.setStorageDir(p, List.of(settings.dataDir().resolve("raft").toFile()));
+    // Ratis checks this only when it opens a group's storage (start, rebuild). It is a quarter of
+    // storage.minFreeBytes so that a node restarted on a nearly full disk still starts and serves
+    // reads; writes are refused from storage.minFreeBytes on (checkWritable).
+    RaftServerConfigKeys.setStorageFreeSpaceMin(p, SizeInBytes.valueOf(diskSpace.minFreeBytes() / 4));
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(tuning.electionTimeoutMin().toMillis()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(tuning.electionTimeoutMax().toMillis()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, millis(tuning.requestTimeout().toMillis()));
@@ -259,12 +327,137 @@ public final class RegionReplica implements AutoCloseable {
 
   /** Runs {@code callback} after every entry applied on this replica (any shard); it must not block. */
   public void onApplied(Runnable callback) {
+    afterApply = callback;
     machines.forEach(m -> m.onApplied(callback));
   }
 
-  /** Runs a read against a shard's local RocksDB. */
+  /**
+   * Runs a read against a shard's local RocksDB.
+   *
+   * @throws io.edgekv.replication.storage.ShardFailedException when the shard has failed on this
+   *     node or is being rebuilt (corruption found by this read fails the shard)
+   */
   public <T> T read(int shard, Function<KvEngine, T> reader) {
+    rebuilds.throwIfRebuilding(shard);
     return machines.get(shard).read(reader);
+  }
+
+  /**
+   * Why the shard cannot serve on this node: the storage error that failed it (naming the file
+   * when known), or its rebuild in progress; empty while it is healthy.
+   */
+  public Optional<String> shardFailure(int shard) {
+    Optional<String> failure = machines.get(shard).failure();
+    return failure.isPresent() ? failure : rebuilds.status(shard);
+  }
+
+  /** {@link #shardFailure} of every shard that has one, by shard. */
+  public Map<Integer, String> shardFailures() {
+    Map<Integer, String> out = new TreeMap<>();
+    for (int shard = 0; shard < machines.size(); shard++) {
+      int s = shard;
+      shardFailure(shard).ifPresent(cause -> out.put(s, cause));
+    }
+    return out;
+  }
+
+  /** Why writes are refused for lack of disk space (as of the last sample), or empty. */
+  public Optional<String> diskShortage() {
+    return diskSpace.shortage();
+  }
+
+  /** Samples the data directory's free space; called periodically by the node, never per request. */
+  public void refreshDiskSpace() {
+    diskSpace.refresh();
+  }
+
+  /**
+   * Throws why this node refuses a write to the shard now: the shard failed here or is being
+   * rebuilt ({@link io.edgekv.replication.storage.ShardFailedException}) or the disk is short of
+   * space ({@link io.edgekv.replication.storage.DiskFullException}).
+   */
+  public void checkWritable(int shard) {
+    rebuilds.throwIfRebuilding(shard);
+    Optional<String> failure = machines.get(shard).failure();
+    if (failure.isPresent()) {
+      // UNAVAILABLE, not DATA_LOSS: refusing a write loses nothing, and another node takes it.
+      throw new io.edgekv.replication.storage.ShardFailedException(shard, failure.get(), false, "");
+    }
+    diskSpace.checkWritable();
+  }
+
+  /**
+   * Reinstalls a shard on this node from a healthy peer ({@code edgekv admin rebuild-shard}): the
+   * local copy (RocksDB and Raft log) is wiped and the group's leader sends its snapshot.
+   *
+   * @return the index the new replica has applied once caught up
+   * @throws ShardRebuildRefusedException when no other member leads the shard with a quorum
+   *     without this node; nothing is changed then
+   * @throws WriteUnavailableException when it has not caught up within the timeout (it goes on)
+   */
+  public long rebuildShard(int shard, long timeoutMillis) throws IOException {
+    if (shard < 0 || shard >= shards()) {
+      throw new IllegalArgumentException("shard " + shard + " does not exist; shards are 0.." + (shards() - 1));
+    }
+    return rebuilds.rebuild(shard, timeoutMillis);
+  }
+
+  // For ShardRebuilds.
+  RaftServer server() {
+    return server;
+  }
+
+  RaftGroupId groupIdOf(int shard) {
+    return groups.get(shard).getGroupId();
+  }
+
+  List<RaftPeer> bootstrapPeers() {
+    return List.copyOf(groups.get(0).getPeers());
+  }
+
+  Path engineDir(int shard) {
+    return settings.dataDir().resolve("shard-" + shard);
+  }
+
+  boolean isLeader(int shard) {
+    return "LEADER".equals(groups().get(shard).role());
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  void closeMachine(int shard) throws IOException {
+    machines.get(shard).close();
+  }
+
+  /**
+   * A fresh state machine for the shard (opening whatever its engine directory holds), registered
+   * with Ratis, and a fresh Raft client: Ratis fails a client's ordered requests for good once one
+   * of them met the group missing on a server, as it is here while the shard is out.
+   */
+  void replaceMachine(int shard) {
+    KvStateMachine machine = newMachine(shard);
+    machines.set(shard, machine);
+    machineByGroup.put(groups.get(shard).getGroupId(), machine);
+    RaftClient old = clients.set(shard, newClient(groups.get(shard)));
+    try {
+      old.close();
+    } catch (IOException e) {
+      LOG.warn("closing the Raft client of shard {}", shard, e);
+    }
+  }
+
+  /** A Raft client for admin calls that gives up after a few attempts (the write client retries for longer). */
+  RaftClient newAdminClient(RaftGroup group) {
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(1000, settings.tuning().requestTimeout().toMillis())));
+    return RaftClient.newBuilder()
+        .setProperties(p)
+        .setRaftGroup(group)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, millis(100)))
+        .build();
   }
 
   public AppliedIndex appliedIndex(int shard) {
@@ -280,6 +473,11 @@ public final class RegionReplica implements AutoCloseable {
    * applied at most once. Never blocks the calling thread.
    */
   public CompletableFuture<CommandResult> submit(int shard, Proposal proposal, Deadline deadline) {
+    try {
+      checkWritable(shard);
+    } catch (RuntimeException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
     byte[] encoded = CommandCodec.encode(proposal);
     return proposers.get(shard).propose(encoded, idempotent(proposal), deadline);
   }
@@ -303,12 +501,12 @@ public final class RegionReplica implements AutoCloseable {
   /** A proposal forwarded here by another node of the region: proposed only if this node leads the shard. */
   public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> proposeHere(int shard, byte[] proposal,
       Deadline deadline) {
+    try {
+      checkWritable(shard);
+    } catch (RuntimeException refused) {
+      return CompletableFuture.failedFuture(refused);
+    }
     return proposers.get(shard).proposeHere(proposal, deadline);
-  }
-
-  /** Why the shard is failed on this node (it refuses reads and writes until rebuilt), or empty. */
-  public java.util.Optional<String> shardFailure(int shard) {
-    return java.util.Optional.empty();
   }
 
   /** The shard's pipeline (admission figures for metrics and health). */
@@ -324,6 +522,12 @@ public final class RegionReplica implements AutoCloseable {
    * too many are outstanding.
    */
   public CompletableFuture<Long> readBarrier(int shard, Deadline deadline) {
+    try {
+      // A failed shard reports its failure, not the missing quorum of a group it has left.
+      machines.get(shard).checkHealthy();
+    } catch (RuntimeException failed) {
+      return CompletableFuture.failedFuture(failed);
+    }
     return proposers.get(shard).readBarrier(deadline).thenApply(ignored -> machines.get(shard).appliedIndex().get());
   }
 
@@ -468,6 +672,13 @@ public final class RegionReplica implements AutoCloseable {
     List<GroupInfo> out = new ArrayList<>();
     for (int shard = 0; shard < groups.size(); shard++) {
       RaftGroup group = groups.get(shard);
+      if (shardFailure(shard).isPresent()) {
+        RaftPeerId known = clients.get(shard).getLeaderId();
+        String leader = known == null || known.toString().equals(settings.nodeId()) ? "" : known.toString();
+        out.add(new GroupInfo(shard, group.getGroupId().getUuid().toString(), "FAILED", leader,
+            machines.get(shard).appliedIndex().get(), 0, 0, List.of()));
+        continue;
+      }
       try {
         RaftServer.Division division = server.getDivision(group.getGroupId());
         DivisionInfo info = division.getInfo();
@@ -503,6 +714,7 @@ public final class RegionReplica implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     pipelineScheduler.shutdownNow();
     if (membership != null) {
       membership.close();

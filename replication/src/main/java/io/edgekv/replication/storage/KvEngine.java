@@ -91,7 +91,9 @@ public final class KvEngine implements AutoCloseable {
         descriptors.add(new ColumnFamilyDescriptor(family.getBytes(StandardCharsets.UTF_8), cfOptions));
       }
       db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-    } catch (RocksDBException | IOException e) {
+    } catch (RocksDBException e) {
+      throw StorageException.of("opening RocksDB at " + dir, e);
+    } catch (IOException e) {
       throw new StorageException("cannot open RocksDB at " + dir, e);
     }
     entries = new Table<>("entries", db, handles.get(1), EntryKey.CODEC, new ProtoCodec<>(StoredEntry.parser()));
@@ -127,7 +129,7 @@ public final class KvEngine implements AutoCloseable {
     try {
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
-      throw new StorageException("write batch failed in " + dir, e);
+      throw StorageException.of("write batch in " + dir, e);
     }
   }
 
@@ -136,7 +138,7 @@ public final class KvEngine implements AutoCloseable {
     try (Checkpoint checkpoint = Checkpoint.create(db)) {
       checkpoint.createCheckpoint(target.toString());
     } catch (RocksDBException e) {
-      throw new StorageException("checkpoint to " + target + " failed", e);
+      throw StorageException.of("checkpoint to " + target, e);
     }
   }
 
@@ -145,7 +147,21 @@ public final class KvEngine implements AutoCloseable {
     try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
       db.flush(flush, handles);
     } catch (RocksDBException e) {
-      throw new StorageException("flush failed in " + dir, e);
+      throw StorageException.of("flush in " + dir, e);
+    }
+  }
+
+  /**
+   * Reads every table file of the database and checks its block checksums (as a read would, but
+   * for data nobody has read yet), so that damage is found before a request trips over it.
+   *
+   * @throws StorageException with {@link StorageException#corruption()} set for a damaged file
+   */
+  public void verifyChecksums() {
+    try {
+      db.verifyChecksum();
+    } catch (RocksDBException e) {
+      throw StorageException.of("checksum verification in " + dir, e);
     }
   }
 
@@ -156,7 +172,7 @@ public final class KvEngine implements AutoCloseable {
         db.compactRange(handle);
       }
     } catch (RocksDBException e) {
-      throw new StorageException("compaction failed in " + dir, e);
+      throw StorageException.of("compaction in " + dir, e);
     }
   }
 

@@ -22,7 +22,7 @@ public final class ProtoCodec<T extends MessageLite> implements Codec<T> {
     try {
       return parser.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
-      throw new StorageException("corrupt stored record", e);
+      throw StorageException.corruptRecord(e);
     }
   }
 }

@@ -36,7 +36,7 @@ public final class Table<K, V> {
       byte[] bytes = db.get(handle, keyCodec.encode(key));
       return bytes == null ? null : valueCodec.decode(bytes);
     } catch (RocksDBException e) {
-      throw new StorageException("read from " + name + " failed", e);
+      throw StorageException.of("read from " + name, e);
     }
   }
 
@@ -44,7 +44,7 @@ public final class Table<K, V> {
     try {
       batch.put(handle, keyCodec.encode(key), valueCodec.encode(value));
     } catch (RocksDBException e) {
-      throw new StorageException("batch put into " + name + " failed", e);
+      throw StorageException.of("batch put into " + name, e);
     }
   }
 
@@ -52,7 +52,7 @@ public final class Table<K, V> {
     try {
       batch.delete(handle, keyCodec.encode(key));
     } catch (RocksDBException e) {
-      throw new StorageException("batch delete from " + name + " failed", e);
+      throw StorageException.of("batch delete from " + name, e);
     }
   }
 
@@ -61,13 +61,17 @@ public final class Table<K, V> {
     try {
       batch.deleteRange(handle, keyCodec.encode(from), keyCodec.encode(to));
     } catch (RocksDBException e) {
-      throw new StorageException("batch delete-range in " + name + " failed", e);
+      throw StorageException.of("batch delete-range in " + name, e);
     }
   }
 
   /**
    * Visits entries in key order starting at {@code from} (inclusive) until the visitor returns
    * false or the table ends.
+   *
+   * @throws StorageException when the scan stops short because of a storage error (a RocksDB
+   *     iterator turns invalid on a corrupt block as it does at the end of the data; only its
+   *     status tells them apart), so a caller never takes a partial scan for a complete one
    */
   public void forEachFrom(K from, BiPredicate<K, V> visitor) {
     try (ReadOptions options = new ReadOptions(); RocksIterator it = db.newIterator(handle, options)) {
@@ -81,6 +85,9 @@ public final class Table<K, V> {
           return;
         }
       }
+      it.status();
+    } catch (RocksDBException e) {
+      throw StorageException.of("scan of " + name, e);
     }
   }
 
