@@ -313,8 +313,11 @@ class DeployArtifactsTest {
     try {
       assertEquals("ANNOUNCE", nextLine(lines, process), "first command while the node is ready");
 
-      AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-          .drain(DrainRequest.newBuilder().setDrain(true).build());
+      // A one-node region: the node drains, but the call says its leadership had nowhere to go.
+      io.grpc.StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(
+          io.grpc.StatusRuntimeException.class, () -> AdminServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(10, TimeUnit.SECONDS).drain(DrainRequest.newBuilder().setDrain(true).build()));
+      assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, refused.getStatus().getCode());
       assertEquals(503, get(readyz).statusCode(), "/readyz right after the drain");
       assertEquals("WITHDRAW", nextLine(lines, process), "command after the node drained");
     } finally {
