@@ -116,7 +116,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         new HybridClock(clock), event -> {
           bus.publish(event);
           propagation.onChange(event);
-        }, new LeaderForwarder(this::internalChannel),
+        }, new LeaderForwarder(this::internalChannel, id -> config.topology().node(id).isPresent()),
         PipelineLimits.defaults(config.limits().maxValueBytes(), Runtime.getRuntime().maxMemory(),
             config.raft().request()), new DiskSpace(config.dataPath(), config.storage().minFreeBytes(), freeSpace));
     this.readiness = new Readiness(replica, clock, config.replication().maxClockOffsetDuration());

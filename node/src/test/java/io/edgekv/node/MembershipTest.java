@@ -42,6 +42,7 @@ class MembershipTest {
       EdgeKvClient writerClient = cluster.client();
       ConcurrentLinkedQueue<String> acknowledged = new ConcurrentLinkedQueue<>();
       AtomicBoolean stop = new AtomicBoolean();
+      java.util.concurrent.atomic.AtomicReference<String> lastError = new java.util.concurrent.atomic.AtomicReference<>("");
       Thread writer = new Thread(() -> {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         for (int i = 0; i < 5000 && !stop.get() && System.nanoTime() < deadline; i++) {
@@ -50,6 +51,7 @@ class MembershipTest {
             acknowledged.add("load/" + i);
           } catch (EdgeKvException e) {
             // Unavailable during a configuration change: not acknowledged, so not checked.
+            lastError.set(e.toString());
           }
         }
       }, "writer");
@@ -73,7 +75,17 @@ class MembershipTest {
         assertEquals(3, removed.getShards(0).getMembersCount());
         cluster.kill(2);
         int before = acknowledged.size();
-        MiniKvCluster.await(WAIT, "writes continue without node-2", () -> acknowledged.size() > before + 20);
+        try {
+          MiniKvCluster.await(WAIT, "writes continue without node-2", () -> acknowledged.size() > before + 20);
+        } catch (AssertionError e) {
+          StringBuilder dump = new StringBuilder();
+          writer.getStackTrace();
+          for (StackTraceElement el : writer.getStackTrace()) {
+            dump.append("\n  at ").append(el);
+          }
+          throw new AssertionError(e.getMessage() + "; acknowledged " + acknowledged.size() + " (before " + before
+              + "), last error: " + lastError.get() + "; writer:" + dump, e);
+        }
       } finally {
         stop.set(true);
         writer.join();

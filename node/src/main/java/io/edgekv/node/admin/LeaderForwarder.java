@@ -27,9 +27,17 @@ import java.util.function.Function;
  */
 public final class LeaderForwarder implements LeaderLink {
   private final Function<String, ManagedChannel> channels;
+  private final java.util.function.Predicate<String> known;
 
-  public LeaderForwarder(Function<String, ManagedChannel> channels) {
+  /** @param known whether a node's internal address is known (it is in the topology) */
+  public LeaderForwarder(Function<String, ManagedChannel> channels, java.util.function.Predicate<String> known) {
     this.channels = channels;
+    this.known = known;
+  }
+
+  @Override
+  public boolean reaches(String nodeId) {
+    return known.test(nodeId);
   }
 
   @Override

@@ -104,6 +104,7 @@ public final class RegionReplica implements AutoCloseable {
   private final Map<Integer, CompletableFuture<?>> sweeps = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Integer, CompletableFuture<?>> collections = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<ShardProposer> proposers = new ArrayList<>();
+  private final List<RaftClient> forwardingClients = new ArrayList<>();
   private final LeaderLink leaderLink;
   private final PipelineLimits pipelineLimits;
   private final ScheduledExecutorService pipelineScheduler;
@@ -182,7 +183,7 @@ public final class RegionReplica implements AutoCloseable {
       clients.add(newClient(group));
       int shard = proposers.size();
       proposers.add(new ShardProposer(shard, settings.region(), server, group.getGroupId(), () -> leader(shard),
-          leaderLink, pipelineScheduler, pipelineLimits));
+          viaRaftWhenUnknown(shard), pipelineScheduler, pipelineLimits));
     }
     membership = new RegionMembership(settings.nodeId(), settings.region(), groups, server);
     // Damage in data nobody has read yet is found in the background, not by the first unlucky request.
@@ -280,6 +281,54 @@ public final class RegionReplica implements AutoCloseable {
     RaftServerConfigKeys.ThreadPool.setServerCached(p, true);
     RaftServerConfigKeys.ThreadPool.setClientCached(p, true);
     return p;
+  }
+
+  /**
+   * The node's link to a shard leader, or, for a leader whose internal address this node does not
+   * know (a member added at run time), a Raft client of its own: bounded retries, and a request
+   * window larger than the pipeline's admission limit, so it never blocks the caller.
+   */
+  private LeaderLink viaRaftWhenUnknown(int shard) {
+    RaftClient fallback = newForwardingClient(groups.get(shard));
+    forwardingClients.add(fallback);
+    return new LeaderLink() {
+      @Override
+      public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> propose(String leaderId, int s, byte[] proposal,
+          Deadline deadline) {
+        if (leaderLink.reaches(leaderId)) {
+          return leaderLink.propose(leaderId, s, proposal, deadline);
+        }
+        return fallback.async().send(org.apache.ratis.protocol.Message.valueOf(
+                org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(proposal)))
+            .orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS)
+            .thenApply(reply -> {
+              if (!reply.isSuccess()) {
+                throw new WriteUnavailableException("shard " + s + ": " + reply.getException(), reply.getException());
+              }
+              try {
+                return io.edgekv.internal.v1.ProposeResponse.newBuilder().setResult(
+                    CommandResult.parseFrom(reply.getMessage().getContent().toByteArray())).build();
+              } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalStateException("undecodable apply result", e);
+              }
+            });
+      }
+    };
+  }
+
+  private RaftClient newForwardingClient(RaftGroup group) {
+    RaftTuning tuning = settings.tuning();
+    RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(tuning.maxEntryBytes() + (1 << 20)));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(500, tuning.requestTimeout().toMillis() / 3)));
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 4 * pipelineLimits.maxPendingProposals());
+    return RaftClient.newBuilder()
+        .setProperties(p)
+        .setRaftGroup(group)
+        .setLeaderId(null)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, millis(50)))
+        .build();
   }
 
   private RaftClient newClient(RaftGroup group) {
@@ -716,6 +765,13 @@ public final class RegionReplica implements AutoCloseable {
   public void close() {
     closed = true;
     pipelineScheduler.shutdownNow();
+    for (RaftClient client : forwardingClients) {
+      try {
+        client.close();
+      } catch (IOException e) {
+        LOG.warn("closing Raft client", e);
+      }
+    }
     if (membership != null) {
       membership.close();
     }
