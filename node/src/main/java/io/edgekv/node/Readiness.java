@@ -34,22 +34,16 @@ public final class Readiness {
   private final AtomicLong startedAtNanos = new AtomicLong();
   private volatile long catchUpMillis = -1;
   private volatile String lastReasons = "";
-  private final boolean withdrawWithoutQuorum;
   private volatile Watchdog watchdog;
 
   /**
-   * @param withdrawWithoutQuorum when true, a shard without a reachable quorum makes the node not
-   *     ready; by default it stays ready, {@code degraded}, serving EVENTUAL reads (DESIGN section 9)
+   * A shard without a reachable quorum leaves the node ready, {@code degraded}, serving EVENTUAL
+   * reads (DESIGN section 9), once it has caught up after start.
    */
-  public Readiness(RegionReplica replica, Clock clock, Duration maxClockOffset, boolean withdrawWithoutQuorum) {
+  public Readiness(RegionReplica replica, Clock clock, Duration maxClockOffset) {
     this.replica = replica;
     this.clock = clock;
     this.maxClockOffset = maxClockOffset;
-    this.withdrawWithoutQuorum = withdrawWithoutQuorum;
-  }
-
-  public Readiness(RegionReplica replica, Clock clock, Duration maxClockOffset) {
-    this(replica, clock, maxClockOffset, false);
   }
 
   void watchdog(Watchdog watchdog) {
@@ -67,7 +61,7 @@ public final class Readiness {
    * no reachable quorum (EVENTUAL reads are served, writes are refused with a healthy region named).
    */
   public List<String> degradedReasons() {
-    if (!started.get() || withdrawWithoutQuorum || !caughtUp.get()) {
+    if (!started.get() || !caughtUp.get()) {
       return List.of();
     }
     List<String> out = new ArrayList<>();
@@ -118,8 +112,8 @@ public final class Readiness {
     for (GroupInfo group : groups) {
       if (group.leader().isEmpty()) {
         // Before the first catch-up a node without a leader cannot know what it missed; after it,
-        // a lost quorum degrades the node (EVENTUAL reads go on) unless configured to withdraw.
-        if (withdrawWithoutQuorum || !caughtUp.get()) {
+        // a lost quorum degrades the node (EVENTUAL reads go on; see degradedReasons).
+        if (!caughtUp.get()) {
           reasons.add("no_leader: shard " + group.shard() + " has no Raft leader (no quorum reachable)");
         }
         allCaughtUp = false;

@@ -79,7 +79,6 @@ class MembershipTest {
           MiniKvCluster.await(WAIT, "writes continue without node-2", () -> acknowledged.size() > before + 20);
         } catch (AssertionError e) {
           StringBuilder dump = new StringBuilder();
-          writer.getStackTrace();
           for (StackTraceElement el : writer.getStackTrace()) {
             dump.append("\n  at ").append(el);
           }

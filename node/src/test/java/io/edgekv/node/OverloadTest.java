@@ -66,17 +66,10 @@ class OverloadTest {
         .setRead(ReadOptions.newBuilder().setConsistency(Consistency.EVENTUAL)).build();
   }
 
-  private int httpStatus(int node, String path) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://" + cluster.config(node).self().httpAddress() + path)).timeout(Duration.ofSeconds(3))
-        .build(), HttpResponse.BodyHandlers.ofString());
-    return response.statusCode();
-  }
-
-  private String httpBody(int node, String path) throws Exception {
+  private HttpResponse<String> http(int node, String path) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://" + cluster.config(node).self().httpAddress() + path)).timeout(Duration.ofSeconds(3))
-        .build(), HttpResponse.BodyHandlers.ofString()).body();
+        .build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -94,6 +87,7 @@ class OverloadTest {
     Map<Status.Code, AtomicInteger> outcomes = new ConcurrentHashMap<>();
     AtomicLong slowest = new AtomicLong();
     List<CompletableFuture<Void>> writers = new ArrayList<>();
+    var writerThreads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     for (int w = 0; w < 120; w++) {
       int writer = w;
       writers.add(CompletableFuture.runAsync(() -> {
@@ -113,7 +107,7 @@ class OverloadTest {
           slowest.accumulateAndGet(System.nanoTime() - start, Math::max);
           outcomes.computeIfAbsent(code, c -> new AtomicInteger()).incrementAndGet();
         }
-      }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+      }, writerThreads));
     }
     // During the storm: EVENTUAL reads, readiness (degraded, still 200) and liveness answer promptly.
     int reads = 0;
@@ -129,6 +123,7 @@ class OverloadTest {
     }
     assertTrue(reads > 0);
     CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+    writerThreads.close();
     assertTrue(TimeUnit.NANOSECONDS.toMillis(slowest.get()) < 3000,
         "every write answered within its deadline (+slack); slowest " + TimeUnit.NANOSECONDS.toMillis(slowest.get())
             + " ms; outcomes " + outcomes);
@@ -136,9 +131,10 @@ class OverloadTest {
     assertEquals(0, outcomes.getOrDefault(Status.Code.INTERNAL, new AtomicInteger()).get(), "outcomes " + outcomes);
     MiniKvCluster.await(Duration.ofSeconds(15), "node 0 reports degraded while ready",
         () -> cluster.node(0).readiness().ready() && !cluster.node(0).readiness().degradedReasons().isEmpty());
-    assertEquals(200, httpStatus(0, "/readyz"));
-    assertTrue(httpBody(0, "/readyz").contains("degraded"));
-    assertEquals(200, httpStatus(0, "/healthz"));
+    HttpResponse<String> ready = http(0, "/readyz");
+    assertEquals(200, ready.statusCode());
+    assertTrue(ready.body().contains("degraded"), ready.body());
+    assertEquals(200, http(0, "/healthz").statusCode());
 
     // Quorum comes back: node 0 accepts writes again without a restart.
     cluster.startNode(1);

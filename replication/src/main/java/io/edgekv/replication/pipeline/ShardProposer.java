@@ -205,13 +205,17 @@ public final class ShardProposer {
 
   private void retryLater(byte[] proposal, boolean idempotent, Deadline deadline,
       CompletableFuture<CommandResult> result, String hint) {
-    long pause = Math.min(RETRY_PAUSE_MILLIS, deadline.remainingMillis());
-    if (pause <= 0) {
-      attempt(proposal, idempotent, deadline, result, hint);
-      return;
-    }
+    later(deadline, result, () -> attempt(proposal, idempotent, deadline, result, hint));
+  }
+
+  /**
+   * Runs {@code next} after a short pause (at most until the deadline) on the scheduler; the
+   * attempt it runs checks the deadline itself. Fails {@code result} if the node is shutting down.
+   */
+  private void later(Deadline deadline, CompletableFuture<?> result, Runnable next) {
+    long pause = Math.max(1, Math.min(RETRY_PAUSE_MILLIS, deadline.remainingMillis()));
     try {
-      scheduler.schedule(() -> attempt(proposal, idempotent, deadline, result, hint), pause, TimeUnit.MILLISECONDS);
+      scheduler.schedule(next, pause, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       result.completeExceptionally(unavailable("node is shutting down", e));
     }
@@ -262,12 +266,7 @@ public final class ShardProposer {
   }
 
   private void scheduleRead(Deadline deadline, CompletableFuture<Void> result) {
-    long pause = Math.max(1, Math.min(RETRY_PAUSE_MILLIS, deadline.remainingMillis()));
-    try {
-      scheduler.schedule(() -> readAttempt(deadline, result), pause, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      result.completeExceptionally(unavailable("node is shutting down", e));
-    }
+    later(deadline, result, () -> readAttempt(deadline, result));
   }
 
   private CompletableFuture<RaftClientReply> submitLocal(byte[] proposal, Deadline deadline) {

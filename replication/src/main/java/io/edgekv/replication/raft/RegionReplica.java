@@ -104,7 +104,6 @@ public final class RegionReplica implements AutoCloseable {
   private final Map<Integer, CompletableFuture<?>> sweeps = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Integer, CompletableFuture<?>> collections = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<ShardProposer> proposers = new ArrayList<>();
-  private final List<RaftClient> forwardingClients = new ArrayList<>();
   private final LeaderLink leaderLink;
   private final PipelineLimits pipelineLimits;
   private final ScheduledExecutorService pipelineScheduler;
@@ -285,12 +284,9 @@ public final class RegionReplica implements AutoCloseable {
 
   /**
    * The node's link to a shard leader, or, for a leader whose internal address this node does not
-   * know (a member added at run time), a Raft client of its own: bounded retries, and a request
-   * window larger than the pipeline's admission limit, so it never blocks the caller.
+   * know (a member added at run time), the shard's Raft client ({@link #newClient}).
    */
   private LeaderLink viaRaftWhenUnknown(int shard) {
-    RaftClient fallback = newForwardingClient(groups.get(shard));
-    forwardingClients.add(fallback);
     return new LeaderLink() {
       @Override
       public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> propose(String leaderId, int s, byte[] proposal,
@@ -298,7 +294,7 @@ public final class RegionReplica implements AutoCloseable {
         if (leaderLink.reaches(leaderId)) {
           return leaderLink.propose(leaderId, s, proposal, deadline);
         }
-        return fallback.async().send(org.apache.ratis.protocol.Message.valueOf(
+        return clients.get(shard).async().send(org.apache.ratis.protocol.Message.valueOf(
                 org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(proposal)))
             .orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS)
             .thenApply(reply -> {
@@ -316,33 +312,33 @@ public final class RegionReplica implements AutoCloseable {
     };
   }
 
-  private RaftClient newForwardingClient(RaftGroup group) {
-    RaftTuning tuning = settings.tuning();
+  /**
+   * The shard's Raft client (snapshots, the leader of a failed shard, proposals to a leader outside
+   * the topology): retries end after about a second, and its request window is larger than the
+   * pipeline's admission limit, so a caller is never blocked waiting for a slot.
+   */
+  private RaftClient newClient(RaftGroup group) {
+    return raftClient(group, Math.max(500, settings.tuning().requestTimeout().toMillis() / 3),
+        RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, millis(50)));
+  }
+
+  /** A Raft client for admin calls that gives up after a few attempts. */
+  RaftClient newAdminClient(RaftGroup group) {
+    return raftClient(group, Math.max(1000, settings.tuning().requestTimeout().toMillis()),
+        RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, millis(100)));
+  }
+
+  private RaftClient raftClient(RaftGroup group, long requestTimeoutMillis, org.apache.ratis.retry.RetryPolicy retry) {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(tuning.maxEntryBytes() + (1 << 20)));
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(500, tuning.requestTimeout().toMillis() / 3)));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(settings.tuning().maxEntryBytes() + (1 << 20)));
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(requestTimeoutMillis));
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 4 * pipelineLimits.maxPendingProposals());
     return RaftClient.newBuilder()
         .setProperties(p)
         .setRaftGroup(group)
         .setLeaderId(null)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, millis(50)))
-        .build();
-  }
-
-  private RaftClient newClient(RaftGroup group) {
-    RaftTuning tuning = settings.tuning();
-    RaftProperties p = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(tuning.maxEntryBytes() + (1 << 20)));
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(500, tuning.requestTimeout().toMillis() / 3)));
-    return RaftClient.newBuilder()
-        .setProperties(p)
-        .setRaftGroup(group)
-        .setLeaderId(null)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-            Integer.MAX_VALUE, millis(100)))
+        .setRetryPolicy(retry)
         .build();
   }
 
@@ -497,18 +493,6 @@ public final class RegionReplica implements AutoCloseable {
     }
   }
 
-  /** A Raft client for admin calls that gives up after a few attempts (the write client retries for longer). */
-  RaftClient newAdminClient(RaftGroup group) {
-    RaftProperties p = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(1000, settings.tuning().requestTimeout().toMillis())));
-    return RaftClient.newBuilder()
-        .setProperties(p)
-        .setRaftGroup(group)
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, millis(100)))
-        .build();
-  }
-
   public AppliedIndex appliedIndex(int shard) {
     return machines.get(shard).appliedIndex();
   }
@@ -522,13 +506,18 @@ public final class RegionReplica implements AutoCloseable {
    * applied at most once. Never blocks the calling thread.
    */
   public CompletableFuture<CommandResult> submit(int shard, Proposal proposal, Deadline deadline) {
+    return whenWritable(shard, () -> proposers.get(shard).propose(CommandCodec.encode(proposal), idempotent(proposal),
+        deadline));
+  }
+
+  /** {@code write} if the shard accepts writes here now, else its refusal ({@link #checkWritable}). */
+  private <T> CompletableFuture<T> whenWritable(int shard, java.util.function.Supplier<CompletableFuture<T>> write) {
     try {
       checkWritable(shard);
     } catch (RuntimeException refused) {
       return CompletableFuture.failedFuture(refused);
     }
-    byte[] encoded = CommandCodec.encode(proposal);
-    return proposers.get(shard).propose(encoded, idempotent(proposal), deadline);
+    return write.get();
   }
 
   /**
@@ -550,12 +539,7 @@ public final class RegionReplica implements AutoCloseable {
   /** A proposal forwarded here by another node of the region: proposed only if this node leads the shard. */
   public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> proposeHere(int shard, byte[] proposal,
       Deadline deadline) {
-    try {
-      checkWritable(shard);
-    } catch (RuntimeException refused) {
-      return CompletableFuture.failedFuture(refused);
-    }
-    return proposers.get(shard).proposeHere(proposal, deadline);
+    return whenWritable(shard, () -> proposers.get(shard).proposeHere(proposal, deadline));
   }
 
   /** The shard's pipeline (admission figures for metrics and health). */
@@ -765,13 +749,6 @@ public final class RegionReplica implements AutoCloseable {
   public void close() {
     closed = true;
     pipelineScheduler.shutdownNow();
-    for (RaftClient client : forwardingClients) {
-      try {
-        client.close();
-      } catch (IOException e) {
-        LOG.warn("closing Raft client", e);
-      }
-    }
     if (membership != null) {
       membership.close();
     }
