@@ -11,6 +11,7 @@ import io.edgekv.api.v1.ScanRequest;
 import io.edgekv.api.v1.TouchRequest;
 import io.edgekv.api.v1.TxnRequest;
 import io.edgekv.api.v1.StatusResponse;
+import io.edgekv.client.auth.ClientCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
@@ -100,8 +101,11 @@ public final class EdgeKvClient implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Where callbacks run; null = gRPC's shared pool. */
   private final Executor executor;
+  /** TLS trust and bearer token of every channel. */
+  private final ClientCredentials credentials;
 
   private EdgeKvClient(Builder b) {
+    this.credentials = b.credentials;
     this.endpoints = List.copyOf(b.endpoints);
     this.namespace = b.namespace;
     this.deadline = b.deadline;
@@ -110,7 +114,7 @@ public final class EdgeKvClient implements AutoCloseable {
     this.sessionToken = new AtomicReference<>(b.sessionToken);
     List<ManagedChannel> opened = new ArrayList<>(endpoints.size());
     Function<Endpoint, ManagedChannel> channelFactory =
-        b.channelFactory != null ? b.channelFactory : endpoint -> Channels.open(endpoint, executor);
+        b.channelFactory != null ? b.channelFactory : endpoint -> Channels.open(endpoint, executor, b.credentials);
     for (Endpoint e : endpoints) {
       opened.add(channelFactory.apply(e));
     }
@@ -670,6 +674,11 @@ public final class EdgeKvClient implements AutoCloseable {
     return deadline;
   }
 
+  /** The TLS trust and bearer token this client's channels use. */
+  ClientCredentials credentials() {
+    return credentials;
+  }
+
   /** The executor callbacks run on, or null for gRPC's shared pool ({@link Builder#executor}). */
   Executor executor() {
     return executor;
@@ -756,8 +765,20 @@ public final class EdgeKvClient implements AutoCloseable {
     private Duration drainingDemotion = DEFAULT_DRAINING_DEMOTION;
     private LongSupplier nanoTime = System::nanoTime;
     private Executor executor;
+    private ClientCredentials credentials = ClientCredentials.NONE;
 
     private Builder() {}
+
+    /**
+     * Sets the TLS trust and the bearer token of every call (DESIGN section 10); default
+     * {@link ClientCredentials#NONE}: plaintext, no token.
+     *
+     * @throws NullPointerException if null
+     */
+    public Builder credentials(ClientCredentials credentials) {
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
 
     /**
      * Adds one endpoint, {@code HOST:PORT} (an IPv6 host in brackets: {@code [::1]:7400}).

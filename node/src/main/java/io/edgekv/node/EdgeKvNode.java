@@ -23,6 +23,7 @@ import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.http.HttpEndpoints;
 import io.edgekv.node.metrics.NodeMetrics;
+import io.edgekv.node.security.NodeSecurity;
 import io.edgekv.node.watch.InvalidationServiceImpl;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.Peer;
@@ -83,6 +84,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private Server internalServer;
   private HttpEndpoints http;
   private final Clock clock;
+  private final NodeSecurity security;
   private final ScheduledExecutorService replicationScheduler;
   private RemoteRegions remoteRegions;
   private Shipper shipper;
@@ -119,6 +121,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         }, new LeaderForwarder(this::internalChannel, id -> config.topology().node(id).isPresent()),
         PipelineLimits.defaults(config.limits().maxValueBytes(), Runtime.getRuntime().maxMemory(),
             config.raft().request()), new DiskSpace(config.dataPath(), config.storage().minFreeBytes(), freeSpace));
+    this.security = new NodeSecurity(config, clock);
+    security.configure(replica);
     this.readiness = new Readiness(replica, clock, config.replication().maxClockOffsetDuration());
     this.grpcExecutor = Executors.newFixedThreadPool(4, named("grpc-" + config.nodeId()));
     this.internalExecutor = Executors.newFixedThreadPool(2, named("internal-" + config.nodeId()));
@@ -150,9 +154,10 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         System::nanoTime);
     // A removed member answers data calls FAILED_PRECONDITION; admin and health stay open.
     MemberGuard member = new MemberGuard(replica.membership()::checkMember);
-    publicServices = List.of(member.guard(kv), admin, member.guard(invalidation), health.getHealthService());
+    publicServices = security.guardPublic(
+        List.of(member.guard(kv), admin, member.guard(invalidation), health.getHealthService()));
     publicServer = publicServer();
-    internalServer = Transport.server(config, config.self().internalPort(),
+    internalServer = Transport.server(config, config.self().internalPort(), security.internalServer(),
         Transport.ServerLimits.internalPort(config.limits()), internalConnections, internalExecutor, Map.of(),
         List.of(new InternalServiceImpl(localStatus, traces, replica, config.replication().maxClockOffsetDuration(),
             metrics.refusedClockSkew(), new RequestValidator(config.limits())), health.getHealthService()),
@@ -252,7 +257,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
 
   /** The public port: data calls on the gRPC executor, admin and health on their own. */
   private Server publicServer() throws IOException {
-    return Transport.server(config, config.self().publicPort(), Transport.ServerLimits.publicPort(config.limits()),
+    return Transport.server(config, config.self().publicPort(), security.publicServer(), Transport.ServerLimits.publicPort(config.limits()),
         publicConnections, grpcExecutor, Map.of(AdminServiceGrpc.SERVICE_NAME, adminExecutor,
             HealthGrpc.SERVICE_NAME, adminExecutor), publicServices, readiness::draining).start();
   }
@@ -292,7 +297,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
 
   private ManagedChannel internalChannel(String nodeId) {
     return internalChannels.computeIfAbsent(nodeId,
-        id -> Transport.internalChannel(config, config.topology().node(id).orElseThrow()));
+        id -> Transport.internalChannel(config, config.topology().node(id).orElseThrow(), security.internalChannel()));
   }
 
   public NodeConfig config() {

@@ -3,6 +3,9 @@ package io.edgekv.node;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.replication.raft.RaftTuning;
 import io.grpc.BindableService;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -89,7 +92,16 @@ public final class Transport {
    */
   public static Server server(NodeConfig config, int port, ServerLimits limits, ConnectionCounts counts,
       Executor executor, Map<String, Executor> executors, List<BindableService> services, BooleanSupplier draining) {
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), port))
+    return server(config, port, InsecureServerCredentials.create(), limits, counts, executor, executors, services,
+        draining);
+  }
+
+  /** {@link #server(NodeConfig, int, ServerLimits, ConnectionCounts, Executor, Map, List, BooleanSupplier)} with TLS. */
+  public static Server server(NodeConfig config, int port, ServerCredentials credentials, ServerLimits limits,
+      ConnectionCounts counts, Executor executor, Map<String, Executor> executors, List<BindableService> services,
+      BooleanSupplier draining) {
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(), port),
+            credentials)
         .bossEventLoopGroup(BOSS)
         .workerEventLoopGroup(WORKERS)
         .channelFactory(() -> new ConnectionLimitedChannel(limits.maxConnections(), counts.open, counts.refused))
@@ -138,10 +150,10 @@ public final class Transport {
     return builder.build();
   }
 
-  /** A channel to another node's internal service. */
-  public static ManagedChannel internalChannel(NodeConfig config, NodeConfig.NodeAddress peer) {
-    return NettyChannelBuilder.forAddress(peer.host(), peer.internalPort())
-        .usePlaintext()
+  /** A channel to another node's internal service (mutual TLS when {@code credentials} say so). */
+  public static ManagedChannel internalChannel(NodeConfig config, NodeConfig.NodeAddress peer,
+      ChannelCredentials credentials) {
+    return NettyChannelBuilder.forAddress(peer.host(), peer.internalPort(), credentials)
         .maxInboundMessageSize(ServerLimits.internalPort(config.limits()).maxMessageBytes())
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)

@@ -352,6 +352,8 @@ public final class ContainerCluster implements Cluster {
     y.append("nodeId: ").append(id).append('\n');
     y.append("dataDir: /data\n");
     y.append("bindHost: 0.0.0.0\n");
+    // The chaos testbed is a private Docker network of its own: plaintext, no tokens, by choice.
+    y.append("security:\n  insecure: true\n");
     y.append("topology:\n  shards: 1\n  regions:\n");
     for (Map<String, Object> region : regions) {
       y.append("  - name: ").append(region.get("name")).append('\n').append("    nodes:\n");

@@ -31,7 +31,9 @@ import picocli.CommandLine.Spec;
       AdminTraceCommand.class,
       AdminPurgeStatusCommand.class,
       AdminReplicationCommands.Lag.class,
-      AdminReplicationCommands.Repair.class
+      AdminReplicationCommands.Repair.class,
+      AdminSecurityCommands.Token.class,
+      AdminSecurityCommands.Certs.class
     })
 public final class AdminCommand implements Callable<Integer> {
 

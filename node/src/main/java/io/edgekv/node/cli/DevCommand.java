@@ -5,6 +5,8 @@ import io.edgekv.node.config.ConfigFiles;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.dev.DevTopology;
 import io.edgekv.node.dev.ReadyProbe;
+import io.edgekv.node.security.FleetCredentials;
+import io.edgekv.node.security.Pem;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -63,6 +65,11 @@ public final class DevCommand implements Callable<Integer> {
       description = "Give up if the cluster is not ready within this (default ${DEFAULT-VALUE}).")
   Duration readyTimeout;
 
+  @Option(names = "--secure",
+      description = "TLS on every port (mutual between nodes), signed client tokens and encryption at rest; writes"
+          + " ca.pem, signing.key and root.token at the top of the data directory.")
+  boolean secure;
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
@@ -82,6 +89,12 @@ public final class DevCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       return ExitCodes.USAGE;
+    }
+    Path rootToken = root.resolve("root.token").toAbsolutePath();
+    if (secure) {
+      FleetCredentials credentials = FleetCredentials.openOrCreate(root, topology);
+      configs = configs.stream().map(c -> credentials.secure(c).validate()).toList();
+      Pem.write(rootToken, credentials.rootToken(Duration.ofDays(30), Clock.systemUTC()) + "\n", true);
     }
     if (configOut != null) {
       Files.createDirectories(configOut);
@@ -116,6 +129,14 @@ public final class DevCommand implements Callable<Integer> {
       out.flush();
     }
     System.err.println("data in " + root + (temporary ? " (removed on exit)" : ""));
+    if (secure) {
+      out.printf("export %s=%s %s=%s%n", GlobalOptions.CACERT_ENV, root.resolve("ca.pem").toAbsolutePath(),
+          GlobalOptions.TOKEN_FILE_ENV, rootToken);
+      out.flush();
+    } else {
+      System.err.println("open cluster: plaintext and no tokens on " + bind + " (use --secure for TLS, tokens and"
+          + " encryption at rest)");
+    }
     ReadyProbe probe = new ReadyProbe(configs.stream().map(c -> c.self().httpAddress()).toList());
     if (!probe.awaitAllReady(readyTimeout)) {
       System.err.println("error: UNAVAILABLE: cluster not ready within " + io.edgekv.node.config.Durations.format(readyTimeout)

@@ -2,6 +2,9 @@ package io.edgekv.node.cli;
 
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.RetryPolicy;
+import io.edgekv.client.auth.ClientCredentials;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,6 +47,23 @@ public final class GlobalOptions {
       description = "Deadline of each call, retries included, e.g. 500ms, 30s, 5m (default: 5s;"
           + " admin add-node and remove-node: 30s).")
   private Duration timeout;
+
+  /** Environment variables of the credentials options (DESIGN section 10). */
+  public static final String CACERT_ENV = "EDGEKV_CACERT";
+  public static final String TOKEN_ENV = "EDGEKV_TOKEN";
+  public static final String TOKEN_FILE_ENV = "EDGEKV_TOKEN_FILE";
+
+  @Option(names = "--cacert", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "CA certificate (PEM) the nodes' certificates chain to; a CA means TLS (default: $" + CACERT_ENV + ").")
+  private Path cacert;
+
+  @Option(names = "--token", paramLabel = "TOKEN", scope = ScopeType.INHERIT,
+      description = "Bearer token sent with every call (default: $" + TOKEN_ENV + ").")
+  private String token;
+
+  @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "File holding the bearer token (default: $" + TOKEN_FILE_ENV + ").")
+  private Path tokenFile;
 
   @Option(names = "--json", scope = ScopeType.INHERIT,
       description = "Print each result as one JSON object per line.")
@@ -135,6 +155,7 @@ public final class GlobalOptions {
       throw new ParameterException(spec.commandLine(), "--timeout must be positive, got " + timeout);
     }
     return builder
+        .credentials(credentials(spec, env))
         .deadline(timeout)
         .retryPolicy(RetryPolicy.builder()
             .maxAttempts(Math.min(list.size() + 1, 10))
@@ -142,6 +163,42 @@ public final class GlobalOptions {
             .maxBackoff(Duration.ofMillis(250))
             .build())
         .build();
+  }
+
+  /**
+   * The TLS trust and token of the options, else of the environment: {@code --cacert} /
+   * {@value #CACERT_ENV}, then {@code --token} / {@code --token-file}, else {@value #TOKEN_ENV} /
+   * {@value #TOKEN_FILE_ENV} (a token given on the line wins over one in the environment).
+   */
+  ClientCredentials credentials(CommandSpec spec, Map<String, String> env) {
+    Path ca = cacert != null ? cacert : pathFrom(env, CACERT_ENV);
+    String tokenText = token;
+    Path file = tokenFile;
+    String tokenSource = token != null ? "--token" : "--token-file";
+    if (token == null && tokenFile == null) {
+      tokenText = blankToNull(env.get(TOKEN_ENV));
+      file = tokenText == null ? pathFrom(env, TOKEN_FILE_ENV) : null;
+      tokenSource = tokenText != null ? TOKEN_ENV : TOKEN_FILE_ENV;
+    }
+    try {
+      ClientCredentials credentials = ca == null ? ClientCredentials.NONE : ClientCredentials.tls(ca);
+      if (tokenText != null) {
+        return credentials.withToken(tokenText);
+      }
+      return file == null ? credentials : credentials.withTokenFile(file);
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      String source = e.getMessage().startsWith("cacert") ? (cacert != null ? "--cacert" : CACERT_ENV) : tokenSource;
+      throw new ParameterException(spec.commandLine(), source + ": " + afterOptionName(e.getMessage()));
+    }
+  }
+
+  private static Path pathFrom(Map<String, String> env, String name) {
+    String value = blankToNull(env.get(name));
+    return value == null ? null : Path.of(value);
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value.strip();
   }
 
   /** {@code "endpoints: expected HOST:PORT, got 'x'"} → {@code "expected HOST:PORT, got 'x'"}. */

@@ -1,6 +1,7 @@
 package io.edgekv.node.cli;
 
 import io.edgekv.node.EdgeKvNode;
+import io.edgekv.node.config.ConfigException;
 import io.edgekv.node.config.ConfigFiles;
 import io.edgekv.node.config.NodeConfig;
 import java.nio.file.Path;
@@ -20,6 +21,12 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     NodeConfig nodeConfig = ConfigFiles.read(config);
+    try {
+      nodeConfig.checkExposure();
+    } catch (ConfigException e) {
+      System.err.println("error: FAILED_PRECONDITION: " + config + ": " + e.getMessage());
+      return ExitCodes.REFUSED;
+    }
     EdgeKvNode node = new EdgeKvNode(nodeConfig, Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -17,10 +17,11 @@ import java.util.regex.Pattern;
  * @param join true for a node being added to a running region: it waits for
  *     {@code edgekv admin add-node} instead of forming the region's groups (default false)
  * @param invalidation buffers for Watch subscribers ({@link InvalidationSettings})
+ * @param security client tokens, encryption at rest, the insecure switch ({@link SecuritySettings})
  */
 public record NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
     RaftSettings raft, StorageSettings storage, Tls tls, Boolean join, ReplicationSettings replication,
-    InvalidationSettings invalidation) {
+    InvalidationSettings invalidation, SecuritySettings security) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
@@ -135,9 +136,21 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     }
   }
 
-  /** Transport security; off until the security work turns it on (DESIGN.md section 10). */
-  public record Tls(boolean enabled) {
+  /**
+   * Transport security (DESIGN.md section 10): with {@code enabled}, the public port speaks TLS and
+   * the internal and Raft ports mutual TLS with node certificates only. The files are PEM and are
+   * read again when they change (no restart to renew a certificate or rotate the CA).
+   *
+   * @param caFile the CA certificate(s) that node certificates must chain to
+   * @param certFile this node's certificate (it names the node: see {@code edgekv admin certs init})
+   * @param keyFile this node's private key (PKCS#8)
+   */
+  public record Tls(boolean enabled, String caFile, String certFile, String keyFile) {
     public static final Tls OFF = new Tls(false);
+
+    public Tls(boolean enabled) {
+      this(enabled, null, null, null);
+    }
   }
 
   public NodeConfig {
@@ -149,6 +162,13 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     join = join != null && join;
     replication = replication == null ? ReplicationSettings.DEFAULT : replication;
     invalidation = InvalidationSettings.withDefaults(invalidation, limits);
+    security = security == null ? SecuritySettings.DEFAULT : security;
+  }
+
+  public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
+      RaftSettings raft, StorageSettings storage, Tls tls, Boolean join, ReplicationSettings replication,
+      InvalidationSettings invalidation) {
+    this(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, replication, invalidation, null);
   }
 
   public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
@@ -169,7 +189,13 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
   /** A copy with other replication settings. */
   public NodeConfig withReplication(ReplicationSettings settings) {
     return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, settings,
-        invalidation);
+        invalidation, security);
+  }
+
+  /** A copy with other transport and client security. */
+  public NodeConfig withSecurity(Tls tls, SecuritySettings security) {
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, replication,
+        invalidation, security);
   }
 
   /**
@@ -298,9 +324,31 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
         "must be between 0 and 100, was " + replication.wanLossPercent());
     require(topology.regions().stream().map(Region::name).distinct().count() == topology.regions().size(),
         "topology.regions", "has two regions with the same name");
-    require(!tls.enabled(), "tls.enabled", "TLS is not available in this release; set it to false");
+    if (tls.enabled()) {
+      require(tls.caFile() != null && !tls.caFile().isBlank(), "tls.caFile", "is required when tls.enabled is true");
+      require(tls.certFile() != null && !tls.certFile().isBlank(), "tls.certFile", "is required when tls.enabled is true");
+      require(tls.keyFile() != null && !tls.keyFile().isBlank(), "tls.keyFile", "is required when tls.enabled is true");
+    }
+    require(tls.enabled() || !security.authEnabled(), "security.tokenKeys",
+        "needs tls.enabled: true (bearer tokens are never sent in plaintext)");
     invalidation.validate(limits);
     return this;
+  }
+
+  /**
+   * Refuses a node that would listen on a non-loopback address without TLS and token auth, unless
+   * {@code security.insecure} accepts the risk ({@code edgekv serve} checks this at start).
+   */
+  public NodeConfig checkExposure() {
+    require(security.insecure() || isLoopback(bindHost) || (tls.enabled() && security.authEnabled()), "bindHost",
+        "'" + bindHost + "' is not a loopback address: a node reachable from the network needs tls.enabled: true"
+            + " and security.tokenKeys, or security.insecure: true to accept the risk");
+    return this;
+  }
+
+  /** Whether {@code host} is a loopback address or name (nothing off this machine can reach it). */
+  static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
   }
 
   private static void port(int port, String key) {

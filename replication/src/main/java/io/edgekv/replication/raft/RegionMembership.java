@@ -1,5 +1,6 @@
 package io.edgekv.replication.raft;
 
+import org.apache.ratis.conf.Parameters;
 import io.edgekv.replication.raft.MembershipException.Reason;
 import java.io.IOException;
 import java.time.Duration;
@@ -63,6 +64,13 @@ public final class RegionMembership implements AutoCloseable {
    *     are used only when this node knows no current configuration)
    * @param server this node's started Raft server
    */
+  /** The Raft transport's TLS, the same as the replica's server. */
+  private volatile Parameters raftParameters = RaftTls.parameters(null);
+
+  void raftParameters(Parameters parameters) {
+    this.raftParameters = parameters;
+  }
+
   public RegionMembership(String selfId, String region, List<RaftGroup> bootstrapGroups, RaftServer server) {
     this.selfId = selfId;
     this.region = region;
@@ -414,6 +422,7 @@ public final class RegionMembership implements AutoCloseable {
     String leader = leader(shard);
     return RaftClient.newBuilder()
         .setProperties(p)
+        .setParameters(raftParameters)
         .setRaftGroup(peers.isEmpty() ? bootstrap : RaftGroup.valueOf(bootstrap.getGroupId(), peers))
         .setLeaderId(leader.isEmpty() ? null : RaftPeerId.valueOf(leader))
         .setRetryPolicy(DeadlineRetry.until(deadline))

@@ -1,5 +1,7 @@
 package io.edgekv.replication.raft;
 
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.conf.Parameters;
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.WriteUnavailableException;
@@ -109,6 +111,8 @@ public final class RegionReplica implements AutoCloseable {
   private final ScheduledExecutorService pipelineScheduler;
   private RaftServer server;
   private RegionMembership membership;
+  /** The Raft transport's TLS ({@link #useTls}); empty: plaintext. */
+  private volatile Parameters raftParameters = RaftTls.parameters(null);
 
   /**
    * @param leaderLink how proposals reach the shard leader when this node does not lead
@@ -145,6 +149,14 @@ public final class RegionReplica implements AutoCloseable {
         ("edgekv/" + region + "/shard-" + shard).getBytes(StandardCharsets.UTF_8)));
   }
 
+  /**
+   * Mutual TLS for the Raft transport: the server port, the appenders to peers and this node's Raft
+   * clients. Call before {@link #start()}; without it the transport is plaintext.
+   */
+  public void useTls(GrpcTlsConfig tls) {
+    raftParameters = RaftTls.parameters(tls);
+  }
+
   /** Opens the engines, starts the Raft server and joins every shard group. */
   public void start() throws IOException {
     diskSpace.refresh();
@@ -158,6 +170,7 @@ public final class RegionReplica implements AutoCloseable {
     server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(settings.nodeId()))
         .setProperties(properties)
+        .setParameters(raftParameters)
         .setStateMachineRegistry(machineByGroup::get)
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
@@ -185,6 +198,7 @@ public final class RegionReplica implements AutoCloseable {
           viaRaftWhenUnknown(shard), pipelineScheduler, pipelineLimits));
     }
     membership = new RegionMembership(settings.nodeId(), settings.region(), groups, server);
+    membership.raftParameters(raftParameters);
     // Damage in data nobody has read yet is found in the background, not by the first unlucky request.
     Thread.ofPlatform().daemon().name("verify-storage-" + settings.nodeId()).start(() -> {
       for (int shard = 0; shard < settings.shards() && !closed; shard++) {
@@ -336,6 +350,7 @@ public final class RegionReplica implements AutoCloseable {
     RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 4 * pipelineLimits.maxPendingProposals());
     return RaftClient.newBuilder()
         .setProperties(p)
+        .setParameters(raftParameters)
         .setRaftGroup(group)
         .setLeaderId(null)
         .setRetryPolicy(retry)

@@ -1,0 +1,120 @@
+package io.edgekv.node.security;
+
+import io.edgekv.node.config.NodeConfig;
+import io.edgekv.replication.raft.Peer;
+import io.edgekv.replication.raft.RegionReplica;
+import io.grpc.BindableService;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's security (DESIGN section 10), built from its config: the credentials of its three
+ * listeners and of its channels to other nodes, token checks on the public port and the audit
+ * log. With {@code tls.enabled: false} and no {@code security.tokenKeys} everything is plaintext
+ * and open, as before (the plain {@code edgekv dev} cluster on loopback).
+ */
+public final class NodeSecurity {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeSecurity.class);
+  /** Audit files of 16 MiB, 4 kept: at most 80 MiB per node. */
+  private static final long AUDIT_FILE_BYTES = 16L << 20;
+  private static final int AUDIT_FILES_KEPT = 4;
+
+  private final NodeConfig config;
+  private final TransportSecurity transport;
+  private final AuthInterceptor auth;
+  private volatile RegionReplica replica;
+
+  /** @throws UncheckedIOException naming a certificate, key or token-key file that cannot be read */
+  public NodeSecurity(NodeConfig config, Clock clock) {
+    this.config = config;
+    try {
+      NodeConfig.Tls tls = config.tls();
+      this.transport = tls.enabled() ? new TransportSecurity(Path.of(tls.caFile()), Path.of(tls.certFile()),
+          Path.of(tls.keyFile()), this::isMember) : null;
+      if (transport != null && !transport.identity().equals(new NodeIdentity(config.region().name(), config.nodeId()))) {
+        throw new IOException(tls.certFile() + ": the certificate names " + transport.identity() + ", not this node ("
+            + config.nodeId() + " of region " + config.region().name() + ")");
+      }
+      this.auth = config.security().authEnabled()
+          ? new AuthInterceptor(new Tokens(config.security().tokenKeys().stream().map(Path::of).toList(), clock),
+              new AuditLog(config.dataPath().resolve("audit"), AUDIT_FILE_BYTES, AUDIT_FILES_KEPT, clock), clock)
+          : null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
+    if (transport == null && auth == null) {
+      LOG.info("node {}: no TLS and no client tokens: open to anyone who can reach {}", config.nodeId(),
+          config.bindHost());
+    }
+  }
+
+  /** Turns on mutual TLS for the replica's Raft transport (before it starts); remembers it for membership checks. */
+  public void configure(RegionReplica replica) {
+    this.replica = replica;
+    if (transport != null) {
+      replica.useTls(transport.raft());
+    }
+  }
+
+  /**
+   * Whether a node certificate's identity is a member of the fleet: a node of the topology in the
+   * region it names, or a node that this region's replicated Raft membership holds (added at run
+   * time with {@code admin add-node}).
+   */
+  boolean isMember(NodeIdentity identity) {
+    boolean inTopology = config.topology().regionOf(identity.nodeId())
+        .map(r -> r.name().equals(identity.region())).orElse(false);
+    if (inTopology) {
+      return true;
+    }
+    RegionReplica r = replica;
+    if (r == null || !identity.region().equals(config.region().name()) || r.membership() == null) {
+      return false;
+    }
+    for (int shard = 0; shard < r.shards(); shard++) {
+      for (Peer peer : r.membership().members(shard)) {
+        if (peer.id().equals(identity.nodeId())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  public ServerCredentials publicServer() {
+    return transport == null ? InsecureServerCredentials.create() : transport.publicServer();
+  }
+
+  public ServerCredentials internalServer() {
+    return transport == null ? InsecureServerCredentials.create() : transport.internalServer();
+  }
+
+  public ChannelCredentials internalChannel() {
+    return transport == null ? InsecureChannelCredentials.create() : transport.internalChannel();
+  }
+
+  /** The public port's services, each behind the token check when auth is on (health checks stay open). */
+  public List<BindableService> guardPublic(List<BindableService> services) {
+    return services.stream().map(service -> {
+      ServerServiceDefinition definition = service.bindService();
+      boolean health = definition.getServiceDescriptor().getName().equals(HealthGrpc.SERVICE_NAME);
+      if (auth == null || health) {
+        return service;
+      }
+      ServerServiceDefinition guarded = ServerInterceptors.intercept(definition, auth);
+      return (BindableService) () -> guarded;
+    }).toList();
+  }
+}
