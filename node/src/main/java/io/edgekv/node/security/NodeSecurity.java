@@ -34,6 +34,7 @@ public final class NodeSecurity {
   private final NodeConfig config;
   private final TransportSecurity transport;
   private final AuthInterceptor auth;
+  private final MasterKeyCipher atRest;
   private volatile RegionReplica replica;
 
   /** @throws UncheckedIOException naming a certificate, key or token-key file that cannot be read */
@@ -51,6 +52,8 @@ public final class NodeSecurity {
           ? new AuthInterceptor(new Tokens(config.security().tokenKeys().stream().map(Path::of).toList(), clock),
               new AuditLog(config.dataPath().resolve("audit"), AUDIT_FILE_BYTES, AUDIT_FILES_KEPT, clock), clock)
           : null;
+      this.atRest = config.security().encryptionEnabled()
+          ? MasterKeyCipher.read(Path.of(config.security().masterKeyFile())) : null;
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
@@ -60,11 +63,17 @@ public final class NodeSecurity {
     }
   }
 
-  /** Turns on mutual TLS for the replica's Raft transport (before it starts); remembers it for membership checks. */
+  /**
+   * Turns on mutual TLS for the replica's Raft transport and encryption at rest of its log and
+   * tables (before it starts); remembers the replica for membership checks.
+   */
   public void configure(RegionReplica replica) {
     this.replica = replica;
     if (transport != null) {
       replica.useTls(transport.raft());
+    }
+    if (atRest != null) {
+      replica.encryptAtRest(atRest);
     }
   }
 

@@ -5,6 +5,7 @@ import io.edgekv.internal.v1.AppliedPosition;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
+import io.edgekv.replication.storage.AtRest;
 import io.edgekv.replication.command.CommandRules;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.command.Refusal;
@@ -78,10 +79,20 @@ public final class KvStateMachine extends BaseStateMachine {
   private final AtomicReference<Failure> failure = new AtomicReference<>();
   private volatile Consumer<String> onFailure = cause -> {};
 
+  /** Seals log entries and table values on disk. */
+  private final AtRest atRest;
+
   private record Failure(String cause, boolean corruption, String file) {}
 
   public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
       ChangeListener listener, long replogRetention) {
+    this(shard, region, engineDir, storageOptions, clock, listener, replogRetention, AtRest.PLAINTEXT);
+  }
+
+  /** @param atRest seals Raft log entries and table values (encryption at rest) */
+  public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
+      ChangeListener listener, long replogRetention, AtRest atRest) {
+    this.atRest = atRest;
     this.replogRetention = replogRetention;
     this.shard = shard;
     this.region = region;
@@ -93,7 +104,7 @@ public final class KvStateMachine extends BaseStateMachine {
   }
 
   private void openEngine() {
-    engine = new KvEngine(engineDir, storageOptions);
+    engine = new KvEngine(engineDir, storageOptions, atRest);
     applier = new Applier(engine, shard, replogRetention);
     appliedIndex.advanceTo(engine.appliedPosition().getIndex());
   }
@@ -276,7 +287,7 @@ public final class KvStateMachine extends BaseStateMachine {
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     Proposal proposal;
     try {
-      proposal = CommandCodec.decode(request.getMessage().getContent().toByteArray());
+      proposal = CommandCodec.decode(atRest.open(request.getMessage().getContent().toByteArray()));
     } catch (IllegalArgumentException e) {
       throw new IOException("rejected proposal: " + e.getMessage(), e);
     }
@@ -296,7 +307,7 @@ public final class KvStateMachine extends BaseStateMachine {
       case Command.Txn txn -> txn.withExpiresAt(millis);
       default -> proposal.command();
     };
-    byte[] stamped = CommandCodec.encode(proposal.stamped(hlc, region, command));
+    byte[] stamped = atRest.seal(CommandCodec.encode(proposal.stamped(hlc, region, command)));
     return TransactionContext.newBuilder()
         .setStateMachine(this)
         .setClientRequest(request)
@@ -363,7 +374,7 @@ public final class KvStateMachine extends BaseStateMachine {
    */
   private Proposal decodeOrNull(LogEntryProto entry) {
     try {
-      return CommandCodec.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      return CommandCodec.decode(atRest.open(entry.getStateMachineLogEntry().getLogData().toByteArray()));
     } catch (RuntimeException e) {
       LOG.error("shard {}: index {} cannot be decoded; recorded as a failed command", shard, entry.getIndex(), e);
       return null;

@@ -2,6 +2,7 @@ package io.edgekv.replication.raft;
 
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.conf.Parameters;
+import io.edgekv.replication.storage.AtRest;
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.WriteUnavailableException;
@@ -113,6 +114,8 @@ public final class RegionReplica implements AutoCloseable {
   private RegionMembership membership;
   /** The Raft transport's TLS ({@link #useTls}); empty: plaintext. */
   private volatile Parameters raftParameters = RaftTls.parameters(null);
+  /** Seals what rests on disk ({@link #encryptAtRest}); plaintext by default. */
+  private volatile AtRest atRest = AtRest.PLAINTEXT;
 
   /**
    * @param leaderLink how proposals reach the shard leader when this node does not lead
@@ -155,6 +158,14 @@ public final class RegionReplica implements AutoCloseable {
    */
   public void useTls(GrpcTlsConfig tls) {
     raftParameters = RaftTls.parameters(tls);
+  }
+
+  /**
+   * Encryption at rest: Raft log entries and every table value are sealed by {@code atRest}.
+   * Call before {@link #start()}; every replica of the fleet must hold the same keys.
+   */
+  public void encryptAtRest(AtRest atRest) {
+    this.atRest = atRest;
   }
 
   /** Opens the engines, starts the Raft server and joins every shard group. */
@@ -209,7 +220,7 @@ public final class RegionReplica implements AutoCloseable {
 
   private KvStateMachine newMachine(int shard) {
     KvStateMachine machine = new KvStateMachine(shard, settings.region(), engineDir(shard), settings.storage(), clock,
-        listener, settings.replogRetention());
+        listener, settings.replogRetention(), atRest);
     machine.onApplied(afterApply);
     machine.onFailure(cause -> rebuilds.leaveAfterFailure(shard));
     return machine;
@@ -521,7 +532,7 @@ public final class RegionReplica implements AutoCloseable {
    * applied at most once. Never blocks the calling thread.
    */
   public CompletableFuture<CommandResult> submit(int shard, Proposal proposal, Deadline deadline) {
-    return whenWritable(shard, () -> proposers.get(shard).propose(CommandCodec.encode(proposal), idempotent(proposal),
+    return whenWritable(shard, () -> proposers.get(shard).propose(atRest.seal(CommandCodec.encode(proposal)), idempotent(proposal),
         deadline));
   }
 

@@ -72,6 +72,14 @@ public final class KvEngine implements AutoCloseable {
   public final Table<byte[], byte[]> tombstoneIndex;
 
   public KvEngine(Path dir, StorageOptions options) {
+    this(dir, options, AtRest.PLAINTEXT);
+  }
+
+  /**
+   * An engine whose tables that hold values or metadata (entries, requests, replog, changelog) are
+   * sealed by {@code atRest} (encryption at rest); indexes, positions and receipts hold none.
+   */
+  public KvEngine(Path dir, StorageOptions options, AtRest atRest) {
     this.dir = dir;
     try {
       Files.createDirectories(dir);
@@ -96,16 +104,16 @@ public final class KvEngine implements AutoCloseable {
     } catch (IOException e) {
       throw new StorageException("cannot open RocksDB at " + dir, e);
     }
-    entries = new Table<>("entries", db, handles.get(1), EntryKey.CODEC, new ProtoCodec<>(StoredEntry.parser()));
+    entries = new Table<>("entries", db, handles.get(1), EntryKey.CODEC, new ProtoCodec<>(StoredEntry.parser()), atRest);
     tagIndex = new Table<>("tag_index", db, handles.get(2), Codec.BYTES, Codec.BYTES);
     expiryIndex = new Table<>("expiry_index", db, handles.get(3), Codec.BYTES, Codec.BYTES);
-    requests = new Table<>("requests", db, handles.get(4), Codec.BYTES, Codec.BYTES);
+    requests = new Table<>("requests", db, handles.get(4), Codec.BYTES, Codec.BYTES, atRest);
     requestsByTime = new Table<>("requests_by_time", db, handles.get(5), Codec.BYTES, Codec.BYTES);
     raftMeta = new Table<>("raft_meta", db, handles.get(6), Codec.BYTES, new ProtoCodec<>(AppliedPosition.parser()));
-    replog = new Table<>("replog", db, handles.get(7), Codec.BYTES, Codec.BYTES);
+    replog = new Table<>("replog", db, handles.get(7), Codec.BYTES, Codec.BYTES, atRest);
     replMeta = new Table<>("repl_meta", db, handles.get(8), Codec.BYTES, Codec.BYTES);
     purges = new Table<>("purges", db, handles.get(9), Codec.BYTES, Codec.BYTES);
-    changelog = new Table<>("changelog", db, handles.get(10), Codec.BYTES, Codec.BYTES);
+    changelog = new Table<>("changelog", db, handles.get(10), Codec.BYTES, Codec.BYTES, atRest);
     purgeReceipts = new Table<>("purge_receipts", db, handles.get(11), Codec.BYTES, Codec.BYTES);
     tombstoneIndex = new Table<>("tombstone_index", db, handles.get(12), Codec.BYTES, Codec.BYTES);
   }

@@ -18,8 +18,15 @@ public final class Table<K, V> {
   private final ColumnFamilyHandle handle;
   private final Codec<K> keyCodec;
   private final Codec<V> valueCodec;
+  private final AtRest atRest;
 
   Table(String name, RocksDB db, ColumnFamilyHandle handle, Codec<K> keyCodec, Codec<V> valueCodec) {
+    this(name, db, handle, keyCodec, valueCodec, AtRest.PLAINTEXT);
+  }
+
+  /** A table whose values are sealed by {@code atRest} on disk (keys are not). */
+  Table(String name, RocksDB db, ColumnFamilyHandle handle, Codec<K> keyCodec, Codec<V> valueCodec, AtRest atRest) {
+    this.atRest = atRest;
     this.name = name;
     this.db = db;
     this.handle = handle;
@@ -34,7 +41,7 @@ public final class Table<K, V> {
   public V get(K key) {
     try {
       byte[] bytes = db.get(handle, keyCodec.encode(key));
-      return bytes == null ? null : valueCodec.decode(bytes);
+      return bytes == null ? null : valueCodec.decode(atRest.open(bytes));
     } catch (RocksDBException e) {
       throw StorageException.of("read from " + name, e);
     }
@@ -42,7 +49,7 @@ public final class Table<K, V> {
 
   public void put(WriteBatch batch, K key, V value) {
     try {
-      batch.put(handle, keyCodec.encode(key), valueCodec.encode(value));
+      batch.put(handle, keyCodec.encode(key), atRest.seal(valueCodec.encode(value)));
     } catch (RocksDBException e) {
       throw StorageException.of("batch put into " + name, e);
     }
@@ -81,7 +88,7 @@ public final class Table<K, V> {
         it.seek(keyCodec.encode(from));
       }
       for (; it.isValid(); it.next()) {
-        if (!visitor.test(keyCodec.decode(it.key()), valueCodec.decode(it.value()))) {
+        if (!visitor.test(keyCodec.decode(it.key()), valueCodec.decode(atRest.open(it.value())))) {
           return;
         }
       }

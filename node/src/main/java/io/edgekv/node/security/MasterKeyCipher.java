@@ -1,0 +1,164 @@
+package io.edgekv.node.security;
+
+import io.edgekv.replication.storage.AtRest;
+import io.edgekv.replication.storage.StorageException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Encryption at rest with AES-256-GCM (DESIGN section 10). The master key file holds one or more
+ * base64 keys of 32 bytes, one a line: the first seals, all open, so a key is rotated by putting
+ * the new key first on every node and keeping the old ones until no data sealed with them is left.
+ * Each master key derives (HKDF-SHA256) the data key that seals and an 8-byte key id stored with
+ * every sealed record:
+ *
+ * <pre>  "EKV" 0xE1 | key id (8) | nonce (12) | AES-GCM(plain) with its 16-byte tag</pre>
+ *
+ * The header is authenticated as associated data. Bytes without the header are returned as they are
+ * (records written before encryption was turned on).
+ */
+public final class MasterKeyCipher implements AtRest {
+  private static final byte[] MAGIC = {'E', 'K', 'V', (byte) 0xE1};
+  private static final int KEY_ID_BYTES = 8;
+  private static final int NONCE_BYTES = 12;
+  private static final int TAG_BITS = 128;
+  private static final int HEADER_BYTES = MAGIC.length + KEY_ID_BYTES + NONCE_BYTES;
+  /** Bytes a sealed record adds to the plain one. */
+  public static final int OVERHEAD_BYTES = HEADER_BYTES + TAG_BITS / 8;
+
+  private record DataKey(byte[] id, SecretKeySpec key) {}
+
+  private final DataKey current;
+  private final Map<ByteBuffer, DataKey> byId = new HashMap<>();
+  private final SecureRandom random = new SecureRandom();
+  private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(() -> {
+    try {
+      return Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no AES-GCM in this JDK", e);
+    }
+  });
+
+  /** A cipher over master keys (32 bytes each); the first seals. */
+  public MasterKeyCipher(List<byte[]> masterKeys) {
+    if (masterKeys.isEmpty()) {
+      throw new IllegalArgumentException("at least one master key is needed");
+    }
+    List<DataKey> keys = new ArrayList<>();
+    for (byte[] master : masterKeys) {
+      if (master.length != 32) {
+        throw new IllegalArgumentException("a master key must be 32 bytes, found " + master.length);
+      }
+      DataKey key = derive(master);
+      keys.add(key);
+      byId.put(ByteBuffer.wrap(key.id()), key);
+    }
+    this.current = keys.get(0);
+  }
+
+  /** The keys of a master key file (base64, one a line; blank lines and # comments ignored). */
+  public static MasterKeyCipher read(Path file) throws IOException {
+    List<byte[]> keys = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      String t = line.strip();
+      if (t.isEmpty() || t.startsWith("#")) {
+        continue;
+      }
+      try {
+        keys.add(Base64.getDecoder().decode(t));
+      } catch (IllegalArgumentException e) {
+        throw new IOException(file + ": a line is not base64: " + e.getMessage());
+      }
+    }
+    try {
+      return new MasterKeyCipher(keys);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": " + e.getMessage());
+    }
+  }
+
+  /** HKDF-SHA256 (RFC 5869) with a fixed salt: the data key and the key id of a master key. */
+  private static DataKey derive(byte[] master) {
+    try {
+      Mac extract = Mac.getInstance("HmacSHA256");
+      extract.init(new SecretKeySpec("edgekv at-rest v1".getBytes(StandardCharsets.US_ASCII), "HmacSHA256"));
+      byte[] prk = extract.doFinal(master);
+      byte[] dataKey = expand(prk, "data key");
+      byte[] id = Arrays.copyOf(expand(prk, "key id"), KEY_ID_BYTES);
+      return new DataKey(id, new SecretKeySpec(dataKey, "AES"));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] expand(byte[] prk, String info) throws GeneralSecurityException {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(prk, "HmacSHA256"));
+    mac.update(info.getBytes(StandardCharsets.US_ASCII));
+    mac.update((byte) 1);
+    return mac.doFinal();
+  }
+
+  @Override
+  public byte[] seal(byte[] plain) {
+    byte[] out = new byte[HEADER_BYTES + plain.length + TAG_BITS / 8];
+    System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
+    System.arraycopy(current.id(), 0, out, MAGIC.length, KEY_ID_BYTES);
+    byte[] nonce = new byte[NONCE_BYTES];
+    random.nextBytes(nonce);
+    System.arraycopy(nonce, 0, out, MAGIC.length + KEY_ID_BYTES, NONCE_BYTES);
+    try {
+      Cipher cipher = ciphers.get();
+      cipher.init(Cipher.ENCRYPT_MODE, current.key(), new GCMParameterSpec(TAG_BITS, nonce));
+      cipher.updateAAD(out, 0, HEADER_BYTES);
+      cipher.doFinal(plain, 0, plain.length, out, HEADER_BYTES);
+      return out;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM sealing failed", e);
+    }
+  }
+
+  @Override
+  public byte[] open(byte[] stored) {
+    if (!isSealed(stored)) {
+      return stored;
+    }
+    DataKey key = byId.get(ByteBuffer.wrap(stored, MAGIC.length, KEY_ID_BYTES).slice());
+    if (key == null) {
+      throw new StorageException("a record is sealed with a master key this node does not hold (key id "
+          + HexFormat.of().formatHex(stored, MAGIC.length, MAGIC.length + KEY_ID_BYTES)
+          + "): add it to security.masterKeyFile", null);
+    }
+    try {
+      Cipher cipher = ciphers.get();
+      cipher.init(Cipher.DECRYPT_MODE, key.key(),
+          new GCMParameterSpec(TAG_BITS, stored, MAGIC.length + KEY_ID_BYTES, NONCE_BYTES));
+      cipher.updateAAD(stored, 0, HEADER_BYTES);
+      return cipher.doFinal(stored, HEADER_BYTES, stored.length - HEADER_BYTES);
+    } catch (GeneralSecurityException e) {
+      throw new StorageException("a sealed record does not authenticate (tampered or damaged)", e);
+    }
+  }
+
+  /** Whether {@code bytes} start with the sealed-record header. */
+  public static boolean isSealed(byte[] bytes) {
+    return bytes.length >= OVERHEAD_BYTES && bytes[0] == MAGIC[0] && bytes[1] == MAGIC[1] && bytes[2] == MAGIC[2]
+        && bytes[3] == MAGIC[3];
+  }
+}
