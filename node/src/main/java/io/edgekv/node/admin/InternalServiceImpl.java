@@ -18,6 +18,7 @@ import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.invalidation.watch.ChangelogSource;
 import io.edgekv.invalidation.watch.PurgeReceipts;
 import io.edgekv.node.api.Calls;
+import io.edgekv.node.api.InvalidInputException;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.gossip.Receiver;
@@ -124,7 +125,7 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
 
   private int checkShard(long shard) {
     if (shard >= replica.shards()) {
-      throw new io.edgekv.node.api.InvalidInputException("shard", String.valueOf(replica.shards() - 1),
+      throw new InvalidInputException("shard", String.valueOf(replica.shards() - 1),
           "shard " + shard + " does not exist here; every region must run the same number of shards");
     }
     return (int) shard;
