@@ -21,8 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and the sender that drains the subscription while the transport can take more.
  *
  * <p>Gap-free join: the subscription is opened <em>before</em> the changelog is read and the
- * applied index sampled. A change is in the changelog (same RocksDB batch) before the applied
- * index advances, and the applied index advances before the change reaches the bus; so every
+ * applied index sampled. A change is in the changelog before the applied index advances, and
+ * the applied index advances before the change reaches the bus ({@link ChangelogSource}'s
+ * contract; the store writes both in one batch); so every
  * change is either read by the replay (or reflected in the sampled position) or buffered by
  * the subscription, and buffered duplicates are dropped by index ({@link #floor}).
  *
