@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe after {@link #start()}.
  */
-public final class RegionReplica implements AutoCloseable {
+public final class RegionReplica implements AutoCloseable, ReplicaView {
   private static final Logger LOG = LoggerFactory.getLogger(RegionReplica.class);
 
   /**
