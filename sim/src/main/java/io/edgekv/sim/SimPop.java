@@ -1,5 +1,6 @@
 package io.edgekv.sim;
 
+import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.Mutation;
 import io.edgekv.internal.v1.RangeDigestsRequest;
 import io.edgekv.internal.v1.RangeDigestsResponse;
@@ -9,29 +10,39 @@ import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandRules;
 import io.edgekv.replication.command.Proposal;
-import io.edgekv.replication.gossip.AntiEntropy;
+import io.edgekv.replication.gossip.Receiver;
 import io.edgekv.replication.gossip.Shipper;
 import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.raft.Applier;
 import io.edgekv.replication.raft.GroupInfo;
-import io.edgekv.replication.raft.ReplicaView;
+import io.edgekv.replication.raft.ReplicaLog;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.ReplicationKeys;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.rocksdb.WriteBatch;
 
 /**
  * One simulated PoP (a node of a region): its own engine (in memory), its applier, its clock and
  * hybrid clock, and, while it leads its region, the production {@link Shipper} on a simulated
- * executor. It answers other regions' replication calls as a node's internal service does.
+ * executor. Other regions' calls reach the production {@link Receiver}, as on a node.
  *
  * <p>A crash stops its executor (timers, pending callbacks and the shipper's in-memory state are
  * gone) and its hybrid clock; its engine survives, as RocksDB's applied state survives on disk.
  */
-final class SimPop implements ReplicaView {
+final class SimPop implements ReplicaLog {
+  /**
+   * Calls inside a simulation are bounded by the simulated network's timeout; a real-time deadline
+   * would make the outcome depend on how fast the host runs.
+   */
+  private static final Deadline NO_DEADLINE = Deadline.afterMillis(TimeUnit.DAYS.toMillis(365));
+
   private final Simulation sim;
   private final SimRegion region;
   private final String id;
@@ -39,6 +50,7 @@ final class SimPop implements ReplicaView {
   private final KvEngine engine;
   private final Applier applier;
   private final SimLink link;
+  private final Receiver receiver;
   private HybridClock hlc;
   private SimExecutor executor;
   private Shipper shipper;
@@ -56,6 +68,8 @@ final class SimPop implements ReplicaView {
     this.hlc = new HybridClock(clock);
     this.executor = new SimExecutor(sim.loop());
     this.link = new SimLink(sim, this);
+    this.receiver = new Receiver(this, Duration.ofMillis(sim.options().maxClockOffsetMillis()),
+        () -> sim.clockRefusals++, sim.options().ignoreHlc() ? this::restamped : UnaryOperator.identity());
   }
 
   String id() {
@@ -187,7 +201,7 @@ final class SimPop implements ReplicaView {
     shipper = new Shipper(this, link, sim.shipperSettings(region.name()), executor);
     shipper.start();
     TombstoneCollector collector = new TombstoneCollector(sim, this);
-    executor.scheduleWithFixedDelay(collector::run, 1000, 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(collector::run, 1000, 1000, TimeUnit.MILLISECONDS);
   }
 
   void crash() {
@@ -217,50 +231,21 @@ final class SimPop implements ReplicaView {
     region.restarted(this);
   }
 
-  // ---- answering other regions (a node's internal service) ----
+  // ---- the receiving side: the production Receiver over this PoP ----
 
-  /**
-   * A batch from another region, answered as a node's internal service does: refused when a
-   * timestamp is further ahead of this PoP's clock than the allowed offset; otherwise proposed
-   * through the region's log as one ApplyRemote, answered with this PoP's vector once it applied it.
-   */
-  CompletableFuture<ReplicateResponse> receiveReplicate(ReplicateRequest request) {
-    long limit = clock.millis() + sim.options().maxClockOffsetMillis();
-    for (Mutation m : request.getMutationsList()) {
-      if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
-        sim.clockRefusals++;
-        return CompletableFuture.completedFuture(ReplicateResponse.newBuilder().setRegion(region.name())
-            .setRefused("timestamp " + m.getVersion().getHlc() + " from " + m.getOriginRegion()
-                + " is more than " + sim.options().maxClockOffsetMillis() + " ms ahead of this node's clock")
-            .putAllVersionVector(vector()).build());
-      }
-    }
-    if (request.getMutationsCount() == 0) {
-      return CompletableFuture.completedFuture(answer());
-    }
-    List<Mutation> mutations = sim.options().ignoreHlc() ? restamped(request.getMutationsList())
-        : request.getMutationsList();
-    return region.submit(new Proposal("", 0, "", new Command.ApplyRemote(mutations)))
-        .thenCompose(result -> appliedLocally(result.getApplied().getIndex()))
-        .thenApply(ignored -> answer());
+  @Override
+  public CompletableFuture<CommandResult> submit(int shard, Proposal proposal, Deadline deadline) {
+    return region.submit(proposal);
   }
 
-  /** The lww-ignore-hlc self-test bug: remote puts and deletes take this PoP's clock as their version. */
-  private List<Mutation> restamped(List<Mutation> in) {
-    return in.stream().map(m -> switch (m.getKind()) {
-      case MUTATION_PUT, MUTATION_DELETE -> m.toBuilder().setVersion(m.getVersion().toBuilder().setHlc(hlc.now())).build();
-      default -> m;
-    }).toList();
-  }
-
-  /** Completes once this PoP applied {@code index}, or after at most a second (the answer then carries an older vector). */
-  private CompletableFuture<Void> appliedLocally(long index) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    long deadline = sim.loop().now() + 1000;
+  @Override
+  public CompletableFuture<Long> awaitApplied(int shard, long index, long timeoutMillis) {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    long deadline = sim.loop().now() + timeoutMillis;
     Runnable[] check = new Runnable[1];
     check[0] = () -> {
       if (applied >= index || sim.loop().now() >= deadline || !up) {
-        done.complete(null);
+        done.complete(applied);
       } else {
         sim.loop().after(2, check[0]);
       }
@@ -269,23 +254,30 @@ final class SimPop implements ReplicaView {
     return done;
   }
 
-  private ReplicateResponse answer() {
+  @Override
+  public String leader(int shard) {
     SimPop leader = region.leader();
-    return ReplicateResponse.newBuilder().setRegion(region.name()).putAllVersionVector(vector())
-        .setLeader(leader == null ? "" : leader.id).build();
+    return leader == null ? "" : leader.id;
+  }
+
+  CompletableFuture<ReplicateResponse> receiveReplicate(ReplicateRequest request) {
+    return receiver.replicate(0, request, NO_DEADLINE);
   }
 
   CompletableFuture<RangeDigestsResponse> receiveRangeDigests(RangeDigestsRequest request) {
-    int buckets = (int) Math.min(4096, Math.max(1, request.getBuckets()));
-    return CompletableFuture.completedFuture(RangeDigestsResponse.newBuilder()
-        .addAllDigests(AntiEntropy.digests(engine, buckets)).putAllVersionVector(vector()).build());
+    return CompletableFuture.completedFuture(receiver.rangeDigests(0, request.getBuckets()));
   }
 
   CompletableFuture<ReplicateResponse> receiveRepair(RepairRequest request) {
-    return region.submit(new Proposal("", 0, "",
-            new Command.Repair(request.getMutationsList(), request.getVersionVectorMap())))
-        .thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(region.name()).putAllVersionVector(vector())
-            .build());
+    return receiver.repair(0, request, NO_DEADLINE);
+  }
+
+  /** The lww-ignore-hlc self-test bug: remote puts and deletes take this PoP's clock as their version. */
+  private List<Mutation> restamped(List<Mutation> in) {
+    return in.stream().map(m -> switch (m.getKind()) {
+      case MUTATION_PUT, MUTATION_DELETE -> m.toBuilder().setVersion(m.getVersion().toBuilder().setHlc(hlc.now())).build();
+      default -> m;
+    }).toList();
   }
 
   Map<String, Long> vector() {
