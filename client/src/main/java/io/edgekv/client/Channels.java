@@ -4,11 +4,18 @@ import io.edgekv.client.auth.ClientCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one place the client builds its gRPC channels, with the TLS and bearer token of
  * the client's {@link ClientCredentials} (DESIGN section 10).
+ *
+ * <p>gRPC's own transparent retry is off: {@link FailoverCaller} decides every retry (on the
+ * next endpoint, within the call's deadline), and a second retry layer underneath would
+ * multiply attempts and hide which endpoint answered.
  */
 final class Channels {
 
@@ -28,10 +35,32 @@ final class Channels {
             credentials.channelCredentials())
         .intercept(credentials.tokenInterceptor())
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-        .userAgent("edgekv-java-client");
+        .userAgent("edgekv-java-client")
+        .disableRetry();
     if (executor != null) {
       builder.executor(executor);
     }
     return builder.build();
+  }
+
+
+  /**
+   * Shuts {@code channels} down, gives the calls in flight up to {@code grace} in all to finish,
+   * then closes what is left at once. Restores the interrupt flag if interrupted.
+   */
+  static void close(List<ManagedChannel> channels, Duration grace) {
+    channels.forEach(ManagedChannel::shutdown);
+    long deadlineNanos = System.nanoTime() + grace.toNanos();
+    try {
+      for (ManagedChannel channel : channels) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0 || !channel.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+          channel.shutdownNow();
+        }
+      }
+    } catch (InterruptedException e) {
+      channels.forEach(ManagedChannel::shutdownNow);
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -63,7 +63,7 @@ public final class InvalidationClient implements AutoCloseable {
    */
   public static InvalidationClient of(EdgeKvClient client) {
     return new InvalidationClient(client.endpoints(), client.namespace(), client.deadline(),
-        endpoint -> Channels.open(endpoint, client.executor(), client.credentials()));
+        client::openChannel);
   }
 
   /** For tests: channels from a factory (e.g. in-process). */

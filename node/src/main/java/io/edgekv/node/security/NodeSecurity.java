@@ -8,6 +8,7 @@ import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthGrpc;
@@ -34,6 +35,7 @@ public final class NodeSecurity {
   private final NodeConfig config;
   private final TransportSecurity transport;
   private final AuthInterceptor auth;
+  private final PeerIdentityInterceptor peers;
   private final MasterKeyCipher atRest;
   private volatile RegionReplica replica;
 
@@ -48,10 +50,12 @@ public final class NodeSecurity {
         throw new IOException(tls.certFile() + ": the certificate names " + transport.identity() + ", not this node ("
             + config.nodeId() + " of region " + config.region().name() + ")");
       }
+      AuditLog audit = new AuditLog(config.dataPath().resolve("audit"), AUDIT_FILE_BYTES, AUDIT_FILES_KEPT, clock);
       this.auth = config.security().authEnabled()
           ? new AuthInterceptor(new Tokens(config.security().tokenKeys().stream().map(Path::of).toList(), clock),
-              new AuditLog(config.dataPath().resolve("audit"), AUDIT_FILE_BYTES, AUDIT_FILES_KEPT, clock), clock)
+              audit, clock)
           : null;
+      this.peers = transport == null ? null : new PeerIdentityInterceptor(config.region().name(), audit);
       this.atRest = config.security().encryptionEnabled()
           ? MasterKeyCipher.read(Path.of(config.security().masterKeyFile())) : null;
     } catch (IOException e) {
@@ -116,13 +120,22 @@ public final class NodeSecurity {
 
   /** The public port's services, each behind the token check when auth is on (health checks stay open). */
   public List<BindableService> guardPublic(List<BindableService> services) {
+    return guard(services, auth);
+  }
+
+  /** The internal port's services, each behind the per-call peer identity check when TLS is on. */
+  public List<BindableService> guardInternal(List<BindableService> services) {
+    return guard(services, peers);
+  }
+
+  private static List<BindableService> guard(List<BindableService> services, ServerInterceptor interceptor) {
     return services.stream().map(service -> {
       ServerServiceDefinition definition = service.bindService();
       boolean health = definition.getServiceDescriptor().getName().equals(HealthGrpc.SERVICE_NAME);
-      if (auth == null || health) {
+      if (interceptor == null || health) {
         return service;
       }
-      ServerServiceDefinition guarded = ServerInterceptors.intercept(definition, auth);
+      ServerServiceDefinition guarded = ServerInterceptors.intercept(definition, interceptor);
       return (BindableService) () -> guarded;
     }).toList();
   }

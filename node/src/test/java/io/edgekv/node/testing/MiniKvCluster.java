@@ -2,6 +2,8 @@ package io.edgekv.node.testing;
 
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.RetryPolicy;
+import io.edgekv.client.auth.ClientCredentials;
+import io.edgekv.node.security.FleetCredentials;
 import io.edgekv.node.EdgeKvNode;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.replication.storage.DiskSpace;
@@ -11,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,6 +40,7 @@ public final class MiniKvCluster implements AutoCloseable {
   private final Path root;
   private final List<EdgeKvClient> clients = new ArrayList<>();
   private final int initialSize;
+  private final FleetCredentials security;
 
   private MiniKvCluster(Builder builder) throws IOException {
     root = Files.createTempDirectory("edgekv-mini-");
@@ -72,6 +76,18 @@ public final class MiniKvCluster implements AutoCloseable {
       nodes.add(null);
     }
     initialSize = topology.allNodes().size();
+    if (builder.secure) {
+      // Certificates for every node, spares included (the last config's topology lists them all).
+      security = FleetCredentials.create(root.resolve("security"), configs.get(configs.size() - 1).topology());
+      configs.replaceAll(c -> security.secure(c).validate());
+    } else {
+      security = null;
+    }
+  }
+
+  /** The CA, keys and master key of a {@link Builder#secure()} cluster; null for an open one. */
+  public FleetCredentials security() {
+    return security;
   }
 
   private NodeConfig nodeConfig(NodeConfig.NodeAddress address, NodeConfig.Topology topology, Builder builder,
@@ -91,9 +107,16 @@ public final class MiniKvCluster implements AutoCloseable {
     private int nodesPerRegion = 3;
     private int shards = 1;
     private int spareNodes = 0;
+    private boolean secure;
     private NodeConfig.ReplicationSettings replication = new NodeConfig.ReplicationSettings(null, "100ms", null, null);
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
     private NodeConfig.RaftSettings raft = new NodeConfig.RaftSettings("400ms", "800ms", "3s");
+
+    /** TLS, mutual TLS between nodes, client tokens and encryption at rest, as {@code dev --secure}. */
+    public Builder secure() {
+      this.secure = true;
+      return this;
+    }
 
     public Builder regions(int regions) {
       this.regions = regions;
@@ -289,7 +312,22 @@ public final class MiniKvCluster implements AutoCloseable {
 
   /** A client for some endpoints (closed with the cluster). */
   public EdgeKvClient client(List<String> endpoints) {
+    ClientCredentials credentials = ClientCredentials.NONE;
+    if (security != null) {
+      try {
+        credentials = ClientCredentials.tls(security.caCert()).withToken(security.rootToken(Duration.ofHours(1),
+            Clock.systemUTC()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return client(endpoints, credentials);
+  }
+
+  /** A client for some endpoints with the given TLS trust and token (closed with the cluster). */
+  public EdgeKvClient client(List<String> endpoints, ClientCredentials credentials) {
     EdgeKvClient client = EdgeKvClient.builder()
+        .credentials(credentials)
         .endpoints(endpoints)
         .deadline(Duration.ofSeconds(10))
         .retryPolicy(RetryPolicy.builder().maxAttempts(6).initialBackoff(Duration.ofMillis(100))
