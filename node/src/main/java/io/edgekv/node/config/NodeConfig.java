@@ -331,6 +331,8 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     }
     require(tls.enabled() || !security.authEnabled(), "security.tokenKeys",
         "needs tls.enabled: true (bearer tokens are never sent in plaintext)");
+    require(security.encryptionEnabled() || !security.authEnabled(), "security.tokenKeys",
+        "needs security.masterKeyFile (session tokens and Watch positions are MAC'd with a key derived from it)");
     invalidation.validate(limits);
     return this;
   }

@@ -42,9 +42,10 @@ public final class MasterKeyCipher implements AtRest {
   /** Bytes a sealed record adds to the plain one. */
   public static final int OVERHEAD_BYTES = HEADER_BYTES + TAG_BITS / 8;
 
-  private record DataKey(byte[] id, SecretKeySpec key) {}
+  private record DataKey(byte[] id, SecretKeySpec key, byte[] prk) {}
 
   private final DataKey current;
+  private final List<DataKey> all;
   private final Map<ByteBuffer, DataKey> byId = new HashMap<>();
   private final SecureRandom random = new SecureRandom();
   private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(() -> {
@@ -70,6 +71,23 @@ public final class MasterKeyCipher implements AtRest {
       byId.put(ByteBuffer.wrap(key.id()), key);
     }
     this.current = keys.get(0);
+    this.all = List.copyOf(keys);
+  }
+
+  /**
+   * Keys for another purpose derived from every master key, the current one first (the fleet-wide
+   * MAC keys of {@link TokenMac}).
+   */
+  public List<byte[]> derivedKeys(String purpose) {
+    List<byte[]> out = new ArrayList<>();
+    for (DataKey key : all) {
+      try {
+        out.add(expand(key.prk(), purpose));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return out;
   }
 
   /** The keys of a master key file (base64, one a line; blank lines and # comments ignored). */
@@ -101,7 +119,7 @@ public final class MasterKeyCipher implements AtRest {
       byte[] prk = extract.doFinal(master);
       byte[] dataKey = expand(prk, "data key");
       byte[] id = Arrays.copyOf(expand(prk, "key id"), KEY_ID_BYTES);
-      return new DataKey(id, new SecretKeySpec(dataKey, "AES"));
+      return new DataKey(id, new SecretKeySpec(dataKey, "AES"), prk);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }

@@ -36,6 +36,7 @@ public final class NodeSecurity {
   private final TransportSecurity transport;
   private final AuthInterceptor auth;
   private final PeerIdentityInterceptor peers;
+  private final TokenMacInterceptor tokenMacs;
   private final MasterKeyCipher atRest;
   private volatile RegionReplica replica;
 
@@ -58,6 +59,8 @@ public final class NodeSecurity {
       this.peers = transport == null ? null : new PeerIdentityInterceptor(config.region().name(), audit);
       this.atRest = config.security().encryptionEnabled()
           ? MasterKeyCipher.read(Path.of(config.security().masterKeyFile())) : null;
+      this.tokenMacs = auth != null && atRest != null
+          ? new TokenMacInterceptor(new TokenMac(atRest.derivedKeys("token mac"))) : null;
     } catch (IOException e) {
       throw new UncheckedIOException(e.getMessage(), e);
     }
@@ -118,9 +121,12 @@ public final class NodeSecurity {
     return transport == null ? InsecureChannelCredentials.create() : transport.internalChannel();
   }
 
-  /** The public port's services, each behind the token check when auth is on (health checks stay open). */
+  /**
+   * The public port's services, each behind the token check when auth is on (health checks stay
+   * open), and with MACs on the session tokens, continuations and Watch positions they exchange.
+   */
   public List<BindableService> guardPublic(List<BindableService> services) {
-    return guard(services, auth);
+    return guard(guard(services, tokenMacs), auth);
   }
 
   /** The internal port's services, each behind the per-call peer identity check when TLS is on. */

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.edgekv.api.v1.Consistency;
 import io.edgekv.api.v1.GetRequest;
 import io.edgekv.api.v1.KvServiceGrpc;
 import io.edgekv.api.v1.PurgeRequest;
 import io.edgekv.api.v1.PutRequest;
+import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.api.v1.WatchRequest;
 import io.edgekv.api.v1.InvalidationServiceGrpc;
 import io.edgekv.client.EdgeKvClient;
@@ -141,6 +143,35 @@ class SecureClusterTest {
     assertEquals(Status.Code.PERMISSION_DENIED, codeOf(() -> reader.put("k", "w")));
     assertEquals(Status.Code.PERMISSION_DENIED, codeOf(() -> reader.admin().drain()));
     assertTrue(!cluster.node(0).readiness().draining(), "a read-only token drained the node");
+  }
+
+  @Test
+  void forgedOrLegacySessionTokensAndWatchPositionsAreRefusedAtOnce() throws IOException {
+    String root = token(List.of("*"), EnumSet.allOf(Right.class), Duration.ofHours(1), Instant.now());
+    ManagedChannel channel = channel(cluster.publicAddress(0), withToken(root).channelCredentials());
+    var kv = KvServiceGrpc.newBlockingStub(channel).withInterceptors(withToken(root).tokenInterceptor())
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+    var put = kv.put(PutRequest.newBuilder().setNamespace("default").setKey(ByteString.copyFromUtf8("s"))
+        .setValue(ByteString.copyFromUtf8("v")).build());
+    String issued = put.getSessionToken();
+    assertTrue(issued.startsWith(TokenMac.PREFIX), "a session token carries its MAC: " + issued);
+    String inner = issued.substring(issued.indexOf('.', TokenMac.PREFIX.length()) + 1);
+    for (String forged : List.of(inner, "AQdldS13ZXN0AQAAAAAAAP8AAAAAAA", issued.substring(0, issued.length() - 1)
+        + (issued.endsWith("A") ? "B" : "A"))) {
+      long start = System.nanoTime();
+      Status.Code code = codeOf(() -> kv.get(GetRequest.newBuilder().setNamespace("default")
+          .setKey(ByteString.copyFromUtf8("s")).setRead(ReadOptions.newBuilder()
+              .setConsistency(Consistency.SESSION).setSessionToken(forged)).build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, code, "session token " + forged);
+      assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "refused at once, not after a wait");
+    }
+    assertEquals(Status.Code.OK, codeOf(() -> kv.get(GetRequest.newBuilder().setNamespace("default")
+        .setKey(ByteString.copyFromUtf8("s")).setRead(ReadOptions.newBuilder()
+            .setConsistency(Consistency.SESSION).setSessionToken(issued)).build())));
+    var watch = InvalidationServiceGrpc.newBlockingStub(channel).withInterceptors(withToken(root).tokenInterceptor())
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+    assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> watch.watch(WatchRequest.newBuilder()
+        .setNamespace("default").setResumePosition("0:12").build()).hasNext()), "a forged Watch position");
   }
 
   @Test
