@@ -100,6 +100,8 @@ public final class Shipper implements AutoCloseable {
     long needsRepairSince;
     /** Per relayed origin: the next sequence to relay and when it is old enough to go. */
     final Map<String, long[]> relayWait = new HashMap<>();
+    /** Per origin: the sequence the region was last known to have and the stamp of the one after it. */
+    final Map<String, long[]> nextStamps = new ConcurrentHashMap<>();
     volatile boolean needsRepair;
     volatile long oldestUnackedStampMillis;
     volatile long behindEntries;
@@ -398,6 +400,11 @@ public final class Shipper implements AutoCloseable {
     return out;
   }
 
+  /**
+   * What the region lacks of what this node ships it (its own origin and the region's stale
+   * origins; of other origins the vector learned may be up to a full-vector refresh old), and the
+   * stamp of the oldest of those mutations.
+   */
   private void updateLag(int shard, Peer peer) {
     if (peer.vector == null) {
       return;
@@ -406,18 +413,37 @@ public final class Shipper implements AutoCloseable {
     long behind = 0;
     long oldest = 0;
     for (Map.Entry<String, Long> origin : mine.entrySet()) {
+      if (!origin.getKey().equals(replica.region()) && !peer.staleOrigins.contains(origin.getKey())) {
+        continue;
+      }
       long theirs = peer.vector.getOrDefault(origin.getKey(), 0L);
       if (theirs < origin.getValue()) {
         behind += origin.getValue() - theirs;
-        byte[] next = replica.read(shard, engine -> engine.replog.get(ReplicationKeys.logKey(origin.getKey(), theirs + 1)));
-        if (next != null) {
-          long stamped = HybridClock.physicalMillis(parse(next).getStampedHlc());
+        long stamped = nextStamp(shard, peer, origin.getKey(), theirs);
+        if (stamped >= 0) {
           oldest = oldest == 0 ? stamped : Math.min(oldest, stamped);
         }
       }
     }
     peer.behindEntries = behind;
     peer.oldestUnackedStampMillis = oldest;
+  }
+
+  /**
+   * The origin's stamp (physical millis) of the mutation after {@code theirs}, from the log, or -1
+   * when the log no longer holds it. Cached per peer and origin: a logged mutation never changes.
+   */
+  private long nextStamp(int shard, Peer peer, String origin, long theirs) {
+    long[] cached = peer.nextStamps.get(origin);
+    if (cached != null && cached[0] == theirs) {
+      return cached[1];
+    }
+    byte[] next = replica.read(shard, engine -> engine.replog.get(ReplicationKeys.logKey(origin, theirs + 1)));
+    long stamp = next == null ? -1 : HybridClock.physicalMillis(parse(next).getStampedHlc());
+    if (stamp >= 0) {
+      peer.nextStamps.put(origin, new long[] {theirs, stamp});
+    }
+    return stamp;
   }
 
   /**
@@ -438,11 +464,11 @@ public final class Shipper implements AutoCloseable {
         if (theirs >= origin.getValue()) {
           continue;
         }
-        byte[] next = replica.read(shard, engine -> engine.replog.get(ReplicationKeys.logKey(origin.getKey(), theirs + 1)));
-        if (next == null) {
+        long next = nextStamp(shard, peer, origin.getKey(), theirs);
+        if (next < 0) {
           return java.util.OptionalLong.empty();
         }
-        stable = Math.min(stable, HybridClock.physicalMillis(parse(next).getStampedHlc()));
+        stable = Math.min(stable, next);
       }
     }
     return java.util.OptionalLong.of(stable);
