@@ -11,7 +11,11 @@ import io.edgekv.internal.v1.RangeDigestsResponse;
 import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ProposeRequest;
 import io.edgekv.internal.v1.ProposeResponse;
+import io.edgekv.internal.v1.ReadIndexRequest;
+import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.internal.v1.ReplicateRequest;
+import io.edgekv.internal.v1.ShardTermRequest;
+import io.edgekv.internal.v1.ShardTermResponse;
 import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.gossip.AntiEntropy;
 import io.edgekv.internal.v1.ReplicateResponse;
@@ -149,6 +153,17 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   public void propose(ProposeRequest request, StreamObserver<ProposeResponse> observer) {
     Calls.unary(observer, () -> replica.proposeHere(checkShard(request.getShard()),
         request.getProposal().toByteArray(), Calls.deadline()), status -> {});
+  }
+
+  @Override
+  public void readIndex(ReadIndexRequest request, StreamObserver<ReadIndexResponse> observer) {
+    Calls.unary(observer, () -> replica.readIndexHere(checkShard(request.getShard()), Calls.deadline()), status -> {});
+  }
+
+  @Override
+  public void shardTerm(ShardTermRequest request, StreamObserver<ShardTermResponse> observer) {
+    Calls.unary(observer, () -> CompletableFuture.completedFuture(ShardTermResponse.newBuilder().setFormat(1)
+        .setTerm(replica.term(checkShard(request.getShard()))).build()), status -> {});
   }
 
   private int checkShard(long shard) {
