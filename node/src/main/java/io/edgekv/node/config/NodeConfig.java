@@ -146,11 +146,7 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
    * @param keyFile this node's private key (PKCS#8)
    */
   public record Tls(boolean enabled, String caFile, String certFile, String keyFile) {
-    public static final Tls OFF = new Tls(false);
-
-    public Tls(boolean enabled) {
-      this(enabled, null, null, null);
-    }
+    public static final Tls OFF = new Tls(false, null, null, null);
   }
 
   public NodeConfig {

@@ -36,6 +36,7 @@ public final class NodeSecurity {
   private final TransportSecurity transport;
   private final AuthInterceptor auth;
   private final PeerIdentityInterceptor peers;
+  private final RaftPeerIdentity raftPeers;
   private final TokenMacInterceptor tokenMacs;
   private final MasterKeyCipher atRest;
   private volatile RegionReplica replica;
@@ -57,6 +58,7 @@ public final class NodeSecurity {
               audit, clock)
           : null;
       this.peers = transport == null ? null : new PeerIdentityInterceptor(config.region().name(), audit);
+      this.raftPeers = transport == null ? null : new RaftPeerIdentity(audit);
       this.atRest = config.security().encryptionEnabled()
           ? MasterKeyCipher.read(Path.of(config.security().masterKeyFile())) : null;
       this.tokenMacs = auth != null && atRest != null
@@ -77,7 +79,7 @@ public final class NodeSecurity {
   public void configure(RegionReplica replica) {
     this.replica = replica;
     if (transport != null) {
-      replica.useTls(transport.raft());
+      replica.useTls(transport.raft(), raftPeers);
     }
     if (atRest != null) {
       replica.encryptAtRest(atRest);

@@ -117,6 +117,10 @@ class DeployArtifactsTest {
       assertEquals(Boolean.TRUE, at(service, "spec", "publishNotReadyAddresses"),
           headless + ": peers must resolve before they are ready");
     }
+    Map<String, Object> policy = ofKind(objects, "NetworkPolicy").getFirst();
+    assertTrue(String.valueOf(at(policy, "spec", "ingress")).contains("7600")
+        && String.valueOf(at(policy, "spec", "ingress")).contains("podSelector"),
+        "the internal and Raft ports are open to EdgeKV pods only: " + policy);
     List<Map<String, Object>> budgets = ofKind(objects, "PodDisruptionBudget");
     assertEquals(2, budgets.size(), "one PodDisruptionBudget per region");
     budgets.forEach(b -> assertEquals(1, at(b, "spec", "maxUnavailable")));
@@ -156,6 +160,10 @@ class DeployArtifactsTest {
           assertEquals(pod + "." + name + ".prod.svc", config.self().host());
           assertEquals(pod.equals("edgekv-us-east-1"), config.join(), pod + " join (listed in join-nodes)");
           assertEquals("0.0.0.0", config.bindHost());
+          assertTrue(config.tls().enabled() && config.security().authEnabled() && config.security().encryptionEnabled(),
+              pod + ": secure by default (TLS, tokens, encryption at rest)");
+          assertEquals("/etc/edgekv-secrets/" + pod + ".pem", config.tls().certFile());
+          config.checkExposure();
           assertRegions(config);
           ids.add(config.nodeId());
         }

@@ -65,7 +65,7 @@ public final class RegionMembership implements AutoCloseable {
    * @param server this node's started Raft server
    */
   /** The Raft transport's TLS, the same as the replica's server. */
-  private volatile Parameters raftParameters = RaftTls.parameters(null);
+  private volatile Parameters raftParameters = RaftTls.parameters(null, null);
 
   void raftParameters(Parameters parameters) {
     this.raftParameters = parameters;

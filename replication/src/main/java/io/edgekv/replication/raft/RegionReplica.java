@@ -1,6 +1,7 @@
 package io.edgekv.replication.raft;
 
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.conf.Parameters;
 import io.edgekv.replication.storage.AtRest;
 import io.edgekv.internal.v1.CommandResult;
@@ -114,7 +115,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   private RaftServer server;
   private RegionMembership membership;
   /** The Raft transport's TLS ({@link #useTls}); empty: plaintext. */
-  private volatile Parameters raftParameters = RaftTls.parameters(null);
+  private volatile Parameters raftParameters = RaftTls.parameters(null, null);
   /** Seals what rests on disk ({@link #encryptAtRest}); plaintext by default. */
   private volatile AtRest atRest = AtRest.PLAINTEXT;
 
@@ -158,7 +159,12 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
    * clients. Call before {@link #start()}; without it the transport is plaintext.
    */
   public void useTls(GrpcTlsConfig tls) {
-    raftParameters = RaftTls.parameters(tls);
+    useTls(tls, null);
+  }
+
+  /** {@link #useTls(GrpcTlsConfig)} plus a customizer of the Raft gRPC server (identity checks per message). */
+  public void useTls(GrpcTlsConfig tls, GrpcServices.Customizer serverCustomizer) {
+    raftParameters = RaftTls.parameters(tls, serverCustomizer);
   }
 
   /**
