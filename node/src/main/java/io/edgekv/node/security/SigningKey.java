@@ -64,6 +64,10 @@ public final class SigningKey {
     return Pem.encode("PUBLIC KEY", publicKey.getEncoded());
   }
 
+  PublicKey publicKey() {
+    return publicKey;
+  }
+
   public String keyId() {
     return keyId(publicKey);
   }
