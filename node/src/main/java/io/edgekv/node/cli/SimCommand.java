@@ -64,8 +64,6 @@ public final class SimCommand implements Callable<Integer> {
       description = "A deliberate bug, to check the checkers: " + IGNORE_HLC + " (merge remote writes by arrival, not HLC).")
   String unsafe;
 
-  @Option(names = "--json", description = "Print one JSON object per run.")
-  boolean json;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML report with plots (single seed).")
   Path report;
@@ -100,7 +98,7 @@ public final class SimCommand implements Callable<Integer> {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.edgekv")).setLevel(Level.WARN);
     for (long s = from; s <= to; s++) {
       SimResult result = Simulation.run(options.withSeed(s));
-      out.line(json ? result.toJson() : summary(result));
+      out.line(EdgeKvCommand.root(spec).global().json() ? result.toJson() : summary(result));
       if (report != null && from == to) {
         try {
           Files.writeString(report, SimReport.html(result, replay(s)), StandardCharsets.UTF_8);
