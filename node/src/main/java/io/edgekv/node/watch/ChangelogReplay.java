@@ -3,7 +3,7 @@ package io.edgekv.node.watch;
 import io.edgekv.api.v1.ChangeEvent;
 import io.edgekv.invalidation.BufferLimits;
 import io.edgekv.invalidation.Selector;
-import io.edgekv.replication.raft.Applier;
+import io.edgekv.replication.apply.Applier;
 import io.edgekv.replication.raft.RegionReplica;
 import io.edgekv.replication.storage.ReplicationKeys;
 import java.util.ArrayList;

@@ -113,7 +113,7 @@ public final class Shipper implements AutoCloseable {
     }
     try {
       for (GroupInfo group : replica.groups()) {
-        if (!"LEADER".equals(group.role())) {
+        if (!group.isLeader()) {
           continue;
         }
         for (String region : settings.otherRegions()) {
@@ -131,7 +131,7 @@ public final class Shipper implements AutoCloseable {
     if (peer.inFlight >= MAX_IN_FLIGHT || now < peer.backoffUntilMillis) {
       return;
     }
-    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
+    Map<String, Long> mine = replica.reads().versionVector(shard);
     List<Mutation> batch = peer.vector == null ? List.of() : due(region, shard, mine, peer, now);
     if (peer.needsRepair && peer.repairing.isDone() && now - peer.lastRepairMillis >= REPAIR_INTERVAL_MILLIS) {
       peer.lastRepairMillis = now;
@@ -192,7 +192,7 @@ public final class Shipper implements AutoCloseable {
     int buckets = AntiEntropy.DEFAULT_BUCKETS;
     return link.rangeDigests(region, RangeDigestsRequest.newBuilder().setShard(shard).setBuckets(buckets).build())
         .thenCompose(theirs -> {
-          Map<String, Long> vector = replica.read(shard, ReplicationKeys::versionVector);
+          Map<String, Long> vector = replica.reads().versionVector(shard);
           List<com.google.protobuf.ByteString> mine = replica.read(shard, engine -> AntiEntropy.digests(engine, buckets));
           java.util.Set<Integer> differing = new java.util.HashSet<>();
           for (int i = 0; i < buckets; i++) {
@@ -307,7 +307,7 @@ public final class Shipper implements AutoCloseable {
     if (peer.vector == null) {
       return;
     }
-    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
+    Map<String, Long> mine = replica.reads().versionVector(shard);
     long behind = 0;
     long oldest = 0;
     for (Map.Entry<String, Long> origin : mine.entrySet()) {
@@ -332,7 +332,7 @@ public final class Shipper implements AutoCloseable {
    */
   public java.util.OptionalLong stableBeforeMillis(int shard) {
     long stable = clock.millis();
-    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
+    Map<String, Long> mine = replica.reads().versionVector(shard);
     for (String region : settings.otherRegions()) {
       Peer peer = peers.get(region + "/" + shard);
       if (peer == null || peer.vector == null) {
