@@ -91,6 +91,7 @@ public final class Applier {
    * @throws StorageException when the batch cannot be read for or written (the shard fails)
    */
   public Outcome apply(Proposal proposal, long term, long index) {
+    log.begin();
     try (WriteBatch batch = new WriteBatch()) {
       Outcome outcome = proposal == null ? undecodable(index) : stage(batch, proposal, index);
       engine.setAppliedPosition(batch, term, index);
@@ -102,7 +103,6 @@ public final class Applier {
 
   /** Everything one proposal changes, added to {@code batch}; nothing is written or published yet. */
   private Outcome stage(WriteBatch batch, Proposal proposal, long index) {
-    log.begin();
     byte[] requestId = proposal.requestId().getBytes(StandardCharsets.UTF_8);
     long proposalMillis = HybridClock.physicalMillis(proposal.hlc());
     requests.prune(batch, proposalMillis);

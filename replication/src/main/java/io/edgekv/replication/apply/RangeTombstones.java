@@ -69,6 +69,15 @@ final class RangeTombstones {
           record(ctx, ReplicationKeys.tagPurgeKey(ns, t.tag()), version);
         }
         indexes.forEachTagged(ns, t.tag(), matching::add);
+        // The tag index holds what is committed; a put earlier in this same entry (a remote batch
+        // carrying a put and then a purge of its tag) is only in the batch. Found by the
+        // deterministic simulation (docs/simulation.md).
+        ctx.stagedEntries.forEach((key, staged) -> {
+          if (key.namespace().equals(ns) && staged.isPresent() && staged.get().getTagsList().contains(t.tag())
+              && !matching.contains(key)) {
+            matching.add(key);
+          }
+        });
       }
     }
     for (EntryKey key : matching) {
@@ -76,6 +85,10 @@ final class RangeTombstones {
       boolean older = existing == null || StoredEntries.version(existing).compareTo(version) < 0;
       if (!older) {
         continue;
+      }
+      if (purge.selector() instanceof Command.PurgeSelector.Tag t && existing != null
+          && !existing.getTagsList().contains(t.tag())) {
+        continue; // indexed under the tag when committed, rewritten without it earlier in this entry
       }
       if (purge.soft()) {
         if (existing != null && !existing.getTombstone() && !existing.getStale()) {

@@ -3,6 +3,7 @@ package io.edgekv.replication.raft;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.ProposeResponse;
+import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.pipeline.LeaderLink;
@@ -145,6 +146,23 @@ final class RaftGroups implements AutoCloseable {
   LeaderLink viaRaftWhenUnknown(int shard, LeaderLink leaderLink) {
     return new LeaderLink() {
       @Override
+      public CompletableFuture<ReadIndexResponse> readIndex(String leaderId, int s, Deadline deadline) {
+        return leaderLink.reaches(leaderId) ? leaderLink.readIndex(leaderId, s, deadline)
+            : CompletableFuture.failedFuture(unreachable(leaderId));
+      }
+
+      @Override
+      public CompletableFuture<Long> term(String nodeId, int s, Deadline deadline) {
+        return leaderLink.reaches(nodeId) ? leaderLink.term(nodeId, s, deadline)
+            : CompletableFuture.failedFuture(unreachable(nodeId));
+      }
+
+      private WriteUnavailableException unreachable(String nodeId) {
+        return new WriteUnavailableException("shard " + shard + ": the internal address of member " + nodeId
+            + " is not known here (added at run time, not in this node's topology)", null);
+      }
+
+      @Override
       public CompletableFuture<ProposeResponse> propose(String leaderId, int s, byte[] proposal, Deadline deadline) {
         if (leaderLink.reaches(leaderId)) {
           return leaderLink.propose(leaderId, s, proposal, deadline);
@@ -224,6 +242,15 @@ final class RaftGroups implements AutoCloseable {
       return server.getDivision(groupIdOf(shard)).getRaftLog().getStartIndex();
     } catch (IOException e) {
       return -1;
+    }
+  }
+
+  /** This node's current Raft term in the shard's group. */
+  long term(int shard) {
+    try {
+      return server.getDivision(groupIdOf(shard)).getInfo().getCurrentTerm();
+    } catch (IOException e) {
+      throw new WriteUnavailableException("shard " + shard + ": no Raft group here: " + e.getMessage(), e);
     }
   }
 
@@ -331,6 +358,9 @@ final class RaftGroups implements AutoCloseable {
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, tuning.snapshotEvery() / 4)));
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 0);
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // Leader lease: while a majority answered within 0.9 of the minimum election timeout, the leader
+    // confirms a read index without a heartbeat round (Ratis batches the rounds it still needs).
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     // A read index not served within a request timeout fails; the pipeline retries until its deadline.
     RaftServerConfigKeys.Read.setTimeout(p, millis(tuning.requestTimeout().toMillis()));
     // Many nodes share one process in dev and tests: keep the pools small.

@@ -2,6 +2,7 @@ package io.edgekv.replication.raft;
 
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.ProposeResponse;
+import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.command.Command;
@@ -52,10 +53,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe after {@link #start()}.
  */
-public final class RegionReplica implements AutoCloseable {
+public final class RegionReplica implements AutoCloseable, ReplicaLog {
   private static final Logger LOG = LoggerFactory.getLogger(RegionReplica.class);
-  /** How long a write's reply waits at most for this node to have applied the write itself. */
-  public static final long LOCAL_APPLY_WAIT_MILLIS = 500;
 
   /**
    * What this replica is.
@@ -142,7 +141,8 @@ public final class RegionReplica implements AutoCloseable {
     for (int shard = 0; shard < settings.shards(); shard++) {
       int s = shard;
       proposers.add(new ShardProposer(shard, settings.region(), raft.server(), raft.groupIdOf(shard), () -> leader(s),
-          raft.viaRaftWhenUnknown(shard, leaderLink), pipelineScheduler, pipelineLimits));
+          () -> machines.get(s).appliedIndex().get(), raft.viaRaftWhenUnknown(shard, leaderLink), pipelineScheduler,
+          pipelineLimits));
     }
     membership = new RegionMembership(settings.nodeId(), settings.region(), raft.groups(), raft.server());
     // Damage in data nobody has read yet is found in the background, not by the first unlucky request.
@@ -326,6 +326,11 @@ public final class RegionReplica implements AutoCloseable {
     raft.replaceClient(shard);
   }
 
+  @Override
+  public CompletableFuture<Long> awaitApplied(int shard, long index, long timeoutMillis) {
+    return appliedIndex(shard).await(index, timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
   public AppliedIndex appliedIndex(int shard) {
     return machines.get(shard).appliedIndex();
   }
@@ -364,20 +369,10 @@ public final class RegionReplica implements AutoCloseable {
         || proposal.command() instanceof Command.CollectTombstones;
   }
 
-  /**
-   * {@link #submit(int, Proposal, Deadline)}, then, for an applied command, a bounded wait
-   * ({@link #LOCAL_APPLY_WAIT_MILLIS}, and the deadline) until this replica has applied it too,
-   * so that a read on this node that follows sees it. Completes with the result either way.
-   */
-  public CompletableFuture<CommandResult> submitAndApplyLocally(int shard, Proposal proposal, Deadline deadline) {
-    return submit(shard, proposal, deadline).thenCompose(result -> {
-      if (result.getOutcomeCase() != CommandResult.OutcomeCase.APPLIED) {
-        return CompletableFuture.completedFuture(result);
-      }
-      long wait = Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis()));
-      return appliedIndex(shard).await(result.getApplied().getIndex(), wait, TimeUnit.MILLISECONDS)
-          .thenApply(ignored -> result);
-    });
+  /** The shard's version vector, kept in memory: see {@link ShardReads#versionVector}. */
+  @Override
+  public Map<String, Long> versionVector(int shard) {
+    return reads.versionVector(shard);
   }
 
   /** {@link #submit(int, Proposal, Deadline)} with the default request timeout. */
@@ -397,10 +392,11 @@ public final class RegionReplica implements AutoCloseable {
 
   /**
    * Completes once this replica has applied everything committed in the shard's group when the
-   * call was made (Raft read index, confirmed by the leader with a majority), so that a local
-   * read that follows is linearizable. Fails with {@link WriteUnavailableException} without a
-   * quorum by the deadline, at once with {@link io.edgekv.replication.OverloadedException} when
-   * too many are outstanding.
+   * call was made (the leader's read index, confirmed after the call by a majority still in the
+   * leader's term: {@link ShardProposer#readBarrier}), so that a local read that follows is
+   * linearizable. Fails with {@link WriteUnavailableException} without a quorum, or when this
+   * replica has not applied the index by the deadline; at once with {@link
+   * io.edgekv.replication.OverloadedException} when too many are outstanding.
    */
   public CompletableFuture<Long> readBarrier(int shard, Deadline deadline) {
     try {
@@ -409,7 +405,30 @@ public final class RegionReplica implements AutoCloseable {
     } catch (RuntimeException failed) {
       return CompletableFuture.failedFuture(failed);
     }
-    return proposers.get(shard).readBarrier(deadline).thenApply(ignored -> machines.get(shard).appliedIndex().get());
+    return proposers.get(shard).readBarrier(deadline).thenCompose(index -> machines.get(shard).appliedIndex()
+        .await(index, Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS)
+        .thenApply(reached -> {
+          if (reached < index) {
+            throw new WriteUnavailableException("shard " + shard + ": this replica had applied index " + reached
+                + " of the read index " + index + " by the deadline", null);
+          }
+          return reached;
+        }));
+  }
+
+  /** A read index asked of this node by another member: see {@link ShardProposer#readIndexHere}. */
+  public CompletableFuture<ReadIndexResponse> readIndexHere(int shard, Deadline deadline) {
+    try {
+      machines.get(shard).checkHealthy();
+    } catch (RuntimeException failed) {
+      return CompletableFuture.failedFuture(failed);
+    }
+    return proposers.get(shard).readIndexHere(deadline);
+  }
+
+  /** This node's current Raft term in the shard's group. */
+  public long term(int shard) {
+    return raft.term(shard);
   }
 
   /** {@link #readBarrier(int, Deadline)} with the default request timeout. */
