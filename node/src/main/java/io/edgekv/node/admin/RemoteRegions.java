@@ -54,7 +54,7 @@ public final class RemoteRegions implements RegionLink {
     this.config = config;
     this.channels = channels;
     this.scheduler = scheduler;
-    this.wanDelay = config.replication().wanDelayDuration();
+    this.wanDelay = config.replication().wanDelay();
     this.lossPercent = config.replication().wanLossPercent();
     this.clock = clock;
   }

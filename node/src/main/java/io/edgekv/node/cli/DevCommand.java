@@ -2,6 +2,7 @@ package io.edgekv.node.cli;
 
 import io.edgekv.node.EdgeKvNode;
 import io.edgekv.node.config.ConfigFiles;
+import io.edgekv.node.config.Durations;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.dev.DevTopology;
 import io.edgekv.node.dev.ReadyProbe;
@@ -76,7 +77,7 @@ public final class DevCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--wan-delay must be >= 0 and --wan-loss between 0 and 100");
       }
       NodeConfig.ReplicationSettings replication =
-          new NodeConfig.ReplicationSettings(null, null, wanDelayMillis + "ms", wanLossPercent);
+          NodeConfig.ReplicationSettings.DEFAULT.withWan(Duration.ofMillis(wanDelayMillis), wanLossPercent);
       configs = DevTopology.configs(topology, bind, root, NodeConfig.RaftSettings.DEFAULT).stream()
           .map(c -> c.withReplication(replication).validate()).toList();
     } catch (IllegalArgumentException e) {
@@ -118,7 +119,7 @@ public final class DevCommand implements Callable<Integer> {
     System.err.println("data in " + root + (temporary ? " (removed on exit)" : ""));
     ReadyProbe probe = new ReadyProbe(configs.stream().map(c -> c.self().httpAddress()).toList());
     if (!probe.awaitAllReady(readyTimeout)) {
-      System.err.println("error: UNAVAILABLE: cluster not ready within " + io.edgekv.node.config.Durations.format(readyTimeout)
+      System.err.println("error: UNAVAILABLE: cluster not ready within " + Durations.format(readyTimeout)
           + ": " + probe.lastProblem());
       return ExitCodes.UNAVAILABLE;
     }

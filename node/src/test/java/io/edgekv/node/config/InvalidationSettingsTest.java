@@ -21,10 +21,10 @@ class InvalidationSettingsTest {
   @Test
   void defaultsBoundWatchBuffersInBytesAndGrowWithTheValueLimit() {
     InvalidationSettings defaults = ConfigFiles.parse(TOPOLOGY).invalidation();
-    assertEquals(new InvalidationSettings(10_000, 8L << 20, 64L << 20), defaults);
+    assertEquals(new InvalidationSettings(10_000, ByteSize.ofMiB(8), ByteSize.ofMiB(64)), defaults);
     InvalidationSettings big = ConfigFiles.parse(TOPOLOGY + "limits: {maxValueBytes: 16777216}\n").invalidation();
-    assertEquals(32L << 20, big.streamBufferBytes());
-    assertEquals(64L << 20, big.nodeBufferBytes());
+    assertEquals(32L << 20, big.streamBufferBytes().bytes());
+    assertEquals(64L << 20, big.nodeBufferBytes().bytes());
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.RetryPolicy;
 import io.edgekv.node.EdgeKvNode;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.dev.DevTopology;
 import io.edgekv.replication.storage.DiskSpace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,7 +49,7 @@ public final class MiniKvCluster implements AutoCloseable {
         int[] ports = freePorts(4);
         addresses.add(new NodeConfig.NodeAddress("node-" + i, "127.0.0.1", ports[0], ports[1], ports[2], ports[3]));
       }
-      regions.add(new NodeConfig.Region(io.edgekv.node.dev.DevTopology.regionName(r), addresses));
+      regions.add(new NodeConfig.Region(DevTopology.regionName(r), addresses));
     }
     NodeConfig.Topology topology = new NodeConfig.Topology(builder.shards, regions);
     configs = new ArrayList<>();
@@ -76,14 +77,18 @@ public final class MiniKvCluster implements AutoCloseable {
 
   private NodeConfig nodeConfig(NodeConfig.NodeAddress address, NodeConfig.Topology topology, Builder builder,
       boolean join) {
-    return new NodeConfig(address.id(), root.resolve(address.id()).toString(), "127.0.0.1", topology,
-        new NodeConfig.Limits(builder.maxValueBytes), builder.raft, NodeConfig.StorageSettings.DEFAULT,
-        NodeConfig.Tls.OFF, join, builder.replication).validate();
+    return NodeConfig.of(address.id(), root.resolve(address.id()).toString(), topology)
+        .withLimits(new NodeConfig.Limits(builder.maxValueBytes)).withRaft(builder.raft).withJoin(join)
+        .withReplication(builder.replication).validate();
   }
 
   public static Builder builder() {
     return new Builder();
   }
+
+  /** Elections in 400-800 ms instead of 1-2 s: the timings every in-process cluster starts with. */
+  public static final NodeConfig.RaftSettings FAST_RAFT = NodeConfig.RaftSettings.DEFAULT
+      .withTimeouts(Duration.ofMillis(400), Duration.ofMillis(800), Duration.ofSeconds(3));
 
   /** Fluent options; defaults: 1 region x 3 nodes, 1 shard, fast elections. */
   public static final class Builder {
@@ -91,9 +96,9 @@ public final class MiniKvCluster implements AutoCloseable {
     private int nodesPerRegion = 3;
     private int shards = 1;
     private int spareNodes = 0;
-    private NodeConfig.ReplicationSettings replication = new NodeConfig.ReplicationSettings(null, "100ms", null, null);
+    private NodeConfig.ReplicationSettings replication = NodeConfig.ReplicationSettings.DEFAULT.withGossipInterval(Duration.ofMillis(100));
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
-    private NodeConfig.RaftSettings raft = new NodeConfig.RaftSettings("400ms", "800ms", "3s");
+    private NodeConfig.RaftSettings raft = FAST_RAFT;
 
     public Builder regions(int regions) {
       this.regions = regions;
