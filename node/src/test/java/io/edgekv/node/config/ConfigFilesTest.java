@@ -10,7 +10,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class ConfigFilesTest {
-  private static final String TOPOLOGY = """
+  /** The smallest valid file: one node of one region. */
+  static final String TOPOLOGY = """
       nodeId: node-0
       dataDir: /tmp/edgekv-node-0
       topology:

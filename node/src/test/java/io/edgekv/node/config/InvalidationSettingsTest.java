@@ -7,16 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class InvalidationSettingsTest {
-  private static final String TOPOLOGY = """
-      nodeId: node-0
-      dataDir: /tmp/edgekv-node-0
-      topology:
-        shards: 1
-        regions:
-        - name: eu-west
-          nodes:
-          - {id: node-0, host: 127.0.0.1, publicPort: 7400, httpPort: 7500, internalPort: 7600, raftPort: 7700}
-      """;
+  private static final String TOPOLOGY = ConfigFilesTest.TOPOLOGY;
 
   @Test
   void defaultsBoundWatchBuffersInBytesAndGrowWithTheValueLimit() {
