@@ -23,6 +23,7 @@ import io.edgekv.node.api.ReadBarriers;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.config.TuningSettings;
+import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.node.http.HttpEndpoints;
 import io.edgekv.node.metrics.NodeMetrics;
 import io.edgekv.node.watch.InvalidationServiceImpl;
@@ -64,6 +65,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
 
   private final NodeConfig config;
   private final TuningSettings tuning;
+  /** Chaos self-test bugs only; NONE on every real node. */
+  private final UnsafeSwitches unsafe;
   private final RegionReplica replica;
   private final InvalidationBus bus;
   private final NodeMetrics metrics;
@@ -94,14 +97,21 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private volatile boolean closed;
   private long ticks;
 
+  /** A node on {@code clock}, the real disk and no unsafe switch. */
   public EdgeKvNode(NodeConfig config, Clock clock) {
-    this(config, clock, DiskSpace.FILE_STORE);
+    this(config, NodeEnvironment.of(clock));
   }
 
-  /** @param freeSpace where the data directory's free space is read (a test simulates a full disk with it) */
-  public EdgeKvNode(NodeConfig config, Clock clock, DiskSpace.Probe freeSpace) {
+  public EdgeKvNode(NodeConfig config, NodeEnvironment environment) {
     this.config = config;
     this.tuning = config.tuning();
+    this.unsafe = environment.unsafe();
+    if (!unsafe.none()) {
+      LOG.error("node {} runs with UNSAFE TEST SWITCHES {}: it deliberately breaks consistency; chaos self-tests"
+          + " only, never a real deployment", config.nodeId(), unsafe.enabled());
+    }
+    Clock clock = environment.clock();
+    DiskSpace.Probe freeSpace = environment.freeSpace();
     NodeConfig.NodeAddress self = config.self();
     NodeConfig.Region region = config.region();
     List<Peer> peers = region.nodes().stream().map(n -> new Peer(n.id(), n.host(), n.raftPort())).toList();
@@ -146,7 +156,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     replica.start();
     LocalStatus localStatus = new LocalStatus(config, replica, readiness);
     KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
-        new ReadBarriers(replica, tuning.readBarrierTimeout()), metrics, this::healthyRegion);
+        new ReadBarriers(replica, tuning.readBarrierTimeout(), unsafe), metrics, this::healthyRegion);
     KeyTraces traces = new KeyTraces(replica);
     AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel,
         () -> shipper);
@@ -160,7 +170,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     internalServer = Transport.server(config, config.self().internalPort(),
         Transport.ServerLimits.internalPort(config.limits()), internalConnections, internalExecutor, Map.of(),
         List.of(new InternalServiceImpl(localStatus, traces, replica, config.replication().maxClockOffset(),
-            metrics.refusedClockSkew(), new RequestValidator(config.limits())), health.getHealthService()),
+            metrics.refusedClockSkew(), new RequestValidator(config.limits()), unsafe), health.getHealthService()),
         () -> false).start();
     Map<String, List<String>> otherRegionNodes = new LinkedHashMap<>();
     for (NodeConfig.Region other : config.topology().regions()) {

@@ -27,11 +27,12 @@ public final class ReadBarriers {
   private final RegionReplica replica;
   private final Duration sessionWait;
   /** Chaos self-test bugs only (refused unless explicitly allowed): see {@link UnsafeSwitches}. */
-  private final UnsafeSwitches unsafe = UnsafeSwitches.fromEnvironment();
+  private final UnsafeSwitches unsafe;
 
-  public ReadBarriers(RegionReplica replica, Duration sessionWait) {
+  public ReadBarriers(RegionReplica replica, Duration sessionWait, UnsafeSwitches unsafe) {
     this.replica = replica;
     this.sessionWait = sessionWait;
+    this.unsafe = unsafe;
   }
 
   /** The caller's session token, or an empty one (also for a token of another region). */

@@ -1,9 +1,11 @@
 package io.edgekv.node.cli;
 
 import io.edgekv.node.EdgeKvNode;
+import io.edgekv.node.NodeEnvironment;
 import io.edgekv.node.config.ConfigFiles;
 import io.edgekv.node.config.Durations;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.node.dev.DevTopology;
 import io.edgekv.node.dev.ReadyProbe;
 import java.io.IOException;
@@ -19,7 +21,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code edgekv dev}: a local cluster in one process with no configuration. Every node has its
@@ -28,6 +32,9 @@ import picocli.CommandLine.Option;
 @Command(name = "dev", mixinStandardHelpOptions = true,
     description = "Start a local EdgeKV cluster in this process (Ctrl-C stops it).")
 public final class DevCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--regions", defaultValue = "3", description = "Regions (default ${DEFAULT-VALUE}).")
   int regions;
 
@@ -96,6 +103,8 @@ public final class DevCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
 
+    NodeEnvironment environment = NodeEnvironment.of(Clock.systemUTC())
+        .withUnsafe(UnsafeSwitches.from(EdgeKvCommand.root(spec).env()));
     List<EdgeKvNode> running = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -106,7 +115,7 @@ public final class DevCommand implements Callable<Integer> {
       stopped.countDown();
     }, "edgekv-dev-shutdown"));
     for (NodeConfig config : configs) {
-      EdgeKvNode node = new EdgeKvNode(config, Clock.systemUTC());
+      EdgeKvNode node = new EdgeKvNode(config, environment);
       synchronized (running) {
         running.add(node);
       }

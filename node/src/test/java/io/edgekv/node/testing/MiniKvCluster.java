@@ -3,7 +3,9 @@ package io.edgekv.node.testing;
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.RetryPolicy;
 import io.edgekv.node.EdgeKvNode;
+import io.edgekv.node.NodeEnvironment;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.node.dev.DevTopology;
 import io.edgekv.replication.storage.DiskSpace;
 import java.io.IOException;
@@ -15,7 +17,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
@@ -38,6 +42,8 @@ public final class MiniKvCluster implements AutoCloseable {
   private final Path root;
   private final List<EdgeKvClient> clients = new ArrayList<>();
   private final int initialSize;
+  /** Per node index, the unsafe test switches it runs with (none unless a test sets them). */
+  private final Map<Integer, UnsafeSwitches> unsafe;
 
   private MiniKvCluster(Builder builder) throws IOException {
     root = Files.createTempDirectory("edgekv-mini-");
@@ -73,6 +79,7 @@ public final class MiniKvCluster implements AutoCloseable {
       nodes.add(null);
     }
     initialSize = topology.allNodes().size();
+    unsafe = Map.copyOf(builder.unsafe);
   }
 
   private NodeConfig nodeConfig(NodeConfig.NodeAddress address, NodeConfig.Topology topology, Builder builder,
@@ -98,6 +105,7 @@ public final class MiniKvCluster implements AutoCloseable {
     private int spareNodes = 0;
     private NodeConfig.ReplicationSettings replication = NodeConfig.ReplicationSettings.DEFAULT.withGossipInterval(Duration.ofMillis(100));
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
+    private final Map<Integer, UnsafeSwitches> unsafe = new HashMap<>();
     private NodeConfig.RaftSettings raft = FAST_RAFT;
 
     public Builder regions(int regions) {
@@ -128,6 +136,12 @@ public final class MiniKvCluster implements AutoCloseable {
 
     public Builder maxValueBytes(int bytes) {
       this.maxValueBytes = bytes;
+      return this;
+    }
+
+    /** Runs node {@code index} with deliberate bugs (the chaos harness's self-tests); others stay correct. */
+    public Builder unsafe(int index, UnsafeSwitches switches) {
+      this.unsafe.put(index, switches);
       return this;
     }
 
@@ -222,8 +236,9 @@ public final class MiniKvCluster implements AutoCloseable {
       throw new IllegalStateException("node " + i + " is already running");
     }
     AtomicLong simulated = simulatedFreeBytes.get(i);
-    EdgeKvNode node = new EdgeKvNode(configs.get(i), clocks.get(i),
-        dir -> simulated.get() >= 0 ? simulated.get() : DiskSpace.FILE_STORE.usableBytes(dir));
+    EdgeKvNode node = new EdgeKvNode(configs.get(i), NodeEnvironment.of(clocks.get(i))
+        .withFreeSpace(dir -> simulated.get() >= 0 ? simulated.get() : DiskSpace.FILE_STORE.usableBytes(dir))
+        .withUnsafe(unsafe.getOrDefault(i, UnsafeSwitches.NONE)));
     nodes.set(i, node);
     node.start();
   }
