@@ -1,5 +1,6 @@
 package io.edgekv.node;
 
+import io.edgekv.api.ApiErrors;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.replication.raft.RaftTuning;
 import io.grpc.BindableService;
@@ -43,7 +44,7 @@ public final class Transport {
 
   /** Response header set while the node drains, so clients move to other endpoints. */
   public static final Metadata.Key<String> DRAINING_HEADER =
-      Metadata.Key.of("edgekv-draining", Metadata.ASCII_STRING_MARSHALLER);
+      Metadata.Key.of(ApiErrors.DRAINING_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   /**
    * Bytes a sender may have in flight on one stream before the node reads them: what a call

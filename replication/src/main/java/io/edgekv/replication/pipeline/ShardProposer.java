@@ -4,13 +4,16 @@ import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.ProposeResponse;
 import io.edgekv.replication.OverloadedException;
 import io.edgekv.replication.ProposalRejectedException;
+import io.edgekv.replication.ReadUnavailableException;
 import io.edgekv.replication.WriteUnavailableException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -205,26 +208,29 @@ public final class ShardProposer {
 
   private void retryLater(byte[] proposal, boolean idempotent, Deadline deadline,
       CompletableFuture<CommandResult> result, String hint) {
-    later(deadline, result, () -> attempt(proposal, idempotent, deadline, result, hint));
+    later(deadline, result, () -> attempt(proposal, idempotent, deadline, result, hint),
+        e -> unavailable("node is shutting down", e));
   }
 
   /**
    * Runs {@code next} after a short pause (at most until the deadline) on the scheduler; the
-   * attempt it runs checks the deadline itself. Fails {@code result} if the node is shutting down.
+   * attempt it runs checks the deadline itself. Fails {@code result} with {@code shutdown}'s
+   * exception if the node is shutting down.
    */
-  private void later(Deadline deadline, CompletableFuture<?> result, Runnable next) {
+  private void later(Deadline deadline, CompletableFuture<?> result, Runnable next,
+      Function<RejectedExecutionException, RuntimeException> shutdown) {
     long pause = Math.max(1, Math.min(RETRY_PAUSE_MILLIS, deadline.remainingMillis()));
     try {
       scheduler.schedule(next, pause, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      result.completeExceptionally(unavailable("node is shutting down", e));
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(shutdown.apply(e));
     }
   }
 
   /**
    * Completes once this replica may serve a linearizable read of the shard: Ratis' read index,
    * confirmed by the leader with a majority, is applied here. Refused at once when too many are
-   * outstanding; fails with {@link WriteUnavailableException} at the deadline.
+   * outstanding; fails with {@link ReadUnavailableException} at the deadline.
    */
   public CompletableFuture<Void> readBarrier(Deadline deadline) {
     try {
@@ -239,7 +245,9 @@ public final class ShardProposer {
 
   private void readAttempt(Deadline deadline, CompletableFuture<Void> result) {
     if (deadline.expired()) {
-      result.completeExceptionally(unavailable("no read index within the deadline (no leader or no quorum)", null));
+      result.completeExceptionally(new ReadUnavailableException(
+          "shard " + shard + " of region " + region + ": no read index within the deadline (no leader or no quorum)",
+          null));
       return;
     }
     if (leader.get().isEmpty()) {
@@ -260,13 +268,16 @@ public final class ShardProposer {
         scheduleRead(deadline, result);
       } else {
         Throwable cause = error != null ? unwrap(error) : r.getException();
-        result.completeExceptionally(unavailable("no read index within the deadline (no leader or no quorum)", cause));
+        result.completeExceptionally(new ReadUnavailableException(
+            "shard " + shard + " of region " + region + ": no read index within the deadline (no leader or no quorum)",
+            cause));
       }
     });
   }
 
   private void scheduleRead(Deadline deadline, CompletableFuture<Void> result) {
-    later(deadline, result, () -> readAttempt(deadline, result));
+    later(deadline, result, () -> readAttempt(deadline, result),
+        e -> new ReadUnavailableException("shard " + shard + " of region " + region + ": node is shutting down", e));
   }
 
   private CompletableFuture<RaftClientReply> submitLocal(byte[] proposal, Deadline deadline) {
