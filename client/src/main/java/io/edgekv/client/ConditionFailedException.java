@@ -28,6 +28,7 @@ public final class ConditionFailedException extends EdgeKvException {
   /** The {@code google.rpc.ErrorInfo} metadata key holding the key whose condition failed. */
   public static final String KEY_KEY = "key";
 
+  @SuppressWarnings("serial") // an immutable record; the exception is not meant to be serialized
   private final Version currentVersion;
 
   ConditionFailedException(

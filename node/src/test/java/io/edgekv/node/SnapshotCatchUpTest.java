@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.GetResult;
 import io.edgekv.node.config.ByteSize;
-import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.testing.MiniKvCluster;
 import java.time.Duration;
 import java.util.List;

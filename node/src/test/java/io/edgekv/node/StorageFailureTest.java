@@ -10,7 +10,6 @@ import io.edgekv.client.EdgeKvException;
 import io.edgekv.client.ReadOptions;
 import io.edgekv.client.ScanOptions;
 import io.edgekv.node.config.ByteSize;
-import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.testing.MiniKvCluster;
 import io.grpc.Status;
 import java.io.IOException;

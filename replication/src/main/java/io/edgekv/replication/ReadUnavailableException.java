@@ -6,6 +6,8 @@ package io.edgekv.replication;
  * or the node is shutting down. Nothing was read; the read may be retried elsewhere.
  */
 public final class ReadUnavailableException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   public ReadUnavailableException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -8,7 +8,6 @@ import io.edgekv.api.v1.ConfigRequest;
 import io.edgekv.api.v1.ConfigResponse;
 import io.edgekv.api.v1.DrainRequest;
 import io.edgekv.api.v1.DrainResponse;
-import io.edgekv.api.v1.KeyTrace;
 import io.edgekv.api.v1.MemberSpec;
 import io.edgekv.api.v1.MembersRequest;
 import io.edgekv.api.v1.MembershipResponse;

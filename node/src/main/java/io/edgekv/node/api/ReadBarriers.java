@@ -1,6 +1,5 @@
 package io.edgekv.node.api;
 
-import io.edgekv.api.v1.Consistency;
 import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.pipeline.Deadline;

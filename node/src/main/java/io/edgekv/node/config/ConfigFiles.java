@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -97,9 +96,7 @@ public final class ConfigFiles {
 
   /** Lays {@code given} over {@code defaults}: mappings merge key by key; anything else replaces; null keeps the default. */
   private static void merge(ObjectNode defaults, ObjectNode given) {
-    Iterator<Map.Entry<String, JsonNode>> fields = given.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> field = fields.next();
+    for (Map.Entry<String, JsonNode> field : given.properties()) {
       JsonNode value = field.getValue();
       JsonNode base = defaults.get(field.getKey());
       if (value.isNull()) {

@@ -4,7 +4,6 @@ import io.edgekv.internal.v1.Mutation;
 import io.edgekv.internal.v1.RangeDigestsRequest;
 import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ReplicateRequest;
-import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.GroupInfo;
 import io.edgekv.replication.raft.RegionReplica;
