@@ -9,13 +9,12 @@ import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.pipeline.Deadline;
-import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.raft.ReplicaLog;
 import io.edgekv.replication.storage.ReplicationKeys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
@@ -30,7 +29,7 @@ public final class Receiver {
   /** The most buckets a digest request may ask for. */
   public static final int MAX_BUCKETS = 4096;
 
-  private final RegionReplica replica;
+  private final ReplicaLog replica;
   private final Duration maxClockOffset;
   private final Runnable refusedSkew;
   private final UnaryOperator<List<Mutation>> intake;
@@ -41,7 +40,7 @@ public final class Receiver {
    * @param intake applied to a batch's mutations before they are proposed: the identity, except
    *     for the chaos suite's deliberate {@code remote-restamp} bug
    */
-  public Receiver(RegionReplica replica, Duration maxClockOffset, Runnable refusedSkew,
+  public Receiver(ReplicaLog replica, Duration maxClockOffset, Runnable refusedSkew,
       UnaryOperator<List<Mutation>> intake) {
     this.replica = replica;
     this.maxClockOffset = maxClockOffset;
@@ -49,7 +48,7 @@ public final class Receiver {
     this.intake = intake;
   }
 
-  public Receiver(RegionReplica replica, Duration maxClockOffset, Runnable refusedSkew) {
+  public Receiver(ReplicaLog replica, Duration maxClockOffset, Runnable refusedSkew) {
     this(replica, maxClockOffset, refusedSkew, UnaryOperator.identity());
   }
 
@@ -75,8 +74,8 @@ public final class Receiver {
         ? CompletableFuture.completedFuture(null)
         : replica.submit(shard, new Proposal("", 0, "", new Command.ApplyRemote(intake.apply(
                 request.getMutationsList()))), deadline)
-            .thenCompose(result -> replica.appliedIndex(shard).await(result.getApplied().getIndex(),
-                Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis())), TimeUnit.MILLISECONDS))
+            .thenCompose(result -> replica.awaitApplied(shard, result.getApplied().getIndex(),
+                Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis()))))
             .thenApply(ignored -> null);
     return applied.thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
         .putAllVersionVector(vector(shard)).setLeader(replica.leader(shard)).build());

@@ -6,7 +6,7 @@ import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ReplicateRequest;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.GroupInfo;
-import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.raft.ReplicaView;
 import io.edgekv.replication.storage.ReplicationKeys;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ public final class Shipper implements AutoCloseable {
   public record Settings(List<String> otherRegions, int maxBatchCount, int maxBatchBytes, long gossipIntervalMillis,
       long retryBackoffMillis, long relayAfterMillis) {}
 
-  private final RegionReplica replica;
+  private final ReplicaView replica;
   private final RegionLink link;
   private final Settings settings;
   private final ScheduledExecutorService scheduler;
@@ -83,7 +83,7 @@ public final class Shipper implements AutoCloseable {
     }
   }
 
-  public Shipper(RegionReplica replica, RegionLink link, Settings settings, ScheduledExecutorService scheduler) {
+  public Shipper(ReplicaView replica, RegionLink link, Settings settings, ScheduledExecutorService scheduler) {
     this.replica = replica;
     this.link = link;
     this.settings = settings;

@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe after {@link #start()}.
  */
-public final class RegionReplica implements AutoCloseable {
+public final class RegionReplica implements AutoCloseable, ReplicaLog {
   private static final Logger LOG = LoggerFactory.getLogger(RegionReplica.class);
 
   /**
@@ -491,6 +491,11 @@ public final class RegionReplica implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("closing the Raft client of shard {}", shard, e);
     }
+  }
+
+  @Override
+  public CompletableFuture<Long> awaitApplied(int shard, long index, long timeoutMillis) {
+    return appliedIndex(shard).await(index, timeoutMillis, TimeUnit.MILLISECONDS);
   }
 
   public AppliedIndex appliedIndex(int shard) {
