@@ -157,7 +157,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     replica.start();
     LocalStatus localStatus = new LocalStatus(config, replica, readiness);
     KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
-        new ReadBarriers(replica, tuning.readBarrierTimeout(), unsafe), metrics, this::healthyRegion);
+        new ReadBarriers(replica, tuning.sessionReadWait(), unsafe), metrics, this::healthyRegion);
     KeyTraces traces = new KeyTraces(replica);
     AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel,
         () -> shipper);

@@ -19,7 +19,8 @@ import java.time.Duration;
  * @param relayAfterGossipRounds a third region's mutations are relayed once they are this many
  *     gossip rounds old: long enough for the direct link to deliver them, short enough around a
  *     cut link (default 5)
- * @param readBarrierTimeout longest a STRONG or SESSION read waits for its barrier (default 1s)
+ * @param sessionReadWait longest a SESSION read waits for this node to apply what its token names before it
+ *     goes through a Raft read index instead (default 1s)
  * @param stopGrace how long a graceful stop lets in-flight calls finish (default 5s)
  * @param drainHandOff how long a drain tries to move leadership away (default 10s)
  * @param healthyRegionWithin a region that answered within this is named in the hint of a
@@ -27,7 +28,7 @@ import java.time.Duration;
  */
 public record TuningSettings(int publicThreads, int internalThreads, int adminThreads, Duration tickInterval,
     Duration housekeepingInterval, int sweepBatch, int shipBatchEntries, Duration shipRetryBackoff,
-    int relayAfterGossipRounds, Duration readBarrierTimeout, Duration stopGrace, Duration drainHandOff,
+    int relayAfterGossipRounds, Duration sessionReadWait, Duration stopGrace, Duration drainHandOff,
     Duration healthyRegionWithin) {
 
   public static final TuningSettings DEFAULT = new TuningSettings(4, 2, 2, Duration.ofMillis(50),
@@ -51,7 +52,7 @@ public record TuningSettings(int publicThreads, int internalThreads, int adminTh
     positive(shipBatchEntries, "tuning.shipBatchEntries");
     check(shipRetryBackoff.toMillis() >= 1, "tuning.shipRetryBackoff", "must be at least 1ms");
     positive(relayAfterGossipRounds, "tuning.relayAfterGossipRounds");
-    check(readBarrierTimeout.toMillis() >= 1, "tuning.readBarrierTimeout", "must be at least 1ms");
+    check(sessionReadWait.toMillis() >= 1, "tuning.sessionReadWait", "must be at least 1ms");
     check(!stopGrace.isNegative(), "tuning.stopGrace", "must not be negative");
     check(drainHandOff.toMillis() >= 1, "tuning.drainHandOff", "must be at least 1ms");
     check(healthyRegionWithin.toMillis() >= 1, "tuning.healthyRegionWithin", "must be at least 1ms");
