@@ -55,6 +55,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.ArrayList;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One EdgeKV node: its region replica (RocksDB + Raft), its invalidation bus, the public and
@@ -86,7 +89,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private final Map<String, ManagedChannel> internalChannels = new ConcurrentHashMap<>();
   private volatile Server publicServer;
   private List<BindableService> publicServices;
-  private final List<Server> retiredServers = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Server> retiredServers = new CopyOnWriteArrayList<>();
   private Server internalServer;
   private HttpEndpoints http;
   private final Clock clock;
@@ -269,7 +272,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         return publicServer();
       } catch (IOException e) {
         last = e;
-        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
       }
     }
     LOG.error("drain of {}: cannot rebind the public port {}", config.nodeId(), config.self().publicPort(), last);
@@ -385,7 +388,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     }
     replicationScheduler.shutdownNow();
     long deadline = System.nanoTime() + tuning.stopGrace().toNanos();
-    List<Server> servers = new java.util.ArrayList<>(retiredServers);
+    List<Server> servers = new ArrayList<>(retiredServers);
     servers.add(publicServer);
     servers.add(internalServer);
     for (Server server : servers) {

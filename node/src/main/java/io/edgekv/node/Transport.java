@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import io.grpc.Status;
 
 /**
  * The one place where gRPC servers and channels are built, so that transport security (the
@@ -134,7 +135,7 @@ public final class Transport {
           }
 
           @Override
-          public void close(io.grpc.Status status, Metadata trailers) {
+          public void close(Status status, Metadata trailers) {
             // Failed calls answer with trailers only: mark them too, so clients move away on errors as well.
             if (!status.isOk() && draining.getAsBoolean()) {
               trailers.put(DRAINING_HEADER, "true");

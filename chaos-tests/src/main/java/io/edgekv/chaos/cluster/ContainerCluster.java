@@ -34,6 +34,9 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Locale;
 
 /**
  * Every node in its own container, one Docker network per region with fixed addresses (several
@@ -289,7 +292,7 @@ public final class ContainerCluster implements Cluster {
    */
   private Map<String, Map<String, int[]>> openRelay(List<Map<String, Object>> regions) throws IOException {
     networks.getFirst().getId(); // creates the network, so its gateway address exists to bind to
-    relay = new WanRelay(java.net.InetAddress.getByName(WAN_GATEWAY));
+    relay = new WanRelay(InetAddress.getByName(WAN_GATEWAY));
     Map<String, Map<String, int[]>> out = new LinkedHashMap<>();
     for (Map<String, Object> from : regions) {
       String src = (String) from.get("name");
@@ -303,8 +306,8 @@ public final class ContainerCluster implements Cluster {
         List<Map<String, Object>> nodes = (List<Map<String, Object>>) to.get("nodes");
         for (Map<String, Object> n : nodes) {
           String host = (String) n.get("host");
-          int internal = relay.open(src, dst, new java.net.InetSocketAddress(host, (Integer) n.get("internalPort")));
-          int pub = relay.open(src, dst, new java.net.InetSocketAddress(host, (Integer) n.get("publicPort")));
+          int internal = relay.open(src, dst, new InetSocketAddress(host, (Integer) n.get("internalPort")));
+          int pub = relay.open(src, dst, new InetSocketAddress(host, (Integer) n.get("publicPort")));
           ports.put((String) n.get("id"), new int[] {internal, pub});
         }
       }
@@ -493,7 +496,7 @@ public final class ContainerCluster implements Cluster {
   public void setClockOffset(String node, Duration offset) {
     double seconds = offset.toMillis() / 1000.0;
     try {
-      writeAtomically(member(node).clockFile(), String.format(java.util.Locale.ROOT, "%+.3f%n", seconds));
+      writeAtomically(member(node).clockFile(), String.format(Locale.ROOT, "%+.3f%n", seconds));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

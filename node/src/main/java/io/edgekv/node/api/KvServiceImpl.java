@@ -41,6 +41,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import io.edgekv.node.config.NodeConfig;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The public key-value API of one node. Reads come from the local RocksDB once the requested
@@ -54,10 +57,10 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   private final NodeMetrics metrics;
   private final Clock clock;
   private final RegionWrites writes;
-  private final io.micrometer.core.instrument.Timer commitTimer;
+  private final Timer commitTimer;
 
   public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics,
-      Supplier<io.edgekv.node.config.NodeConfig.Region> healthyRegion) {
+      Supplier<NodeConfig.Region> healthyRegion) {
     this.writes = new RegionWrites(replica, healthyRegion);
     this.commitTimer = metrics.raftCommitTimer();
     this.replica = replica;
@@ -305,7 +308,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   /** A counter whose merged total left the signed 64-bit range reads as OUT_OF_RANGE. */
   private static void checkCounterInRange(byte[] key, StoredEntry stored) {
     if (stored.getCounter() && stored.getCounterOutOfRange()) {
-      String printable = new String(key, java.nio.charset.StandardCharsets.UTF_8);
+      String printable = new String(key, StandardCharsets.UTF_8);
       String total = stored.getValue().toStringUtf8();
       String limit = String.valueOf(total.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE);
       throw new OutOfRangeException("key", limit, "counter '" + printable + "' totals " + total

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.edgekv.replication.storage.ReplicationKeys;
+import java.util.stream.Collectors;
 
 /**
  * Decides when the local replica may answer a read at the requested consistency
@@ -91,7 +92,7 @@ public final class ReadBarriers {
     if (remaining <= 0) {
       String missing = seen.entrySet().stream()
           .filter(e -> replica.read(shard, ReplicationKeys::versionVector).getOrDefault(e.getKey(), 0L) < e.getValue())
-          .map(Map.Entry::getKey).sorted().collect(java.util.stream.Collectors.joining(", "));
+          .map(Map.Entry::getKey).sorted().collect(Collectors.joining(", "));
       return CompletableFuture.failedFuture(new NodeUnavailableException("session: region " + replica.region()
           + " has not yet received writes this session saw from " + missing + "; retry, or read in that region"));
     }

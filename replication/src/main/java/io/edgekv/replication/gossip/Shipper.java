@@ -20,6 +20,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.edgekv.replication.storage.StorageException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Cross-region replication from this node, for the shards it leads (DESIGN.md section 7).
@@ -192,8 +200,8 @@ public final class Shipper implements AutoCloseable {
     return link.rangeDigests(region, RangeDigestsRequest.newBuilder().setShard(shard).setBuckets(buckets).build())
         .thenCompose(theirs -> {
           Map<String, Long> vector = replica.read(shard, ReplicationKeys::versionVector);
-          List<com.google.protobuf.ByteString> mine = replica.read(shard, engine -> AntiEntropy.digests(engine, buckets));
-          java.util.Set<Integer> differing = new java.util.HashSet<>();
+          List<ByteString> mine = replica.read(shard, engine -> AntiEntropy.digests(engine, buckets));
+          Set<Integer> differing = new HashSet<>();
           for (int i = 0; i < buckets; i++) {
             if (i >= theirs.getDigestsCount() || !mine.get(i).equals(theirs.getDigests(i))) {
               differing.add(i);
@@ -268,7 +276,7 @@ public final class Shipper implements AutoCloseable {
       boolean[] first = {true};
       replica.read(shard, engine -> {
         engine.replog.forEachFrom(start, (key, value) -> {
-          if (java.util.Arrays.compareUnsigned(key, end) >= 0) {
+          if (Arrays.compareUnsigned(key, end) >= 0) {
             return false;
           }
           Mutation m = parse(value);
@@ -329,13 +337,13 @@ public final class Shipper implements AutoCloseable {
    * {@code shard} (from the vectors last learned), or empty when some region's position is
    * unknown or behind the log's retention. With no other region, the current time.
    */
-  public java.util.OptionalLong stableBeforeMillis(int shard) {
+  public OptionalLong stableBeforeMillis(int shard) {
     long stable = clock.millis();
     Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
     for (String region : settings.otherRegions()) {
       Peer peer = peers.get(region + "/" + shard);
       if (peer == null || peer.vector == null) {
-        return java.util.OptionalLong.empty();
+        return OptionalLong.empty();
       }
       for (Map.Entry<String, Long> origin : mine.entrySet()) {
         long theirs = peer.vector.getOrDefault(origin.getKey(), 0L);
@@ -344,12 +352,12 @@ public final class Shipper implements AutoCloseable {
         }
         byte[] next = replica.read(shard, engine -> engine.replog.get(ReplicationKeys.logKey(origin.getKey(), theirs + 1)));
         if (next == null) {
-          return java.util.OptionalLong.empty();
+          return OptionalLong.empty();
         }
         stable = Math.min(stable, HybridClock.physicalMillis(parse(next).getStampedHlc()));
       }
     }
-    return java.util.OptionalLong.of(stable);
+    return OptionalLong.of(stable);
   }
 
   /** Replication lag toward every other region, for the shards this node leads. */
@@ -364,15 +372,15 @@ public final class Shipper implements AutoCloseable {
       out.add(new LagReport(parts[0], Integer.parseInt(parts[1]), peer.behindEntries, age / 1000, age,
           peer.needsRepair));
     }
-    out.sort(java.util.Comparator.comparing(LagReport::toRegion).thenComparing(LagReport::shard));
+    out.sort(Comparator.comparing(LagReport::toRegion).thenComparing(LagReport::shard));
     return out;
   }
 
   private static Mutation parse(byte[] bytes) {
     try {
       return Mutation.parseFrom(bytes);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new io.edgekv.replication.storage.StorageException("corrupt replication log entry", e);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StorageException("corrupt replication log entry", e);
     }
   }
 

@@ -24,6 +24,9 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The write and linearizable-read pipeline of one shard on one node (DESIGN section 14).
@@ -258,13 +261,13 @@ public final class ShardProposer {
     CompletableFuture<RaftClientReply> reply;
     try {
       reply = server.submitClientRequestAsync(request);
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       reply = CompletableFuture.failedFuture(e);
     }
     reply.orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS).whenComplete((r, error) -> {
       if (error == null && r.isSuccess()) {
         result.complete(null);
-      } else if (!deadline.expired() && (error == null || !(unwrap(error) instanceof java.util.concurrent.TimeoutException))) {
+      } else if (!deadline.expired() && (error == null || !(unwrap(error) instanceof TimeoutException))) {
         scheduleRead(deadline, result);
       } else {
         Throwable cause = error != null ? unwrap(error) : r.getException();
@@ -285,7 +288,7 @@ public final class ShardProposer {
         RaftClientRequest.writeRequestType(), deadline);
     try {
       return server.submitClientRequestAsync(request);
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
@@ -313,7 +316,7 @@ public final class ShardProposer {
   private CommandResult decode(RaftClientReply reply) {
     try {
       return CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("shard " + shard + ": undecodable apply result", e);
     }
   }

@@ -37,6 +37,8 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.edgekv.internal.v1.PublishCommand;
 
 /**
  * Applies one proposal to a shard's engine: a pure function of (stored state, proposal, log
@@ -81,22 +83,22 @@ public final class Applier {
    * What this apply has written so far: its batch is not readable, and one entry (a remote
    * batch, a transaction) may touch a key or a purge selector twice, so reads see these first.
    */
-  private final Map<EntryKey, java.util.Optional<StoredEntry>> pendingEntries = new HashMap<>();
+  private final Map<EntryKey, Optional<StoredEntry>> pendingEntries = new HashMap<>();
   private final Map<ByteBuffer, byte[]> pendingPurges = new HashMap<>();
 
   private StoredEntry entry(EntryKey key) {
-    java.util.Optional<StoredEntry> pending = pendingEntries.get(key);
+    Optional<StoredEntry> pending = pendingEntries.get(key);
     return pending != null ? pending.orElse(null) : engine.entries.get(key);
   }
 
   private void putEntry(WriteBatch batch, EntryKey key, StoredEntry entry) {
     engine.entries.put(batch, key, entry);
-    pendingEntries.put(key, java.util.Optional.of(entry));
+    pendingEntries.put(key, Optional.of(entry));
   }
 
   private void deleteEntry(WriteBatch batch, EntryKey key) {
     engine.entries.delete(batch, key);
-    pendingEntries.put(key, java.util.Optional.empty());
+    pendingEntries.put(key, Optional.empty());
   }
 
   private byte[] purgeRecord(byte[] purgeKey) {
@@ -229,7 +231,7 @@ public final class Applier {
         Version version = ctx.stamped();
         Mutation.Builder m = Mutation.newBuilder().setKind(MutationKind.MUTATION_PUBLISH)
             .setNamespace(publish.namespace()).setVersion(version.toProto())
-            .setPublish(io.edgekv.internal.v1.PublishCommand.newBuilder().setNamespace(publish.namespace())
+            .setPublish(PublishCommand.newBuilder().setNamespace(publish.namespace())
                 .setTopic(publish.topic()).setPayload(ByteString.copyFrom(publish.payload()))
                 .setPublishId(publish.publishId()));
         emitPublish(ctx, m.build(), version);
@@ -590,8 +592,8 @@ public final class Applier {
   private static Version decodeVersion(byte[] bytes) {
     try {
       return Version.of(io.edgekv.api.v1.Version.parseFrom(bytes));
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new io.edgekv.replication.storage.StorageException("corrupt purge record", e);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StorageException("corrupt purge record", e);
     }
   }
 

@@ -54,6 +54,18 @@ import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.edgekv.internal.v1.ProposeResponse;
+import io.edgekv.replication.storage.ShardFailedException;
+import io.edgekv.replication.storage.Table;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
  * This node's replica of its region: one Ratis server (one Raft port) hosting the region's S
@@ -92,17 +104,17 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   private final ChangeListener listener;
   private final List<RaftGroup> groups = new ArrayList<>();
   /** One per shard; a rebuilt shard gets a new one (Ratis closes a machine whose group leaves). */
-  private final List<KvStateMachine> machines = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<KvStateMachine> machines = new CopyOnWriteArrayList<>();
   /** One per shard; a rebuilt shard gets a new one (a client that met the group missing here stays failed). */
-  private final List<RaftClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final Map<RaftGroupId, KvStateMachine> machineByGroup = new java.util.concurrent.ConcurrentHashMap<>();
+  private final List<RaftClient> clients = new CopyOnWriteArrayList<>();
+  private final Map<RaftGroupId, KvStateMachine> machineByGroup = new ConcurrentHashMap<>();
   private final DiskSpace diskSpace;
   private final ShardRebuilds rebuilds;
   private volatile Runnable afterApply = () -> {};
   private volatile boolean closed;
   private final List<Freshness> freshness = new ArrayList<>();
-  private final Map<Integer, CompletableFuture<?>> sweeps = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<Integer, CompletableFuture<?>> collections = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Integer, CompletableFuture<?>> sweeps = new ConcurrentHashMap<>();
+  private final Map<Integer, CompletableFuture<?>> collections = new ConcurrentHashMap<>();
   private final List<ShardProposer> proposers = new ArrayList<>();
   private final LeaderLink leaderLink;
   private final PipelineLimits pipelineLimits;
@@ -289,22 +301,22 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   private LeaderLink viaRaftWhenUnknown(int shard) {
     return new LeaderLink() {
       @Override
-      public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> propose(String leaderId, int s, byte[] proposal,
+      public CompletableFuture<ProposeResponse> propose(String leaderId, int s, byte[] proposal,
           Deadline deadline) {
         if (leaderLink.reaches(leaderId)) {
           return leaderLink.propose(leaderId, s, proposal, deadline);
         }
-        return clients.get(shard).async().send(org.apache.ratis.protocol.Message.valueOf(
-                org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(proposal)))
+        return clients.get(shard).async().send(Message.valueOf(
+                ByteString.copyFrom(proposal)))
             .orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS)
             .thenApply(reply -> {
               if (!reply.isSuccess()) {
                 throw new WriteUnavailableException("shard " + s + ": " + reply.getException(), reply.getException());
               }
               try {
-                return io.edgekv.internal.v1.ProposeResponse.newBuilder().setResult(
+                return ProposeResponse.newBuilder().setResult(
                     CommandResult.parseFrom(reply.getMessage().getContent().toByteArray())).build();
-              } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+              } catch (InvalidProtocolBufferException e) {
                 throw new IllegalStateException("undecodable apply result", e);
               }
             });
@@ -328,7 +340,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
         RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, millis(100)));
   }
 
-  private RaftClient raftClient(RaftGroup group, long requestTimeoutMillis, org.apache.ratis.retry.RetryPolicy retry) {
+  private RaftClient raftClient(RaftGroup group, long requestTimeoutMillis, RetryPolicy retry) {
     RaftProperties p = new RaftProperties();
     RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(settings.tuning().maxEntryBytes() + (1 << 20)));
@@ -426,7 +438,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     Optional<String> failure = machines.get(shard).failure();
     if (failure.isPresent()) {
       // UNAVAILABLE, not DATA_LOSS: refusing a write loses nothing, and another node takes it.
-      throw new io.edgekv.replication.storage.ShardFailedException(shard, failure.get(), false, "");
+      throw new ShardFailedException(shard, failure.get(), false, "");
     }
     diskSpace.checkWritable();
   }
@@ -516,7 +528,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   }
 
   /** {@code write} if the shard accepts writes here now, else its refusal ({@link #checkWritable}). */
-  private <T> CompletableFuture<T> whenWritable(int shard, java.util.function.Supplier<CompletableFuture<T>> write) {
+  private <T> CompletableFuture<T> whenWritable(int shard, Supplier<CompletableFuture<T>> write) {
     try {
       checkWritable(shard);
     } catch (RuntimeException refused) {
@@ -542,7 +554,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   }
 
   /** A proposal forwarded here by another node of the region: proposed only if this node leads the shard. */
-  public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> proposeHere(int shard, byte[] proposal,
+  public CompletableFuture<ProposeResponse> proposeHere(int shard, byte[] proposal,
       Deadline deadline) {
     return whenWritable(shard, () -> proposers.get(shard).proposeHere(proposal, deadline));
   }
@@ -621,7 +633,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
    * for them with the versions seen, so that apply can skip any that changed meanwhile.
    */
   private void proposeFromTimeIndex(int shard, Map<Integer, CompletableFuture<?>> inFlight,
-      Function<KvEngine, io.edgekv.replication.storage.Table<byte[], byte[]>> index, long beforeMillis, int max,
+      Function<KvEngine, Table<byte[], byte[]>> index, long beforeMillis, int max,
       boolean tombstones, Function<List<Command.ExpireTarget>, Command> command, String what) {
     GroupInfo group = groups().get(shard);
     CompletableFuture<?> previous = inFlight.get(shard);
@@ -631,11 +643,11 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     List<Command.ExpireTarget> targets = read(shard, engine -> {
       List<Command.ExpireTarget> found = new ArrayList<>();
       index.apply(engine).forEachFrom(null, (indexKey, unused) -> {
-        long at = java.nio.ByteBuffer.wrap(indexKey).getLong();
+        long at = ByteBuffer.wrap(indexKey).getLong();
         if (at >= beforeMillis || found.size() >= max) {
           return false;
         }
-        EntryKey key = EntryKey.fromBytes(java.util.Arrays.copyOfRange(indexKey, 8, indexKey.length));
+        EntryKey key = EntryKey.fromBytes(Arrays.copyOfRange(indexKey, 8, indexKey.length));
         var entry = engine.entries.get(key);
         if (entry != null && entry.getTombstone() == tombstones) {
           found.add(new Command.ExpireTarget(key.namespace(), key.key(), StoredEntries.version(entry)));

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import org.rocksdb.WriteBatch;
+import java.util.Arrays;
 
 /** Key layouts of the replication log, the version vector and the changelog. */
 public final class ReplicationKeys {
@@ -44,7 +45,7 @@ public final class ReplicationKeys {
   public static Map<String, Long> versionVector(KvEngine engine) {
     Map<String, Long> out = new HashMap<>();
     engine.replMeta.forEachFrom(VV_PREFIX, (key, value) -> {
-      if (key.length < VV_PREFIX.length || !java.util.Arrays.equals(key, 0, VV_PREFIX.length, VV_PREFIX, 0, VV_PREFIX.length)) {
+      if (key.length < VV_PREFIX.length || !Arrays.equals(key, 0, VV_PREFIX.length, VV_PREFIX, 0, VV_PREFIX.length)) {
         return false;
       }
       out.put(new String(key, VV_PREFIX.length, key.length - VV_PREFIX.length, StandardCharsets.UTF_8),
