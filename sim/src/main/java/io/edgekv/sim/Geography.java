@@ -31,12 +31,19 @@ final class Geography {
       new City("pvg", 31.14, 121.81), new City("yvr", 49.19, -123.18), new City("lim", -12.02, -77.11));
 
   private final List<City> regions = new ArrayList<>();
+  private final double[][] oneWay;
 
   Geography(int count) {
     for (int i = 0; i < count; i++) {
       City c = CITIES.get(i % CITIES.size());
       // Past the list, cities repeat under new names: a second region in the same metro area.
       regions.add(i < CITIES.size() ? c : new City(c.name() + (i / CITIES.size() + 1), c.lat(), c.lon()));
+    }
+    oneWay = new double[count][count];
+    for (int a = 0; a < count; a++) {
+      for (int b = 0; b < count; b++) {
+        oneWay[a][b] = a == b ? 0.5 : Math.max(1, 2 + distanceKm(regions.get(a), regions.get(b)) * 1.5 / 200);
+      }
     }
   }
 
@@ -46,11 +53,7 @@ final class Geography {
 
   /** Typical one-way delay between two regions, in milliseconds (at least 1). */
   double oneWayMillis(int a, int b) {
-    if (a == b) {
-      return 0.5;
-    }
-    double km = distanceKm(regions.get(a), regions.get(b));
-    return Math.max(1, 2 + km * 1.5 / 200);
+    return oneWay[a][b];
   }
 
   private static double distanceKm(City a, City b) {

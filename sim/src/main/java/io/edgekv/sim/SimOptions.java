@@ -18,8 +18,16 @@ public record SimOptions(int regions, int popsPerRegion, long seed, long duratio
     long gossipIntervalMillis, boolean faults, boolean ignoreHlc, long maxHealMillis) {
 
   public static SimOptions defaults(int regions, int popsPerRegion, long seed, long durationMillis) {
-    return new SimOptions(regions, popsPerRegion, seed, durationMillis, 20, 1024, 2000, 64, 20_000, 500, 200, true,
-        false, 600_000);
+    return new SimOptions(regions, popsPerRegion, seed, durationMillis, 20, 1024, 2000,
+        retentionFor(20, regions), 20_000, 500, 200, true, false, 600_000);
+  }
+
+  /**
+   * The replication log keeps about 90 s of an origin's mutations (at least 64): short partitions
+   * (up to 30 s) catch up from the log, the long one (a quarter of a 10-minute run) needs anti-entropy.
+   */
+  static long retentionFor(double writesPerSecond, int regions) {
+    return Math.max(64, (long) Math.ceil(writesPerSecond / regions * 90 * 1.2));
   }
 
   public SimOptions withSeed(long newSeed) {
@@ -34,7 +42,8 @@ public record SimOptions(int regions, int popsPerRegion, long seed, long duratio
   }
 
   public SimOptions withWorkload(double perSecond, int bytes) {
-    return new SimOptions(regions, popsPerRegion, seed, durationMillis, perSecond, bytes, keys, logRetention,
+    return new SimOptions(regions, popsPerRegion, seed, durationMillis, perSecond, bytes, keys,
+        retentionFor(perSecond, regions),
         tombstoneGraceMillis, maxClockOffsetMillis, gossipIntervalMillis, faults, ignoreHlc, maxHealMillis);
   }
 

@@ -6,7 +6,6 @@ import io.edgekv.sim.SimReport;
 import io.edgekv.sim.SimResult;
 import io.edgekv.sim.Simulation;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +17,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code edgekv sim}: the deterministic simulation of cross-region replication
@@ -69,49 +70,49 @@ public final class SimCommand implements Callable<Integer> {
   @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML report with plots (single seed).")
   Path report;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() {
+    CliOutput out = EdgeKvCommand.root(spec).output();
     long from = seed;
     long to = seed;
     if (seeds != null) {
       Matcher m = RANGE.matcher(seeds);
       if (!m.matches() || Long.parseLong(m.group(1)) > Long.parseLong(m.group(2))) {
-        return usage("--seeds must be A..B with A <= B, was '" + seeds + "'");
+        return usage(out, "--seeds must be A..B with A <= B, was '" + seeds + "'");
       }
       from = Long.parseLong(m.group(1));
       to = Long.parseLong(m.group(2));
     }
     if (unsafe != null && !IGNORE_HLC.equals(unsafe)) {
-      return usage("--unsafe knows only " + IGNORE_HLC + ", was '" + unsafe + "'");
+      return usage(out, "--unsafe knows only " + IGNORE_HLC + ", was '" + unsafe + "'");
     }
     SimOptions options = SimOptions.defaults(regions, popsPerRegion, from, duration.toMillis())
         .withWorkload(writesPerSecond, valueBytes).withFaults(!noFaults).withIgnoreHlc(unsafe != null);
     try {
       options.validate();
     } catch (IllegalArgumentException e) {
-      return usage(e.getMessage());
+      return usage(out, e.getMessage());
     }
     // The production code logs every anti-entropy round at INFO; thousands of simulated ones would drown the output.
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.edgekv")).setLevel(Level.WARN);
-    PrintStream out = System.out;
     for (long s = from; s <= to; s++) {
       SimResult result = Simulation.run(options.withSeed(s));
-      out.println(json ? result.toJson() : summary(result));
-      out.flush();
+      out.line(json ? result.toJson() : summary(result));
       if (report != null && from == to) {
         try {
           Files.writeString(report, SimReport.html(result, replay(s)), StandardCharsets.UTF_8);
-          System.err.println("sim: report written to " + report);
+          out.info("sim: report written to " + report);
         } catch (IOException e) {
-          System.err.println("error: INTERNAL: cannot write the report to " + report + ": " + e.getMessage());
+          out.error("INTERNAL", "cannot write the report to " + report + ": " + e.getMessage());
           return ExitCodes.INTERNAL;
         }
       }
       if (!result.valid()) {
-        String failed = "sim: seed " + s + " failed: " + String.join("; ", result.failures());
-        out.println(failed);
-        out.println("sim: replay with: " + replay(s));
-        System.err.println("error: INTERNAL: " + failed);
+        out.info("sim: replay with: " + replay(s));
+        out.error("INTERNAL", "seed " + s + " failed: " + String.join("; ", result.failures()));
         return ExitCodes.INTERNAL;
       }
     }
@@ -125,8 +126,8 @@ public final class SimCommand implements Callable<Integer> {
         + (noFaults ? " --no-faults" : "") + (unsafe != null ? " --unsafe " + unsafe : "");
   }
 
-  private static int usage(String message) {
-    System.err.println("error: USAGE: " + message + " (see 'edgekv sim --help')");
+  private static int usage(CliOutput out, String message) {
+    out.error("USAGE", message + " (see 'edgekv sim --help')");
     return ExitCodes.USAGE;
   }
 

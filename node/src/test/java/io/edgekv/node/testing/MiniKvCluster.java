@@ -60,7 +60,7 @@ public final class MiniKvCluster implements AutoCloseable {
     NodeConfig.Topology topology = new NodeConfig.Topology(builder.shards, regions);
     configs = new ArrayList<>();
     for (NodeConfig.NodeAddress address : topology.allNodes()) {
-      configs.add(nodeConfig(address, topology, builder, false));
+      configs.add(nodeConfig(address, topology, builder, builder.raftOf(configs.size()), false));
     }
     // Spare nodes belong to region 0 but not to its initial Raft groups: they start with
     // join=true and wait for "admin add-node".
@@ -71,7 +71,8 @@ public final class MiniKvCluster implements AutoCloseable {
       List<NodeConfig.NodeAddress> region0 = new ArrayList<>(regions.get(0).nodes());
       region0.add(spare);
       withSpare.set(0, new NodeConfig.Region(regions.get(0).name(), region0));
-      configs.add(nodeConfig(spare, new NodeConfig.Topology(builder.shards, withSpare), builder, true));
+      configs.add(nodeConfig(spare, new NodeConfig.Topology(builder.shards, withSpare), builder,
+          builder.raftOf(configs.size()), true));
     }
     for (int k = 0; k < configs.size(); k++) {
       clocks.add(new SkewableClock());
@@ -83,9 +84,9 @@ public final class MiniKvCluster implements AutoCloseable {
   }
 
   private NodeConfig nodeConfig(NodeConfig.NodeAddress address, NodeConfig.Topology topology, Builder builder,
-      boolean join) {
+      NodeConfig.RaftSettings raft, boolean join) {
     return NodeConfig.of(address.id(), root.resolve(address.id()).toString(), topology)
-        .withLimits(new NodeConfig.Limits(builder.maxValueBytes)).withRaft(builder.raft).withJoin(join)
+        .withLimits(new NodeConfig.Limits(builder.maxValueBytes)).withRaft(raft).withJoin(join)
         .withReplication(builder.replication).validate();
   }
 
@@ -107,6 +108,7 @@ public final class MiniKvCluster implements AutoCloseable {
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
     private final Map<Integer, UnsafeSwitches> unsafe = new HashMap<>();
     private NodeConfig.RaftSettings raft = FAST_RAFT;
+    private final Map<Integer, NodeConfig.RaftSettings> raftOfNode = new HashMap<>();
 
     public Builder regions(int regions) {
       this.regions = regions;
@@ -148,6 +150,16 @@ public final class MiniKvCluster implements AutoCloseable {
     public Builder raft(NodeConfig.RaftSettings raft) {
       this.raft = raft;
       return this;
+    }
+
+    /** Raft settings of node {@code node} only (e.g. a leader slow to notice it lost its majority). */
+    public Builder raft(int node, NodeConfig.RaftSettings raft) {
+      raftOfNode.put(node, raft);
+      return this;
+    }
+
+    private NodeConfig.RaftSettings raftOf(int node) {
+      return raftOfNode.getOrDefault(node, raft);
     }
 
     /** Starts every node and waits until every shard group has a leader everywhere. */
@@ -309,10 +321,15 @@ public final class MiniKvCluster implements AutoCloseable {
 
   /** A client for some endpoints (closed with the cluster). */
   public EdgeKvClient client(List<String> endpoints) {
+    return client(endpoints, Duration.ofSeconds(10), 6);
+  }
+
+  /** A client for some endpoints with its own deadline and attempts (closed with the cluster). */
+  public EdgeKvClient client(List<String> endpoints, Duration deadline, int maxAttempts) {
     EdgeKvClient client = EdgeKvClient.builder()
         .endpoints(endpoints)
-        .deadline(Duration.ofSeconds(10))
-        .retryPolicy(RetryPolicy.builder().maxAttempts(6).initialBackoff(Duration.ofMillis(100))
+        .deadline(deadline)
+        .retryPolicy(RetryPolicy.builder().maxAttempts(maxAttempts).initialBackoff(Duration.ofMillis(100))
             .maxBackoff(Duration.ofSeconds(1)).build())
         .build();
     clients.add(client);
