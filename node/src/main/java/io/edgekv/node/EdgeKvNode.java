@@ -216,6 +216,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       replica.sampleFreshness();
       if (++ticks % tuning.ticksPerHousekeeping() == 0) {
         replica.sweepExpired(tuning.sweepBatch());
+        replica.trimReplicationLogs();
         replica.refreshDiskSpace();
         metrics.refreshLagGauges();
         collectTombstones();
