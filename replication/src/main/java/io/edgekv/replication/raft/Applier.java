@@ -449,7 +449,14 @@ public final class Applier {
   /** Writes a put unless a purge newer than it matches (a late write must not resurrect purged data). */
   private void writeIfNotPurged(Ctx ctx, EntryKey key, StoredEntry existing, StoredEntry entry) {
     Version version = StoredEntries.version(entry);
-    if (purgedAfter(key, entry.getTagsList(), version)) {
+    Version purge = purgedAfter(key, entry.getTagsList(), version);
+    if (purge != null) {
+      // Dead on arrival, but still newer than what the key holds: the older value must not stay
+      // live (a replica that got the write before the purge holds a tombstone of the write's
+      // version). Found by the deterministic simulation (docs/simulation.md).
+      if (existing != null && !existing.getTombstone() && StoredEntries.version(existing).compareTo(version) < 0) {
+        writeTombstone(ctx, key, existing, version, ChangeKind.DELETE);
+      }
       return;
     }
     unindex(ctx.batch, key, existing);
@@ -541,6 +548,11 @@ public final class Applier {
         if (existing != null && !existing.getTombstone() && !existing.getStale()) {
           putEntry(ctx.batch, key, existing.toBuilder().setStale(true).build());
         }
+      } else if (purge.selector() instanceof Command.PurgeSelector.Tag && existing != null) {
+        // A tag purge hides the tagged entry, not the key: the tombstone keeps the entry's version,
+        // so that a newer write without the tag (arriving later, older than the purge) still wins,
+        // on every replica whatever the arrival order (the purge record covers tagged late arrivals).
+        putTombstone(ctx.batch, key, existing, StoredEntries.version(existing));
       } else if (existing != null || purge.selector() instanceof Command.PurgeSelector.Key) {
         putTombstone(ctx.batch, key, existing, version);
       }
@@ -561,12 +573,12 @@ public final class Applier {
     }
   }
 
-  /** True when a prefix or tag purge newer than {@code version} matches the key. */
-  private boolean purgedAfter(EntryKey key, List<String> tags, Version version) {
+  /** The version of a prefix or tag purge newer than {@code version} that matches the key, or null. */
+  private Version purgedAfter(EntryKey key, List<String> tags, Version version) {
     for (String tag : tags) {
       byte[] record = purgeRecord(purgeKey(key.namespace(), PURGE_TAG, tag.getBytes(StandardCharsets.UTF_8)));
       if (record != null && decodeVersion(record).compareTo(version) > 0) {
-        return true;
+        return decodeVersion(record);
       }
     }
     byte[] prefixes = purgeKey(key.namespace(), PURGE_PREFIX, new byte[0]);
@@ -576,18 +588,18 @@ public final class Applier {
       if (startsWith(purgeKey, prefixes)) {
         byte[] prefix = Arrays.copyOfRange(purgeKey, prefixes.length, purgeKey.length);
         if (key.hasPrefix(key.namespace(), prefix) && decodeVersion(pending.getValue()).compareTo(version) > 0) {
-          return true;
+          return decodeVersion(pending.getValue());
         }
       }
     }
-    boolean[] purged = {false};
+    Version[] purged = {null};
     engine.purges.forEachFrom(prefixes, (purgeKey, record) -> {
       if (!startsWith(purgeKey, prefixes)) {
         return false;
       }
       byte[] prefix = Arrays.copyOfRange(purgeKey, prefixes.length, purgeKey.length);
       if (key.hasPrefix(key.namespace(), prefix) && decodeVersion(record).compareTo(version) > 0) {
-        purged[0] = true;
+        purged[0] = decodeVersion(record);
         return false;
       }
       return true;
