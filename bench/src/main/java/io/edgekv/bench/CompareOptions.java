@@ -8,10 +8,11 @@ import java.util.Set;
 /**
  * The harness' options, as the node's {@code BenchCompareCommand} passes them: {@code --rounds N
  * --base-port B --warmup-ms N --duration-ms N --keys N --value-sizes 100,1024 --out DIR
- * [--workloads name,name] [--json]}.
+ * [--workloads name,name] [--json] [--no-coalesce] [--profile]}: {@code --no-coalesce} sends
+ * each EdgeKV get alone, {@code --profile} records a JFR profile of each EdgeKV node.
  */
 record CompareOptions(int rounds, int basePort, long warmupMillis, long durationMillis, int keys,
-    List<Integer> valueSizes, Path out, Set<String> workloads, boolean json) {
+    List<Integer> valueSizes, Path out, Set<String> workloads, boolean json, boolean coalesce, boolean profile) {
 
   static final int PORTS = 500;
 
@@ -49,10 +50,14 @@ record CompareOptions(int rounds, int basePort, long warmupMillis, long duration
     Path out = Path.of("target", "bench-compare");
     List<String> workloads = List.of();
     boolean json = false;
+    boolean coalesce = true;
+    boolean profile = false;
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
-      if (name.equals("--json")) {
-        json = true;
+      if (name.equals("--json") || name.equals("--no-coalesce") || name.equals("--profile")) {
+        json |= name.equals("--json");
+        coalesce &= !name.equals("--no-coalesce");
+        profile |= name.equals("--profile");
         continue;
       }
       if (i + 1 >= args.length) {
@@ -75,7 +80,7 @@ record CompareOptions(int rounds, int basePort, long warmupMillis, long duration
         throw new IllegalArgumentException(name + " must be a number, got '" + value + "'");
       }
     }
-    return new CompareOptions(rounds, basePort, warmup, duration, keys, sizes, out, Set.copyOf(workloads), json);
+    return new CompareOptions(rounds, basePort, warmup, duration, keys, sizes, out, Set.copyOf(workloads), json, coalesce, profile);
   }
 
   private static List<Integer> ints(String csv) {

@@ -20,8 +20,13 @@ final class EdgeKvRegion extends ProcessSystem {
     super("edgekv", "127.0.0.1:" + basePort, false);
   }
 
-  /** Writes the node configs, starts the three nodes and waits until each answers /readyz. */
-  static EdgeKvRegion start(Launcher launcher, int basePort, Path dir, Path logs) throws InterruptedException {
+  /**
+   * Writes the node configs, starts the three nodes and waits until each answers /readyz; with
+   * {@code profile}, each node records a JFR profile into {@code logs/edgekv-node-<i>.jfr}, dumped
+   * when it stops.
+   */
+  static EdgeKvRegion start(Launcher launcher, int basePort, Path dir, Path logs, boolean profile)
+      throws InterruptedException {
     Path conf = dir.resolve("conf");
     List<String> dev = launcher.java(List.of("-jar", launcher.edgekvJar().toString(), "dev", "--regions", "1",
         "--nodes", String.valueOf(NODES), "--base-port", String.valueOf(basePort), "--bind", "127.0.0.1",
@@ -39,8 +44,14 @@ final class EdgeKvRegion extends ProcessSystem {
     EdgeKvRegion region = new EdgeKvRegion(basePort);
     try {
       for (int i = 0; i < NODES; i++) {
-        region.processes.start(launcher.java(List.of("-jar", launcher.edgekvJar().toString(), "serve", "--config",
-            conf.resolve("node-" + i + ".yaml").toString()), "1g"), logs.resolve("edgekv-node-" + i + ".log"));
+        List<String> args = new ArrayList<>();
+        if (profile) {
+          args.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+              + logs.resolve("edgekv-node-" + i + ".jfr"));
+        }
+        args.addAll(List.of("-jar", launcher.edgekvJar().toString(), "serve", "--config",
+            conf.resolve("node-" + i + ".yaml").toString()));
+        region.processes.start(launcher.java(args, "1g"), logs.resolve("edgekv-node-" + i + ".log"));
       }
       List<String> ready = new ArrayList<>();
       for (int i = 0; i < NODES; i++) {

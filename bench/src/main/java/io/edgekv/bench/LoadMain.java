@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the system it drives (EdgeKV's client with the node jar; Lettuce and jetcd with the anchor
  * libraries). Arguments are {@code --name value} pairs: {@code --system edgekv|redis|etcd},
  * {@code --endpoint HOST:PORT}, {@code --keys N}, {@code --value-bytes N}, then either {@code
- * --preload} or {@code --workload KIND --in-flight N --warmup-ms N --duration-ms N --pids P,P}.
+ * --preload} or {@code --workload KIND --in-flight N --warmup-ms N --duration-ms N --pids P,P};
+ * {@code --coalesce false} turns EdgeKV's get coalescing off.
  * It prints one JSON object on stdout: the measured phase (its HdrHistogram compressed and in
  * Base64) or the preload's count. Exit 2 on bad arguments, 1 when the run failed.
  */
@@ -46,7 +47,8 @@ public final class LoadMain {
     byte[][] keyBytes = keys(keys);
     byte[] value = value(valueBytes);
     Map<String, Object> out;
-    try (KvDriver driver = open(system, options.get("endpoint"))) {
+    boolean coalesce = !"false".equals(options.get("coalesce"));
+    try (KvDriver driver = open(system, options.get("endpoint"), coalesce)) {
       if (options.containsKey("preload")) {
         out = preload(driver, keyBytes, value);
       } else {
@@ -85,9 +87,9 @@ public final class LoadMain {
     return options;
   }
 
-  private static KvDriver open(String system, String endpoint) {
+  private static KvDriver open(String system, String endpoint, boolean coalesce) {
     return switch (system) {
-      case "edgekv" -> new EdgeKvDriver(endpoint);
+      case "edgekv" -> new EdgeKvDriver(endpoint, coalesce);
       case "redis" -> new RedisDriver(endpoint);
       case "etcd" -> new EtcdDriver(endpoint);
       default -> throw new IllegalArgumentException("unknown system '" + system + "'");

@@ -41,7 +41,8 @@ final class LoadRunner {
   Measurement measure(SystemUnderTest s, Workload w, int round) throws IOException, InterruptedException {
     List<String> args = List.of("--workload", w.kind().label(), "--in-flight", String.valueOf(w.inFlight()),
         "--warmup-ms", String.valueOf(options.warmupMillis()), "--duration-ms", String.valueOf(options.durationMillis()),
-        "--pids", s.pids().stream().map(String::valueOf).collect(Collectors.joining(",")));
+        "--pids", s.pids().stream().map(String::valueOf).collect(Collectors.joining(",")),
+        "--coalesce", String.valueOf(options.coalesce()));
     long timeout = (options.warmupMillis() + options.durationMillis()) / 1000 + 120;
     JsonNode out = run(s, args, w.valueBytes(), "load-" + s.name() + "-" + w.name() + "-r" + round, timeout);
     return measurement(s.name(), w, round, out, clockTicks);

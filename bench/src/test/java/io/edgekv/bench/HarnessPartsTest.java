@@ -34,12 +34,14 @@ class HarnessPartsTest {
 
   @Test
   void optionsDefaultsAndRefusals() {
-    CompareOptions o = CompareOptions.parse(new String[] {"--rounds", "1", "--base-port", "26500", "--json"});
+    CompareOptions o = CompareOptions.parse(new String[] {"--rounds", "1", "--base-port", "26500", "--json", "--profile"});
     assertEquals(1, o.rounds());
     assertEquals(26500, o.basePort());
     assertEquals(List.of(100, 1024), o.valueSizes());
     assertEquals(100_000, o.keys());
     assertTrue(o.json());
+    assertTrue(o.profile());
+    assertTrue(o.coalesce(), "coalescing is on unless --no-coalesce");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> CompareOptions.parse(new String[] {"--base-port", "65200"}));
     assertTrue(e.getMessage().contains("--base-port"), e.getMessage());

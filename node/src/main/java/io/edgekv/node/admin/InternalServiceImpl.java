@@ -13,7 +13,11 @@ import io.edgekv.internal.v1.RangeDigestsResponse;
 import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ProposeRequest;
 import io.edgekv.internal.v1.ProposeResponse;
+import io.edgekv.internal.v1.ReadIndexRequest;
+import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.internal.v1.ReplicateRequest;
+import io.edgekv.internal.v1.ShardTermRequest;
+import io.edgekv.internal.v1.ShardTermResponse;
 import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.invalidation.watch.ChangelogSource;
 import io.edgekv.invalidation.watch.PurgeReceipts;
@@ -28,12 +32,14 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 
 /**
  * Node-to-node calls, served on the internal port only: the gRPC face of cross-region
  * replication's {@link Receiver} (requests checked against the limits first), forwarded
- * proposals, and the local status, trace and purge receipt other nodes fan out for.
+ * proposals and read-index requests, this node's term for a leader confirming a read index, and
+ * the local status, trace and purge receipt other nodes fan out for.
  */
 public final class InternalServiceImpl extends InternalServiceGrpc.InternalServiceImplBase {
   private final LocalStatus local;
@@ -121,6 +127,19 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   public void propose(ProposeRequest request, StreamObserver<ProposeResponse> observer) {
     Calls.unary(observer, () -> replica.proposeHere(checkShard(request.getShard()),
         request.getProposal().toByteArray(), Calls.deadline()), status -> {});
+  }
+
+  /** A read index asked by a node that believes this one leads the shard (answered not_leader otherwise). */
+  @Override
+  public void readIndex(ReadIndexRequest request, StreamObserver<ReadIndexResponse> observer) {
+    Calls.unary(observer, () -> replica.readIndexHere(checkShard(request.getShard()), Calls.deadline()), status -> {});
+  }
+
+  /** This node's current term in the shard's group, for a leader confirming a read index. */
+  @Override
+  public void shardTerm(ShardTermRequest request, StreamObserver<ShardTermResponse> observer) {
+    Calls.unary(observer, () -> CompletableFuture.completedFuture(ShardTermResponse.newBuilder().setFormat(1)
+        .setTerm(replica.term(checkShard(request.getShard()))).build()), status -> {});
   }
 
   private int checkShard(long shard) {

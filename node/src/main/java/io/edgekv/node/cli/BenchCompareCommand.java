@@ -59,6 +59,13 @@ public final class BenchCompareCommand implements Callable<Integer> {
       description = "Where plots, results.json and logs go (default ${DEFAULT-VALUE}).")
   Path out;
 
+  @Option(names = "--no-coalesce",
+      description = "Send each EdgeKV get alone instead of coalescing concurrent gets into BatchGet calls.")
+  boolean noCoalesce;
+
+  @Option(names = "--profile", description = "Record a JFR profile of each EdgeKV node into DIR/logs/round-N/.")
+  boolean profile;
+
   @Spec
   CommandSpec spec;
 
@@ -126,6 +133,12 @@ public final class BenchCompareCommand implements Callable<Integer> {
     }
     if (EdgeKvCommand.root(spec).global().json()) {
       command.add("--json");
+    }
+    if (noCoalesce) {
+      command.add("--no-coalesce");
+    }
+    if (profile) {
+      command.add("--profile");
     }
     return command;
   }
