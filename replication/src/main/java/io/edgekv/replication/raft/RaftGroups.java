@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.ProposeResponse;
 import io.edgekv.internal.v1.ReadIndexResponse;
+import io.edgekv.replication.ReadUnavailableException;
 import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.pipeline.LeaderLink;
@@ -250,7 +251,7 @@ final class RaftGroups implements AutoCloseable {
     try {
       return server.getDivision(groupIdOf(shard)).getInfo().getCurrentTerm();
     } catch (IOException e) {
-      throw new WriteUnavailableException("shard " + shard + ": no Raft group here: " + e.getMessage(), e);
+      throw new ReadUnavailableException("shard " + shard + ": no Raft group here: " + e.getMessage(), e);
     }
   }
 
