@@ -26,6 +26,7 @@ public final class NemesisRunner {
   private final Cluster cluster;
   private final Recorder recorder;
   private final Supplier<Optional<String>> leader;
+  private final Disturbances disturbances;
 
   /**
    * @param leader finds the node that leads the region's group now, if any
@@ -34,6 +35,7 @@ public final class NemesisRunner {
     this.cluster = cluster;
     this.recorder = recorder;
     this.leader = leader;
+    this.disturbances = new Disturbances(cluster, leader);
   }
 
   /** Runs the schedule from now (the run's time zero is {@code startNanos}); returns after the last window. */
@@ -59,6 +61,7 @@ public final class NemesisRunner {
   public void heal(String f, ArrayNode what) {
     String error = null;
     try {
+      disturbances.stop();
       cluster.heal();
     } catch (RuntimeException e) {
       LOG.warn("heal failed: {}", e.toString());
@@ -106,6 +109,24 @@ public final class NemesisRunner {
         cluster.wan(w.a(), w.b(), Duration.ofMillis(w.delayMillis()), w.lossPercent() / 100.0);
         cluster.wan(w.b(), w.a(), Duration.ofMillis(w.reverseDelayMillis()), w.lossPercent() / 100.0);
       }
+      case Fault.KillMajority k -> k.nodes().forEach(cluster::kill);
+      case Fault.PowerLoss p -> p.nodes().forEach(cluster::kill);
+      case Fault.Ring r -> {
+        List<String> ring = r.order();
+        int n = ring.size();
+        for (int i = 0; i < n; i++) {
+          for (int j = i + 1; j < n; j++) {
+            int distance = Math.min(j - i, n - (j - i));
+            if (distance > r.reach()) {
+              cluster.cut(ring.get(i), ring.get(j));
+            }
+          }
+        }
+      }
+      case Fault.Strobe s -> disturbances.strobe(s, o);
+      case Fault.Membership m -> disturbances.membership(m, o);
+      case Fault.Overload l -> disturbances.overload(l, o);
+      case Fault.SlowConsumer c -> disturbances.slowConsumer(c, o);
       case Fault.RegionRelay r -> {
         for (NodeRef a : inRegion(r.a())) {
           for (NodeRef c : inRegion(r.c())) {

@@ -125,6 +125,7 @@ public final class ChaosRun {
     }
     List<Checker> checkers = new ArrayList<>(workload.checkers());
     checkers.add(new ConvergenceChecker());
+    checkers.add(new io.edgekv.chaos.checker.ClientExceptionsChecker());
     for (Checker c : checkers) {
       try {
         results.add(c.check(history));
@@ -135,14 +136,17 @@ public final class ChaosRun {
     }
     double seconds = (System.nanoTime() - began) / 1e9;
     int operations = (int) history.ops().stream().filter(o -> !o.isNemesis() && o.isInvoke()).count();
-    RunResult result = new RunResult(spec, dir, results, seconds, operations);
+    Map<String, Long> perNode = new TreeMap<>();
+    history.ops().stream().filter(o -> !o.isNemesis() && o.type() == io.edgekv.chaos.history.Op.Type.OK && o.node() != null)
+        .forEach(o -> perNode.merge(o.node(), 1L, Long::sum));
+    RunResult result = new RunResult(spec, dir, results, seconds, operations, perNode);
     ResultsJson.write(dir.resolve("results.json"), result, schedule);
     HtmlReport.write(dir.resolve("report.html"), result, history);
     for (CheckResult r : results) {
       System.out.println("  " + r.checker() + ": " + r.verdict() + " — " + r.summary());
     }
-    System.out.printf("chaos run %s: %s in %.0f s, %d operations, report %s%n", spec.id(), result.outcome(), seconds,
-        operations, dir.resolve("report.html"));
+    System.out.printf("chaos run %s: %s in %.0f s, %d operations (ok per node %s), report %s%n", spec.id(),
+        result.outcome(), seconds, operations, perNode, dir.resolve("report.html"));
     return result;
   }
 

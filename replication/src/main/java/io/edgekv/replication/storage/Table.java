@@ -2,7 +2,10 @@ package io.edgekv.replication.storage;
 
 import java.util.function.BiPredicate;
 import org.rocksdb.ColumnFamilyHandle;
+import java.util.ArrayList;
+import java.util.List;
 import org.rocksdb.ReadOptions;
+import org.rocksdb.Snapshot;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -37,6 +40,28 @@ public final class Table<K, V> {
       return bytes == null ? null : valueCodec.decode(bytes);
     } catch (RocksDBException e) {
       throw StorageException.of("read from " + name, e);
+    }
+  }
+
+  /**
+   * Reads {@code keys} from one RocksDB snapshot: an atomic batch applied meanwhile is seen by
+   * all of them or by none (a read-only transaction, BatchGet, relies on it).
+   *
+   * @return the values in key order, null where a key is absent
+   */
+  public List<V> getAll(List<K> keys) {
+    Snapshot snapshot = db.getSnapshot();
+    try (ReadOptions options = new ReadOptions().setSnapshot(snapshot)) {
+      List<V> out = new ArrayList<>(keys.size());
+      for (K key : keys) {
+        byte[] bytes = db.get(handle, options, keyCodec.encode(key));
+        out.add(bytes == null ? null : valueCodec.decode(bytes));
+      }
+      return out;
+    } catch (RocksDBException e) {
+      throw StorageException.of("read from " + name, e);
+    } finally {
+      db.releaseSnapshot(snapshot);
     }
   }
 
