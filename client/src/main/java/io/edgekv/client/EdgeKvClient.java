@@ -1,37 +1,33 @@
 package io.edgekv.client;
 
 import com.google.protobuf.ByteString;
-import io.edgekv.api.v1.BatchGetRequest;
-import io.edgekv.api.v1.Condition;
-import io.edgekv.api.v1.DeleteRequest;
-import io.edgekv.api.v1.GetRequest;
+import io.edgekv.api.v1.BatchGetResponse;
+import io.edgekv.api.v1.DeleteResponse;
+import io.edgekv.api.v1.GetResponse;
+import io.edgekv.api.v1.IncrementResponse;
 import io.edgekv.api.v1.KvServiceGrpc;
-import io.edgekv.api.v1.PutRequest;
-import io.edgekv.api.v1.ScanRequest;
-import io.edgekv.api.v1.TouchRequest;
-import io.edgekv.api.v1.TxnRequest;
+import io.edgekv.api.v1.KvServiceGrpc.KvServiceStub;
+import io.edgekv.api.v1.PutResponse;
+import io.edgekv.api.v1.ScanResponse;
 import io.edgekv.api.v1.StatusResponse;
+import io.edgekv.api.v1.TouchResponse;
+import io.edgekv.api.v1.TxnRequest;
+import io.edgekv.api.v1.TxnResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -43,7 +39,7 @@ import java.util.stream.StreamSupport;
  *
  * <ul>
  *   <li><b>Deadline.</b> Every call, retries and backoff included, completes within the
- *       {@linkplain Builder#deadline(Duration) deadline} (default 5 s), plus scheduling jitter.
+ *       {@linkplain EdgeKvClientBuilder#deadline(Duration) deadline} (default 5 s), plus scheduling jitter.
  *   <li><b>Retries and failover.</b> A call that fails with {@code UNAVAILABLE} (or whose
  *       attempt exceeds {@link RetryPolicy#perAttemptTimeout()}) is retried on the next
  *       endpoint, round robin, as the {@link RetryPolicy} allows; no other failure is retried.
@@ -55,7 +51,7 @@ import java.util.stream.StreamSupport;
  *       lost acknowledgement.
  *   <li><b>Drain awareness.</b> A node that is draining marks its responses with the header
  *       {@code edgekv-draining: true}. The client then demotes that endpoint for {@linkplain
- *       Builder#drainingDemotion(Duration) a while} (default 30 s): new calls try the other
+ *       EdgeKvClientBuilder#drainingDemotion(Duration) a while} (default 30 s): new calls try the other
  *       endpoints first and come back to it only when those fail, or once it answers without
  *       the header. Together with the retry of {@code UNAVAILABLE} on the next endpoint (the
  *       draining node closes its connections with GOAWAY), traffic moves off a draining node
@@ -87,7 +83,6 @@ import java.util.stream.StreamSupport;
 public final class EdgeKvClient implements AutoCloseable {
 
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
-  private static final Duration DEFAULT_DRAINING_DEMOTION = Duration.ofSeconds(30);
 
   private final List<Endpoint> endpoints;
   private final List<ManagedChannel> channels;
@@ -97,17 +92,19 @@ public final class EdgeKvClient implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final FailoverCaller caller;
   private final AtomicReference<String> sessionToken;
+  private final Requests requests;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Where callbacks run; null = gRPC's shared pool. */
   private final Executor executor;
 
-  private EdgeKvClient(Builder b) {
+  EdgeKvClient(EdgeKvClientBuilder b) {
     this.endpoints = List.copyOf(b.endpoints);
     this.namespace = b.namespace;
     this.deadline = b.deadline;
     this.retryPolicy = b.retryPolicy;
     this.executor = b.executor;
     this.sessionToken = new AtomicReference<>(b.sessionToken);
+    this.requests = new Requests(namespace, sessionToken::get);
     List<ManagedChannel> opened = new ArrayList<>(endpoints.size());
     Function<Endpoint, ManagedChannel> channelFactory =
         b.channelFactory != null ? b.channelFactory : endpoint -> Channels.open(endpoint, executor);
@@ -115,20 +112,14 @@ public final class EdgeKvClient implements AutoCloseable {
       opened.add(channelFactory.apply(e));
     }
     this.channels = List.copyOf(opened);
-    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "edgekv-client-retry");
-      t.setDaemon(true);
-      return t;
-    });
-    timer.setRemoveOnCancelPolicy(true);
-    this.scheduler = Executors.unconfigurableScheduledExecutorService(timer);
+    this.scheduler = FailoverCaller.newRetryTimer();
     EndpointSelector selector = new EndpointSelector(endpoints.size(), b.drainingDemotion, b.nanoTime);
     this.caller = new FailoverCaller(endpoints, channels, selector, retryPolicy, deadline, scheduler);
   }
 
   /** A builder with the defaults: namespace {@code "default"}, 5 s deadline, default retries. */
-  public static Builder builder() {
-    return new Builder();
+  public static EdgeKvClientBuilder builder() {
+    return new EdgeKvClientBuilder();
   }
 
   // ---------------------------------------------------------------- reads
@@ -192,17 +183,8 @@ public final class EdgeKvClient implements AutoCloseable {
    */
   public CompletableFuture<GetResult> getAsync(byte[] key, ReadOptions options) {
     ByteString k = ByteString.copyFrom(Objects.requireNonNull(key, "key"));
-    GetRequest request = GetRequest.newBuilder()
-        .setNamespace(namespace)
-        .setKey(k)
-        .setRead(Protos.readOptions(Objects.requireNonNull(options, "options"), tokenFor(options.sessionToken().orElse(null))))
-        .build();
-    return caller.<io.edgekv.api.v1.GetResponse>call("get", (ch, d, obs) ->
-            KvServiceGrpc.newStub(ch).withDeadline(d).get(request, obs))
-        .thenApply(r -> {
-          remember(r.getSessionToken());
-          return Protos.getResult(k, r);
-        });
+    return unary("get", requests.get(k, options), KvServiceStub::get, GetResponse::getSessionToken,
+        r -> Protos.getResult(k, r));
   }
 
   /**
@@ -219,23 +201,9 @@ public final class EdgeKvClient implements AutoCloseable {
 
   /** Asynchronous {@link #batchGet(List, ReadOptions)}. */
   public CompletableFuture<List<GetResult>> batchGetAsync(List<byte[]> keys, ReadOptions options) {
-    Objects.requireNonNull(keys, "keys");
-    Objects.requireNonNull(options, "options");
-    List<ByteString> ks = new ArrayList<>(keys.size());
-    for (byte[] key : keys) {
-      ks.add(ByteString.copyFrom(Objects.requireNonNull(key, "keys must not contain null")));
-    }
-    BatchGetRequest request = BatchGetRequest.newBuilder()
-        .setNamespace(namespace)
-        .addAllKeys(ks)
-        .setRead(Protos.readOptions(options, tokenFor(options.sessionToken().orElse(null))))
-        .build();
-    return caller.<io.edgekv.api.v1.BatchGetResponse>call("batchGet", (ch, d, obs) ->
-            KvServiceGrpc.newStub(ch).withDeadline(d).batchGet(request, obs))
-        .thenApply(r -> {
-          remember(r.getSessionToken());
-          return Protos.batchGetResults(ks, r);
-        });
+    List<ByteString> ks = Requests.keys(keys);
+    return unary("batchGet", requests.batchGet(ks, options), KvServiceStub::batchGet,
+        BatchGetResponse::getSessionToken, r -> Protos.batchGetResults(ks, r));
   }
 
   // ---------------------------------------------------------------- writes
@@ -292,32 +260,8 @@ public final class EdgeKvClient implements AutoCloseable {
 
   /** Asynchronous {@link #put(byte[], byte[], PutOptions)}. */
   public CompletableFuture<PutResult> putAsync(byte[] key, byte[] value, PutOptions options) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(value, "value");
-    Objects.requireNonNull(options, "options");
-    PutRequest.Builder request = PutRequest.newBuilder()
-        .setNamespace(namespace)
-        .setKey(ByteString.copyFrom(key))
-        .setValue(ByteString.copyFrom(value))
-        .putAllMetadata(options.metadata())
-        .addAllTags(options.tags())
-        .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
-    options.ttl().ifPresent(ttl -> request.setTtlMs(Protos.millis(ttl)));
-    if (options.ifAbsent()) {
-      request.setCondition(Condition.newBuilder().setIfAbsent(true));
-    }
-    options.ifVersion().ifPresent(v -> request.setCondition(Condition.newBuilder().setIfVersion(Protos.version(v))));
-    String token = tokenFor(options.sessionToken().orElse(null));
-    if (token != null) {
-      request.setSessionToken(token);
-    }
-    PutRequest built = request.build();
-    return caller.<io.edgekv.api.v1.PutResponse>call("put", (ch, d, obs) ->
-            KvServiceGrpc.newStub(ch).withDeadline(d).put(built, obs))
-        .thenApply(r -> {
-          remember(r.getSessionToken());
-          return Protos.putResult(r);
-        });
+    return unary("put", requests.put(key, value, options), KvServiceStub::put, PutResponse::getSessionToken,
+        Protos::putResult);
   }
 
   /**
@@ -358,24 +302,8 @@ public final class EdgeKvClient implements AutoCloseable {
 
   /** Asynchronous {@link #delete(byte[], DeleteOptions)}. */
   public CompletableFuture<DeleteResult> deleteAsync(byte[] key, DeleteOptions options) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(options, "options");
-    DeleteRequest.Builder request = DeleteRequest.newBuilder()
-        .setNamespace(namespace)
-        .setKey(ByteString.copyFrom(key))
-        .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
-    options.ifVersion().ifPresent(v -> request.setCondition(Condition.newBuilder().setIfVersion(Protos.version(v))));
-    String token = tokenFor(options.sessionToken().orElse(null));
-    if (token != null) {
-      request.setSessionToken(token);
-    }
-    DeleteRequest built = request.build();
-    return caller.<io.edgekv.api.v1.DeleteResponse>call("delete", (ch, d, obs) ->
-            KvServiceGrpc.newStub(ch).withDeadline(d).delete(built, obs))
-        .thenApply(r -> {
-          remember(r.getSessionToken());
-          return Protos.deleteResult(r);
-        });
+    return unary("delete", requests.delete(key, options), KvServiceStub::delete, DeleteResponse::getSessionToken,
+        Protos::deleteResult);
   }
 
   // ---------------------------------------------------------------- scans
@@ -394,22 +322,8 @@ public final class EdgeKvClient implements AutoCloseable {
 
   /** Asynchronous {@link #scan(byte[], ScanOptions)}. */
   public CompletableFuture<ScanPage> scanAsync(byte[] prefix, ScanOptions options) {
-    Objects.requireNonNull(prefix, "prefix");
-    Objects.requireNonNull(options, "options");
-    ScanRequest.Builder request = ScanRequest.newBuilder()
-        .setNamespace(namespace)
-        .setPrefix(ByteString.copyFrom(prefix))
-        .setLimit(options.limit())
-        .setKeysOnly(options.keysOnly())
-        .setRead(Protos.readOptions(options.read(), tokenFor(options.read().sessionToken().orElse(null))));
-    options.continuationToken().ifPresent(request::setContinuationToken);
-    ScanRequest built = request.build();
-    return caller.<io.edgekv.api.v1.ScanResponse>call("scan", (ch, d, obs) ->
-            KvServiceGrpc.newStub(ch).withDeadline(d).scan(built, obs))
-        .thenApply(r -> {
-          remember(r.getSessionToken());
-          return Protos.scanPage(r);
-        });
+    return unary("scan", requests.scan(prefix, options), KvServiceStub::scan, ScanResponse::getSessionToken,
+        Protos::scanPage);
   }
 
   /**
@@ -424,26 +338,7 @@ public final class EdgeKvClient implements AutoCloseable {
   public Iterable<ScanPage> scanPages(byte[] prefix, ScanOptions options) {
     byte[] p = Objects.requireNonNull(prefix, "prefix").clone();
     Objects.requireNonNull(options, "options");
-    return () -> new Iterator<>() {
-      private ScanPage last;
-
-      @Override
-      public boolean hasNext() {
-        return last == null || last.hasMore();
-      }
-
-      @Override
-      public ScanPage next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        ScanOptions pageOptions = last == null
-            ? options
-            : options.withContinuationToken(last.continuationToken());
-        last = scan(p, pageOptions);
-        return last;
-      }
-    };
+    return () -> new ScanPages(options, pageOptions -> scan(p, pageOptions));
   }
 
   /**
@@ -507,24 +402,8 @@ public final class EdgeKvClient implements AutoCloseable {
 
   /** Asynchronous {@link #touch(byte[], TouchOptions)}. */
   public CompletableFuture<TouchResult> touchAsync(byte[] key, TouchOptions options) {
-    Objects.requireNonNull(key, "key");
-    Objects.requireNonNull(options, "options");
-    TouchRequest.Builder request = TouchRequest.newBuilder()
-        .setNamespace(namespace)
-        .setKey(ByteString.copyFrom(key))
-        .setTtlMs(Protos.millis(options.ttl()))
-        .setRequestId(options.requestId().orElseGet(() -> UUID.randomUUID().toString()));
-    String token = tokenFor(options.sessionToken().orElse(null));
-    if (token != null) {
-      request.setSessionToken(token);
-    }
-    TouchRequest built = request.build();
-    return caller.<io.edgekv.api.v1.TouchResponse>call("touch", (ch, d, obs) ->
-            KvServiceGrpc.newStub(ch).withDeadline(d).touch(built, obs))
-        .thenApply(r -> {
-          remember(r.getSessionToken());
-          return Protos.touchResult(r);
-        });
+    return unary("touch", requests.touch(key, options), KvServiceStub::touch, TouchResponse::getSessionToken,
+        Protos::touchResult);
   }
 
   /**
@@ -551,27 +430,10 @@ public final class EdgeKvClient implements AutoCloseable {
 
   /** Asynchronous {@link #increment(String, long)} for a binary key. */
   public CompletableFuture<CounterResult> incrementAsync(byte[] key, long delta) {
-    Objects.requireNonNull(key, "key");
-    if (delta == 0) {
-      throw new IllegalArgumentException("delta must not be 0");
-    }
-    io.edgekv.api.v1.IncrementRequest.Builder request = io.edgekv.api.v1.IncrementRequest.newBuilder()
-        .setNamespace(namespace)
-        .setKey(ByteString.copyFrom(key))
-        .setDelta(delta)
-        .setRequestId(UUID.randomUUID().toString());
-    String token = tokenFor(null);
-    if (token != null) {
-      request.setSessionToken(token);
-    }
-    io.edgekv.api.v1.IncrementRequest built = request.build();
-    return caller.<io.edgekv.api.v1.IncrementResponse>call("increment", (ch, d, obs) ->
-            KvServiceGrpc.newStub(ch).withDeadline(d).increment(built, obs))
-        .thenApply(r -> {
-          remember(r.getSessionToken());
-          return new CounterResult(r.getValue(), Protos.version(r.getVersion()), Protos.servedBy(r.getServedBy()),
-              r.getSessionToken());
-        });
+    return unary("increment", requests.increment(key, delta), KvServiceStub::increment,
+        IncrementResponse::getSessionToken,
+        r -> new CounterResult(r.getValue(), Protos.version(r.getVersion()), Protos.servedBy(r.getServedBy()),
+            r.getSessionToken()));
   }
 
   /**
@@ -584,21 +446,11 @@ public final class EdgeKvClient implements AutoCloseable {
 
   /** The request a transaction sends, scoped to this client: its namespace and session. */
   TxnRequest prepareTxn(TxnRequest.Builder request, String explicitSessionToken) {
-    request.setNamespace(namespace);
-    String token = tokenFor(explicitSessionToken);
-    if (token != null) {
-      request.setSessionToken(token);
-    }
-    return request.build();
+    return requests.txn(request, explicitSessionToken);
   }
 
   CompletableFuture<TxnResult> commitTxn(TxnRequest request) {
-    return caller.<io.edgekv.api.v1.TxnResponse>call("txn", (ch, d, obs) ->
-            KvServiceGrpc.newStub(ch).withDeadline(d).txn(request, obs))
-        .thenApply(r -> {
-          remember(r.getSessionToken());
-          return Protos.txnResult(r);
-        });
+    return unary("txn", request, KvServiceStub::txn, TxnResponse::getSessionToken, Protos::txnResult);
   }
 
   // ---------------------------------------------------------------- admin
@@ -670,7 +522,7 @@ public final class EdgeKvClient implements AutoCloseable {
     return deadline;
   }
 
-  /** The executor callbacks run on, or null for gRPC's shared pool ({@link Builder#executor}). */
+  /** The executor callbacks run on, or null for gRPC's shared pool ({@link EdgeKvClientBuilder#executor}). */
   Executor executor() {
     return executor;
   }
@@ -691,18 +543,8 @@ public final class EdgeKvClient implements AutoCloseable {
       return;
     }
     caller.shutdown();
-    channels.forEach(ManagedChannel::shutdown);
-    long deadlineNanos = System.nanoTime() + CLOSE_GRACE.toNanos();
     try {
-      for (ManagedChannel channel : channels) {
-        long left = deadlineNanos - System.nanoTime();
-        if (left <= 0 || !channel.awaitTermination(left, TimeUnit.NANOSECONDS)) {
-          channel.shutdownNow();
-        }
-      }
-    } catch (InterruptedException e) {
-      channels.forEach(ManagedChannel::shutdownNow);
-      Thread.currentThread().interrupt();
+      Channels.close(channels, CLOSE_GRACE);
     } finally {
       scheduler.shutdownNow();
       caller.failPending();
@@ -714,8 +556,24 @@ public final class EdgeKvClient implements AutoCloseable {
     return "EdgeKvClient{endpoints=" + endpoints + ", namespace=" + namespace + "}";
   }
 
-  private String tokenFor(String explicit) {
-    return explicit != null ? explicit : sessionToken.get();
+  /** One method of the key-value service, as the async stub offers it ({@code KvServiceStub::get}). */
+  @FunctionalInterface
+  private interface KvMethod<Q, R> {
+    void call(KvServiceStub stub, Q request, StreamObserver<R> observer);
+  }
+
+  /**
+   * Every key-value call: sends {@code request} through the failover caller, remembers the
+   * session token the response carries, and converts the response for the caller.
+   */
+  private <Q, R, T> CompletableFuture<T> unary(
+      String op, Q request, KvMethod<Q, R> method, Function<R, String> sessionOf, Function<R, T> convert) {
+    return caller.<R>call(op, (channel, d, observer) ->
+            method.call(KvServiceGrpc.newStub(channel).withDeadline(d), request, observer))
+        .thenApply(response -> {
+          remember(sessionOf.apply(response));
+          return convert.apply(response);
+        });
   }
 
   private void remember(String token) {
@@ -737,166 +595,6 @@ public final class EdgeKvClient implements AutoCloseable {
       throw new EdgeKvException(Status.Code.CANCELLED, "interrupted while waiting for the call", e);
     } catch (ExecutionException e) {
       throw Errors.translate(e.getCause());
-    }
-  }
-
-  /**
-   * Builds an {@link EdgeKvClient}. Every setter rejects an invalid value at once with an
-   * {@link IllegalArgumentException} (or {@link NullPointerException}) whose message names
-   * the option. Not thread-safe.
-   */
-  public static final class Builder {
-    private final List<Endpoint> endpoints = new ArrayList<>();
-    private String namespace = "default";
-    private Duration deadline = Duration.ofSeconds(5);
-    private RetryPolicy retryPolicy = RetryPolicy.defaults();
-    private String sessionToken;
-    /** For tests; null = real channels (on {@link #executor}). */
-    private Function<Endpoint, ManagedChannel> channelFactory;
-    private Duration drainingDemotion = DEFAULT_DRAINING_DEMOTION;
-    private LongSupplier nanoTime = System::nanoTime;
-    private Executor executor;
-
-    private Builder() {}
-
-    /**
-     * Adds one endpoint, {@code HOST:PORT} (an IPv6 host in brackets: {@code [::1]:7400}).
-     *
-     * @throws IllegalArgumentException naming {@code endpoint} if malformed, or if it was
-     *     already added
-     */
-    public Builder endpoint(String endpoint) {
-      add("endpoint", endpoint);
-      return this;
-    }
-
-    /**
-     * Replaces the endpoints. The client starts with the first one and fails over to the
-     * others in order.
-     *
-     * @throws IllegalArgumentException naming {@code endpoints} if one is malformed or
-     *     appears twice
-     * @throws NullPointerException if the list is null
-     */
-    public Builder endpoints(List<String> endpoints) {
-      Objects.requireNonNull(endpoints, "endpoints");
-      this.endpoints.clear();
-      for (String e : endpoints) {
-        add("endpoints", e);
-      }
-      return this;
-    }
-
-    private void add(String option, String text) {
-      Endpoint endpoint = Endpoint.parse(option, text);
-      if (endpoints.contains(endpoint)) {
-        throw new IllegalArgumentException(option + ": duplicate endpoint '" + text + "'");
-      }
-      endpoints.add(endpoint);
-    }
-
-    /**
-     * Sets the namespace (tenant) every call is scoped to; default {@code "default"}.
-     *
-     * @throws IllegalArgumentException if empty or blank
-     * @throws NullPointerException if null
-     */
-    public Builder namespace(String namespace) {
-      Objects.requireNonNull(namespace, "namespace");
-      if (namespace.isBlank()) {
-        throw new IllegalArgumentException("namespace must not be empty");
-      }
-      this.namespace = namespace;
-      return this;
-    }
-
-    /**
-     * Sets the deadline of each call, all its attempts and backoffs included; default 5 s.
-     *
-     * @throws IllegalArgumentException if zero or negative
-     * @throws NullPointerException if null
-     */
-    public Builder deadline(Duration deadline) {
-      Objects.requireNonNull(deadline, "deadline");
-      if (deadline.isNegative() || deadline.isZero()) {
-        throw new IllegalArgumentException("deadline must be positive, got " + deadline);
-      }
-      this.deadline = deadline;
-      return this;
-    }
-
-    /**
-     * Sets the retry policy; default {@link RetryPolicy#defaults()}.
-     *
-     * @throws NullPointerException if null
-     */
-    public Builder retryPolicy(RetryPolicy retryPolicy) {
-      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
-      return this;
-    }
-
-    /**
-     * Starts the client's session from a token an earlier client received (see {@link
-     * EdgeKvClient#sessionToken()}); null or empty starts a fresh session.
-     */
-    public Builder sessionToken(String sessionToken) {
-      this.sessionToken = sessionToken == null || sessionToken.isEmpty() ? null : sessionToken;
-      return this;
-    }
-
-    /**
-     * Sets how long an endpoint that reported it is draining is tried only after the others;
-     * default 30 s. Zero turns the demotion off.
-     *
-     * @throws IllegalArgumentException naming {@code drainingDemotion} if negative
-     * @throws NullPointerException if null
-     */
-    public Builder drainingDemotion(Duration drainingDemotion) {
-      Objects.requireNonNull(drainingDemotion, "drainingDemotion");
-      if (drainingDemotion.isNegative()) {
-        throw new IllegalArgumentException("drainingDemotion must not be negative, got " + drainingDemotion);
-      }
-      this.drainingDemotion = drainingDemotion;
-      return this;
-    }
-
-    /**
-     * Runs the client's callbacks (Watch listeners and {@code NearCache} invalidations, also
-     * through an {@link InvalidationClient#of} this client) on {@code executor} instead of gRPC's
-     * shared cached thread pool, which hands every message to a pool thread. A direct executor
-     * ({@code Runnable::run}) runs them on the network thread that received the message: the
-     * least overhead for a process that holds many watches, but then a listener must never block.
-     *
-     * @throws NullPointerException if null
-     */
-    public Builder executor(Executor executor) {
-      this.executor = Objects.requireNonNull(executor, "executor");
-      return this;
-    }
-
-    /** Replaces the clock that times demotions; for tests. */
-    Builder nanoTime(LongSupplier nanoTime) {
-      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
-      return this;
-    }
-
-    /** Replaces how channels are opened; for tests over in-process transport. */
-    Builder channelFactory(Function<Endpoint, ManagedChannel> channelFactory) {
-      this.channelFactory = Objects.requireNonNull(channelFactory, "channelFactory");
-      return this;
-    }
-
-    /**
-     * Builds the client and opens one channel per endpoint (connections are made lazily, on
-     * the first call).
-     *
-     * @throws IllegalStateException naming {@code endpoints} if no endpoint was given
-     */
-    public EdgeKvClient build() {
-      if (endpoints.isEmpty()) {
-        throw new IllegalStateException("endpoints: at least one endpoint is required");
-      }
-      return new EdgeKvClient(this);
     }
   }
 }

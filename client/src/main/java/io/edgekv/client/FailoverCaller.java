@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -66,6 +68,17 @@ final class FailoverCaller {
     this.policy = policy;
     this.callDeadline = callDeadline;
     this.scheduler = scheduler;
+  }
+
+  /** The single daemon thread that times retries and backoffs of one client's calls. */
+  static ScheduledExecutorService newRetryTimer() {
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "edgekv-client-retry");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.setRemoveOnCancelPolicy(true);
+    return Executors.unconfigurableScheduledExecutorService(timer);
   }
 
   /** A call that may go to any endpoint, failing over as the policy allows. */

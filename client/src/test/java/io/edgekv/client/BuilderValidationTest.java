@@ -48,7 +48,7 @@ class BuilderValidationTest {
 
   @Test
   void otherClientOptionsAreValidatedNamingTheOption() {
-    EdgeKvClient.Builder b = EdgeKvClient.builder();
+    EdgeKvClientBuilder b = EdgeKvClient.builder();
     assertMessageStarts("namespace", assertThrows(IllegalArgumentException.class, () -> b.namespace(" ")));
     assertMessageStarts("deadline", assertThrows(IllegalArgumentException.class, () -> b.deadline(Duration.ZERO)));
     assertMessageStarts("deadline", assertThrows(NullPointerException.class, () -> b.deadline(null)));

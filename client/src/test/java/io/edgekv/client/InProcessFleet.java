@@ -128,8 +128,8 @@ final class InProcessFleet implements AutoCloseable {
   }
 
   /** A client builder wired to this fleet, with fast retries. */
-  EdgeKvClient.Builder clientBuilder() {
-    EdgeKvClient.Builder b = EdgeKvClient.builder()
+  EdgeKvClientBuilder clientBuilder() {
+    EdgeKvClientBuilder b = EdgeKvClient.builder()
         .endpoints(endpoints())
         .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(java.time.Duration.ofMillis(1))
             .maxBackoff(java.time.Duration.ofMillis(5)).build());

@@ -9,8 +9,9 @@ import io.edgekv.node.admin.LeaderForwarder;
 import io.edgekv.replication.pipeline.PipelineLimits;
 import io.grpc.health.v1.HealthGrpc;
 import io.edgekv.node.admin.NodeControl;
-import io.edgekv.node.admin.RemoteRegions;
 import io.edgekv.replication.ChangeListener;
+import io.edgekv.replication.gossip.EmulatedWan;
+import io.edgekv.replication.gossip.RegionTransport;
 import io.edgekv.replication.gossip.Shipper;
 import io.edgekv.node.config.ConfigFiles;
 import io.edgekv.node.api.NodeUnavailableException;
@@ -37,8 +38,10 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -84,7 +87,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private HttpEndpoints http;
   private final Clock clock;
   private final ScheduledExecutorService replicationScheduler;
-  private RemoteRegions remoteRegions;
+  private RegionTransport regionTransport;
+  private EmulatedWan wan;
   private Shipper shipper;
   private InvalidationServiceImpl invalidation;
   private volatile boolean closed;
@@ -157,14 +161,22 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         List.of(new InternalServiceImpl(localStatus, traces, replica, config.replication().maxClockOffsetDuration(),
             metrics.refusedClockSkew(), new RequestValidator(config.limits())), health.getHealthService()),
         () -> false).start();
-    remoteRegions = new RemoteRegions(config, this::internalChannel, replicationScheduler, clock);
-    List<String> otherRegions = config.topology().regions().stream().map(NodeConfig.Region::name)
-        .filter(name -> !name.equals(config.region().name())).toList();
+    Map<String, List<String>> otherRegionNodes = new LinkedHashMap<>();
+    for (NodeConfig.Region other : config.topology().regions()) {
+      if (!other.name().equals(config.region().name())) {
+        otherRegionNodes.put(other.name(), other.nodes().stream().map(NodeConfig.NodeAddress::id).toList());
+      }
+    }
+    List<String> otherRegions = List.copyOf(otherRegionNodes.keySet());
+    regionTransport = new RegionTransport(otherRegionNodes, this::internalChannel, clock);
+    // A pass-through unless dev's --wan-delay/--wan-loss (replication.wanDelay, wanLossPercent) or a test asks.
+    wan = new EmulatedWan(regionTransport, config.replication().wanDelayDuration(),
+        config.replication().wanLossPercent(), replicationScheduler, new Random());
     int maxBatchBytes = config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES / 2;
     long gossipMillis = config.replication().gossipIntervalDuration().toMillis();
     // A third region's mutations are relayed once they are 5 gossip rounds old: long enough for the
     // direct link to deliver them (and for this node to learn it), short enough around a cut link.
-    shipper = new Shipper(replica, remoteRegions, new Shipper.Settings(otherRegions, 512, maxBatchBytes,
+    shipper = new Shipper(replica, wan, new Shipper.Settings(otherRegions, 512, maxBatchBytes,
         gossipMillis, 200, 5 * gossipMillis), replicationScheduler);
     replica.onApplied(shipper::wake);
     shipper.start();
@@ -315,9 +327,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     return metrics;
   }
 
-  /** This node's links to other regions (fault injection in tests). */
-  public RemoteRegions remoteRegions() {
-    return remoteRegions;
+  /** This node's links to other regions, through the WAN emulation (tests cut and heal links with it). */
+  public EmulatedWan wan() {
+    return wan;
   }
 
   /** Cross-region replication from this node (lag, for the admin API and tests). */
@@ -327,7 +339,12 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
 
   /** Another region that answered recently, to name in the hint of a refused write. */
   public NodeConfig.Region healthyRegion() {
-    return remoteRegions == null ? null : remoteRegions.healthyRegion(Duration.ofSeconds(10));
+    if (regionTransport == null) {
+      return null;
+    }
+    return regionTransport.healthyRegion(Duration.ofSeconds(10))
+        .flatMap(name -> config.topology().regions().stream().filter(r -> r.name().equals(name)).findFirst())
+        .orElse(null);
   }
 
   /**

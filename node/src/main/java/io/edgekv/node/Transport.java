@@ -34,7 +34,8 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Limits of every server ({@link ServerLimits}): inbound message size derived from
  * {@code limits.maxValueBytes}, concurrent calls per connection, open connections, keepalive,
- * idle timeout and maximum connection age. Handlers run on the executor the caller maps their
+ * idle timeout and maximum connection age; request messages being received share the JVM's
+ * {@link InboundMemory} pool. Handlers run on the executor the caller maps their
  * service to (admin and health apart from data calls); the Netty event loops only move bytes.
  */
 public final class Transport {
@@ -43,6 +44,12 @@ public final class Transport {
   /** Response header set while the node drains, so clients move to other endpoints. */
   public static final Metadata.Key<String> DRAINING_HEADER =
       Metadata.Key.of("edgekv-draining", Metadata.ASCII_STRING_MARSHALLER);
+
+  /**
+   * Bytes a sender may have in flight on one stream before the node reads them: what a call
+   * still waiting for {@link InboundMemory} room can make the node hold (gRPC's default is 1 MiB).
+   */
+  static final int FLOW_CONTROL_WINDOW = 256 << 10;
 
   /** Event loops shared by every EdgeKV server of the process (like gRPC's own default ones). */
   private static final EventLoopGroup BOSS = new MultiThreadIoEventLoopGroup(1, daemon("edgekv-accept"),
@@ -104,12 +111,14 @@ public final class Transport {
         .maxInboundMessageSize(limits.maxMessageBytes())
         .maxInboundMetadataSize(64 << 10)
         .maxConcurrentCallsPerConnection(limits.maxCallsPerConnection())
+        .flowControlWindow(FLOW_CONTROL_WINDOW)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .maxConnectionIdle(5, TimeUnit.MINUTES)
         .maxConnectionAge(1, TimeUnit.HOURS)
-        .maxConnectionAgeGrace(5, TimeUnit.MINUTES);
+        .maxConnectionAgeGrace(5, TimeUnit.MINUTES)
+        .intercept(InboundMemory.JVM.interceptor(limits.maxMessageBytes()));
     ServerInterceptor drainingHeader = new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,

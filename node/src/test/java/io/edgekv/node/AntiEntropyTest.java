@@ -23,10 +23,10 @@ class AntiEntropyTest {
     try (MiniKvCluster cluster = MiniKvCluster.builder().regions(3).nodesPerRegion(1)
         .replication(new NodeConfig.ReplicationSettings(null, "100ms", null, null, 10L)).start()) {
       // ap-south is cut off while eu-west writes far more than its log keeps (10 per origin).
-      cluster.node(0).remoteRegions().cut("ap-south");
-      cluster.node(1).remoteRegions().cut("ap-south");
-      cluster.node(2).remoteRegions().cut("eu-west");
-      cluster.node(2).remoteRegions().cut("us-east");
+      cluster.node(0).wan().cut("ap-south");
+      cluster.node(1).wan().cut("ap-south");
+      cluster.node(2).wan().cut("eu-west");
+      cluster.node(2).wan().cut("us-east");
       EdgeKvClient eu = cluster.client(List.of(cluster.publicAddress(0)));
       for (int i = 0; i < 60; i++) {
         eu.put("ae/" + i, "v" + i);
@@ -35,7 +35,7 @@ class AntiEntropyTest {
       EdgeKvClient ap = cluster.client(List.of(cluster.publicAddress(2)));
       ap.put("ae/from-ap", "island");
       for (int i = 0; i < 3; i++) {
-        cluster.node(i).remoteRegions().heal();
+        cluster.node(i).wan().heal();
       }
       // The shipper finds the log no longer holds what ap-south needs and repairs it by digests.
       MiniKvCluster.await(WAIT, "ap-south has every write of eu-west", () -> {

@@ -39,7 +39,7 @@ class CrossRegionTest {
   @AfterEach
   void heal() {
     for (int i = 0; i < cluster.size(); i++) {
-      cluster.node(i).remoteRegions().heal();
+      cluster.node(i).wan().heal();
       cluster.clock(i).skew(Duration.ZERO);
     }
   }
@@ -166,8 +166,8 @@ class CrossRegionTest {
     }
     // While ap-south cannot receive eu-west's writes, it refuses the session read instead of
     // answering without the session's own write.
-    cluster.node(0).remoteRegions().cut("ap-south");
-    cluster.node(1).remoteRegions().cut("ap-south");
+    cluster.node(0).wan().cut("ap-south");
+    cluster.node(1).wan().cut("ap-south");
     PutResult cutOff = in(0).put("ryw/cut", "x");
     io.edgekv.client.EdgeKvException refused = org.junit.jupiter.api.Assertions.assertThrows(
         io.edgekv.client.EdgeKvException.class, () -> in(2).get("ryw/cut", io.edgekv.client.ReadOptions.builder()
@@ -179,8 +179,8 @@ class CrossRegionTest {
   @Test
   void dataRelaysAroundACutLink() {
     // eu-west (0) cannot reach ap-south (2) directly, nor the other way; us-east (1) relays.
-    cluster.node(0).remoteRegions().cut("ap-south");
-    cluster.node(2).remoteRegions().cut("eu-west");
+    cluster.node(0).wan().cut("ap-south");
+    cluster.node(2).wan().cut("eu-west");
     in(0).put("relayed", "via-us-east");
     awaitEverywhere("relayed", "via-us-east");
     in(2).put("relayed-back", "also");
@@ -189,10 +189,10 @@ class CrossRegionTest {
 
   @Test
   void regionCutOffKeepsWritingAndConvergesAfterHeal() {
-    cluster.node(2).remoteRegions().cut("eu-west");
-    cluster.node(2).remoteRegions().cut("us-east");
-    cluster.node(0).remoteRegions().cut("ap-south");
-    cluster.node(1).remoteRegions().cut("ap-south");
+    cluster.node(2).wan().cut("eu-west");
+    cluster.node(2).wan().cut("us-east");
+    cluster.node(0).wan().cut("ap-south");
+    cluster.node(1).wan().cut("ap-south");
     in(2).put("island", "written-while-cut");
     in(0).put("mainland", "written-while-cut");
     assertTrue(in(2).get("island").found());

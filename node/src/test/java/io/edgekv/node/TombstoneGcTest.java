@@ -32,10 +32,10 @@ class TombstoneGcTest {
         MiniKvCluster.await(WAIT, "the put reached node " + node, () -> stored(cluster, node, "gone"));
       }
       // ap-south is cut off: it has not applied the delete, so nobody may collect the tombstone.
-      cluster.node(0).remoteRegions().cut("ap-south");
-      cluster.node(1).remoteRegions().cut("ap-south");
-      cluster.node(2).remoteRegions().cut("eu-west");
-      cluster.node(2).remoteRegions().cut("us-east");
+      cluster.node(0).wan().cut("ap-south");
+      cluster.node(1).wan().cut("ap-south");
+      cluster.node(2).wan().cut("eu-west");
+      cluster.node(2).wan().cut("us-east");
       eu.delete("gone");
       MiniKvCluster.await(WAIT, "us-east applied the delete", () -> !cluster.client(List.of(cluster.publicAddress(1)))
           .get("gone").found());
@@ -47,7 +47,7 @@ class TombstoneGcTest {
         java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
       }
       for (int i = 0; i < 3; i++) {
-        cluster.node(i).remoteRegions().heal();
+        cluster.node(i).wan().heal();
       }
       // Once every region has it (plus 500 ms), each region's leader collects it.
       for (int i = 0; i < 3; i++) {

@@ -12,33 +12,28 @@ import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ProposeRequest;
 import io.edgekv.internal.v1.ProposeResponse;
 import io.edgekv.internal.v1.ReplicateRequest;
-import io.edgekv.replication.pipeline.Deadline;
-import io.edgekv.replication.gossip.AntiEntropy;
 import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.node.api.Calls;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.UnsafeSwitches;
-import io.edgekv.replication.command.Command;
-import io.edgekv.replication.command.Proposal;
-import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.gossip.Receiver;
 import io.edgekv.replication.raft.RegionReplica;
-import io.edgekv.replication.storage.ReplicationKeys;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.function.UnaryOperator;
 
-/** Node-to-node calls, served on the internal port only. */
+/**
+ * Node-to-node calls, served on the internal port only: the gRPC face of cross-region
+ * replication's {@link Receiver} (requests checked against the limits first), forwarded
+ * proposals, and the local status, trace and purge receipt other nodes fan out for.
+ */
 public final class InternalServiceImpl extends InternalServiceGrpc.InternalServiceImplBase {
-  /** How long the answer to a replication batch waits for this node to apply it (for a fresh vector). */
-  private static final long LOCAL_APPLY_WAIT_MILLIS = 1000;
-
   private final LocalStatus local;
   private final KeyTraces traces;
   private final RegionReplica replica;
-  private final Duration maxClockOffset;
-  private final Counter refusedSkew;
+  private final Receiver receiver;
   private final MutationValidator mutations;
   /** Chaos self-test bugs only (refused unless explicitly allowed): see {@link UnsafeSwitches}. */
   private final UnsafeSwitches unsafe = UnsafeSwitches.fromEnvironment();
@@ -49,8 +44,8 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
     this.local = local;
     this.traces = traces;
     this.replica = replica;
-    this.maxClockOffset = maxClockOffset;
-    this.refusedSkew = refusedSkew;
+    this.receiver = new Receiver(replica, maxClockOffset, refusedSkew::increment,
+        unsafe.on(UnsafeSwitches.Switch.REMOTE_RESTAMP) ? this::restamped : UnaryOperator.identity());
   }
 
   @Override
@@ -73,42 +68,20 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
 
   /**
    * A batch from another region: {@code INVALID_ARGUMENT} when a mutation breaks a limit
-   * ({@link MutationValidator}); refused when a timestamp is further ahead of this node's clock
-   * than {@code replication.maxClockOffset} (counted); otherwise proposed through this region's
-   * Raft group as one ApplyRemote command. The answer carries this region's version vector.
+   * ({@link MutationValidator}); otherwise merged by cross-region replication's {@link Receiver}.
    */
   @Override
   public void replicate(ReplicateRequest request, StreamObserver<ReplicateResponse> observer) {
     Calls.unary(observer, () -> {
       int shard = checkShard(request.getShard());
-      Deadline deadline = Calls.deadline();
       mutations.check(request.getMutationsList(), true);
       mutations.checkVector(request.getVersionVectorMap());
-      long limit = replica.clock().clock().millis() + maxClockOffset.toMillis();
-      for (Mutation m : request.getMutationsList()) {
-        if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
-          refusedSkew.increment();
-          return CompletableFuture.completedFuture(ReplicateResponse.newBuilder().setRegion(replica.region())
-              .setRefused("timestamp " + m.getVersion().getHlc() + " from " + m.getOriginRegion()
-                  + " is more than " + maxClockOffset.toMillis() + " ms ahead of this node's clock")
-              .putAllVersionVector(vector(shard)).build());
-        }
-      }
-      java.util.List<Mutation> mutations = unsafe.on(UnsafeSwitches.Switch.REMOTE_RESTAMP)
-          ? restamped(request.getMutationsList()) : request.getMutationsList();
-      CompletableFuture<Void> applied = request.getMutationsCount() == 0
-          ? CompletableFuture.completedFuture(null)
-          : replica.submit(shard, new Proposal("", 0, "", new Command.ApplyRemote(mutations)), deadline)
-              .thenCompose(result -> replica.appliedIndex(shard).await(result.getApplied().getIndex(),
-                  Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis())), TimeUnit.MILLISECONDS))
-              .thenApply(ignored -> null);
-      return applied.thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
-          .putAllVersionVector(vector(shard)).setLeader(replica.leader(shard)).build());
+      return receiver.replicate(shard, request, Calls.deadline());
     }, status -> {});
   }
 
   /** The {@code remote-restamp} self-test bug: puts and deletes take this node's clock as their version. */
-  private java.util.List<Mutation> restamped(java.util.List<Mutation> in) {
+  private List<Mutation> restamped(List<Mutation> in) {
     return in.stream().map(m -> switch (m.getKind()) {
       case MUTATION_PUT, MUTATION_DELETE ->
           m.toBuilder().setVersion(m.getVersion().toBuilder().setHlc(replica.clock().now())).build();
@@ -118,13 +91,7 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
 
   @Override
   public void rangeDigests(RangeDigestsRequest request, StreamObserver<RangeDigestsResponse> observer) {
-    Calls.blocking(observer, () -> {
-      int shard = checkShard(request.getShard());
-      int buckets = (int) Math.min(4096, Math.max(1, request.getBuckets()));
-      return RangeDigestsResponse.newBuilder()
-          .addAllDigests(replica.read(shard, engine -> AntiEntropy.digests(engine, buckets)))
-          .putAllVersionVector(vector(shard)).build();
-    });
+    Calls.blocking(observer, () -> receiver.rangeDigests(checkShard(request.getShard()), request.getBuckets()));
   }
 
   /** Anti-entropy state from another region, merged through this region's Raft group. */
@@ -134,10 +101,7 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
       int shard = checkShard(request.getShard());
       mutations.check(request.getMutationsList(), false);
       mutations.checkVector(request.getVersionVectorMap());
-      return replica.submit(shard, new Proposal("", 0, "",
-              new Command.Repair(request.getMutationsList(), request.getVersionVectorMap())), Calls.deadline())
-          .thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
-              .putAllVersionVector(vector(shard)).build());
+      return receiver.repair(shard, request, Calls.deadline());
     }, status -> {});
   }
 
@@ -159,7 +123,4 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
     return (int) shard;
   }
 
-  private java.util.Map<String, Long> vector(int shard) {
-    return replica.read(shard, ReplicationKeys::versionVector);
-  }
 }

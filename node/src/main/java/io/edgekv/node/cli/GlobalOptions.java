@@ -1,6 +1,7 @@
 package io.edgekv.node.cli;
 
 import io.edgekv.client.EdgeKvClient;
+import io.edgekv.client.EdgeKvClientBuilder;
 import io.edgekv.client.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,7 +121,7 @@ public final class GlobalOptions {
         throw new ParameterException(spec.commandLine(), source.getKey() + ": " + afterOptionName(e.getMessage()));
       }
     }
-    EdgeKvClient.Builder builder = EdgeKvClient.builder();
+    EdgeKvClientBuilder builder = EdgeKvClient.builder();
     try {
       builder.endpoints(list);
     } catch (IllegalArgumentException e) {

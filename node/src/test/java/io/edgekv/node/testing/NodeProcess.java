@@ -40,12 +40,18 @@ public final class NodeProcess implements AutoCloseable {
    * and waits until {@code /readyz} answers 200.
    */
   public static NodeProcess start(Duration readyWithin, String... jvmOptions) throws IOException {
+    return start(readyWithin, NodeConfig.Limits.DEFAULT, jvmOptions);
+  }
+
+  /** As {@link #start(Duration, String...)}, with other input limits. */
+  public static NodeProcess start(Duration readyWithin, NodeConfig.Limits limits, String... jvmOptions)
+      throws IOException {
     Path root = Files.createTempDirectory("edgekv-process-");
     int[] ports = MiniKvCluster.freePorts(4);
     NodeConfig.NodeAddress address = new NodeConfig.NodeAddress("node-0", "127.0.0.1", ports[0], ports[1], ports[2],
         ports[3]);
     NodeConfig config = new NodeConfig("node-0", root.resolve("data").toString(), "127.0.0.1",
-        new NodeConfig.Topology(1, List.of(new NodeConfig.Region("proc", List.of(address)))), null, null, null,
+        new NodeConfig.Topology(1, List.of(new NodeConfig.Region("proc", List.of(address)))), limits, null, null,
         null).validate();
     Path file = root.resolve("node-0.yaml");
     ConfigFiles.write(config, file);

@@ -42,7 +42,7 @@ class InvalidationAcrossRegionsTest {
       c.close();
     }
     for (int i = 0; i < cluster.size(); i++) {
-      cluster.node(i).remoteRegions().heal();
+      cluster.node(i).wan().heal();
     }
   }
 
@@ -137,7 +137,7 @@ class InvalidationAcrossRegionsTest {
     assertTrue(inRegion3.get(key).found(), "the cut region still serves the value");
 
     for (int i = 0; i < cluster.size(); i++) {
-      cluster.node(i).remoteRegions().heal();
+      cluster.node(i).wan().heal();
     }
     MiniKvCluster.await(WAIT, "purge event in region 3",
         () -> region3.has(e -> e.kind() == Kind.PURGE && e.purgeId().equals(purge.purgeId())));
@@ -159,11 +159,11 @@ class InvalidationAcrossRegionsTest {
       if (i == node) {
         for (int j = 0; j < cluster.size(); j++) {
           if (j != node) {
-            cluster.node(node).remoteRegions().cut(region(j));
+            cluster.node(node).wan().cut(region(j));
           }
         }
       } else {
-        cluster.node(i).remoteRegions().cut(cut);
+        cluster.node(i).wan().cut(cut);
       }
     }
   }
