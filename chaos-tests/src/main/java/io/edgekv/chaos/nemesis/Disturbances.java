@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgekv.chaos.cluster.Cluster;
 import io.edgekv.chaos.cluster.NodeRef;
 import io.edgekv.client.EdgeKvClient;
+import io.edgekv.client.EdgeKvClientBuilder;
 import io.edgekv.client.InvalidationClient;
 import io.edgekv.client.InvalidationEvent;
 import io.edgekv.client.RetryPolicy;
@@ -54,7 +55,7 @@ final class Disturbances {
   }
 
   private static EdgeKvClient client(NodeRef node, ExecutorService executor) {
-    EdgeKvClient.Builder b = EdgeKvClient.builder().endpoint(node.endpoint()).deadline(Duration.ofSeconds(2))
+    EdgeKvClientBuilder b = EdgeKvClient.builder().endpoint(node.endpoint()).deadline(Duration.ofSeconds(2))
         .retryPolicy(RetryPolicy.noRetries());
     return (executor == null ? b : b.executor(executor)).build();
   }

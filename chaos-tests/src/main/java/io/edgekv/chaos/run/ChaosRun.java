@@ -88,7 +88,8 @@ public final class ChaosRun {
       // time zero of the history: the cluster is up and the clients start
       try (Recorder recorder = new Recorder(dir.resolve("history.jsonl"))) {
 
-      NemesisRunner nemesis = new NemesisRunner(cluster, recorder, () -> leader(clients));
+      NemesisRunner nemesis = new NemesisRunner(cluster, recorder, () -> leader(clients),
+          () -> awaitEveryNodeServes(clients, READY_TIMEOUT));
       AtomicBoolean stop = new AtomicBoolean();
       List<Thread> workers = new ArrayList<>();
       for (int w = 0; w < workload.concurrency(); w++) {
@@ -102,6 +103,8 @@ public final class ChaosRun {
       } finally {
         nemesis.heal("heal", JsonNodeFactory.instance.arrayNode());
       }
+      // the recovery period counts from when every node serves again (a restarted JVM takes a while)
+      awaitEveryNodeServes(clients, READY_TIMEOUT);
       sleepUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.recoverySeconds()));
       stop.set(true);
       for (Thread t : workers) {

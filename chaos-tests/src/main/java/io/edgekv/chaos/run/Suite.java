@@ -39,7 +39,7 @@ public final class Suite {
       new SelfTest("strong-reads-local", Kind.APPEND, Nemesis.PARTITION, "append-strict-serializable"));
 
   /** The short suite (CI): these workloads under mixed faults (a partition and a kill in every run), then one self-test. */
-  static final List<Kind> SHORT = List.of(Kind.REGISTER, Kind.SET, Kind.APPEND, Kind.SESSION, Kind.COUNTER);
+  static final List<Kind> SHORT = List.of(Kind.REGISTER, Kind.SET, Kind.SESSION, Kind.COUNTER, Kind.APPEND);
 
   /** How long a soak run's faults last unless -Dchaos.time asks for longer. */
   static final int SOAK_SECONDS = 1800;
