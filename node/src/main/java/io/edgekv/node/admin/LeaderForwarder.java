@@ -1,12 +1,17 @@
 package io.edgekv.node.admin;
 
 import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.ByteString;
 import io.edgekv.internal.v1.InternalServiceGrpc;
 import io.edgekv.internal.v1.ProposeRequest;
 import io.edgekv.internal.v1.ProposeResponse;
+import io.edgekv.internal.v1.ReadIndexRequest;
+import io.edgekv.internal.v1.ReadIndexResponse;
+import io.edgekv.internal.v1.ShardTermRequest;
+import io.edgekv.internal.v1.ShardTermResponse;
 import io.edgekv.replication.OverloadedException;
 import io.edgekv.replication.ProposalRejectedException;
 import io.edgekv.replication.pipeline.Deadline;
@@ -19,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Forwards a proposal to the shard leader's internal service ({@code Propose}), bounded by the
+ * Forwards a proposal or a read-index request to the shard leader's internal service ({@code
+ * Propose}, {@code ReadIndex}) and asks members their term ({@code ShardTerm}), bounded by the
  * request's deadline. The answer arrives on the transport thread and is only handed on: nothing
  * here blocks. The leader's refusals keep their meaning: full is {@link OverloadedException},
  * invalid is {@link ProposalRejectedException}; anything else is a transport failure the
@@ -42,21 +48,38 @@ public final class LeaderForwarder implements LeaderLink {
 
   @Override
   public CompletableFuture<ProposeResponse> propose(String leaderId, int shard, byte[] proposal, Deadline deadline) {
-    CompletableFuture<ProposeResponse> out = new CompletableFuture<>();
+    return call(leaderId, deadline, stub -> stub.propose(ProposeRequest.newBuilder().setFormat(1).setShard(shard)
+        .setProposal(ByteString.copyFrom(proposal)).build()));
+  }
+
+  @Override
+  public CompletableFuture<ReadIndexResponse> readIndex(String leaderId, int shard, Deadline deadline) {
+    return call(leaderId, deadline, stub -> stub.readIndex(ReadIndexRequest.newBuilder().setFormat(1)
+        .setShard(shard).build()));
+  }
+
+  @Override
+  public CompletableFuture<Long> term(String nodeId, int shard, Deadline deadline) {
+    return call(nodeId, deadline, stub -> stub.shardTerm(ShardTermRequest.newBuilder().setFormat(1)
+        .setShard(shard).build())).thenApply(ShardTermResponse::getTerm);
+  }
+
+  /** One unary call to {@code nodeId}'s internal service, ended at the deadline; never blocks. */
+  private <T> CompletableFuture<T> call(String nodeId, Deadline deadline,
+      Function<InternalServiceGrpc.InternalServiceFutureStub, ListenableFuture<T>> rpc) {
+    CompletableFuture<T> out = new CompletableFuture<>();
     try {
-      var call = InternalServiceGrpc.newFutureStub(channels.apply(leaderId))
-          .withDeadlineAfter(Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS)
-          .propose(ProposeRequest.newBuilder().setFormat(1).setShard(shard)
-              .setProposal(ByteString.copyFrom(proposal)).build());
+      ListenableFuture<T> call = rpc.apply(InternalServiceGrpc.newFutureStub(channels.apply(nodeId))
+          .withDeadlineAfter(Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS));
       Futures.addCallback(call, new FutureCallback<>() {
         @Override
-        public void onSuccess(ProposeResponse response) {
+        public void onSuccess(T response) {
           out.complete(response);
         }
 
         @Override
         public void onFailure(Throwable error) {
-          out.completeExceptionally(translate(leaderId, error));
+          out.completeExceptionally(translate(nodeId, error));
         }
       }, MoreExecutors.directExecutor());
     } catch (RuntimeException e) {

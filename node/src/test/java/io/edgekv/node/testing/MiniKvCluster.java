@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
@@ -53,7 +55,7 @@ public final class MiniKvCluster implements AutoCloseable {
     NodeConfig.Topology topology = new NodeConfig.Topology(builder.shards, regions);
     configs = new ArrayList<>();
     for (NodeConfig.NodeAddress address : topology.allNodes()) {
-      configs.add(nodeConfig(address, topology, builder, false));
+      configs.add(nodeConfig(address, topology, builder, builder.raftOf(configs.size()), false));
     }
     // Spare nodes belong to region 0 but not to its initial Raft groups: they start with
     // join=true and wait for "admin add-node".
@@ -64,7 +66,8 @@ public final class MiniKvCluster implements AutoCloseable {
       List<NodeConfig.NodeAddress> region0 = new ArrayList<>(regions.get(0).nodes());
       region0.add(spare);
       withSpare.set(0, new NodeConfig.Region(regions.get(0).name(), region0));
-      configs.add(nodeConfig(spare, new NodeConfig.Topology(builder.shards, withSpare), builder, true));
+      configs.add(nodeConfig(spare, new NodeConfig.Topology(builder.shards, withSpare), builder,
+          builder.raftOf(configs.size()), true));
     }
     for (int k = 0; k < configs.size(); k++) {
       clocks.add(new SkewableClock());
@@ -75,9 +78,9 @@ public final class MiniKvCluster implements AutoCloseable {
   }
 
   private NodeConfig nodeConfig(NodeConfig.NodeAddress address, NodeConfig.Topology topology, Builder builder,
-      boolean join) {
+      NodeConfig.RaftSettings raft, boolean join) {
     return new NodeConfig(address.id(), root.resolve(address.id()).toString(), "127.0.0.1", topology,
-        new NodeConfig.Limits(builder.maxValueBytes), builder.raft, NodeConfig.StorageSettings.DEFAULT,
+        new NodeConfig.Limits(builder.maxValueBytes), raft, NodeConfig.StorageSettings.DEFAULT,
         NodeConfig.Tls.OFF, join, builder.replication).validate();
   }
 
@@ -94,6 +97,7 @@ public final class MiniKvCluster implements AutoCloseable {
     private NodeConfig.ReplicationSettings replication = new NodeConfig.ReplicationSettings(null, "100ms", null, null);
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
     private NodeConfig.RaftSettings raft = new NodeConfig.RaftSettings("400ms", "800ms", "3s");
+    private final Map<Integer, NodeConfig.RaftSettings> raftOfNode = new HashMap<>();
 
     public Builder regions(int regions) {
       this.regions = regions;
@@ -129,6 +133,16 @@ public final class MiniKvCluster implements AutoCloseable {
     public Builder raft(NodeConfig.RaftSettings raft) {
       this.raft = raft;
       return this;
+    }
+
+    /** Raft settings of node {@code node} only (e.g. a leader slow to notice it lost its majority). */
+    public Builder raft(int node, NodeConfig.RaftSettings raft) {
+      raftOfNode.put(node, raft);
+      return this;
+    }
+
+    private NodeConfig.RaftSettings raftOf(int node) {
+      return raftOfNode.getOrDefault(node, raft);
     }
 
     /** Starts every node and waits until every shard group has a leader everywhere. */
@@ -289,10 +303,15 @@ public final class MiniKvCluster implements AutoCloseable {
 
   /** A client for some endpoints (closed with the cluster). */
   public EdgeKvClient client(List<String> endpoints) {
+    return client(endpoints, Duration.ofSeconds(10), 6);
+  }
+
+  /** A client for some endpoints with its own deadline and attempts (closed with the cluster). */
+  public EdgeKvClient client(List<String> endpoints, Duration deadline, int maxAttempts) {
     EdgeKvClient client = EdgeKvClient.builder()
         .endpoints(endpoints)
-        .deadline(Duration.ofSeconds(10))
-        .retryPolicy(RetryPolicy.builder().maxAttempts(6).initialBackoff(Duration.ofMillis(100))
+        .deadline(deadline)
+        .retryPolicy(RetryPolicy.builder().maxAttempts(maxAttempts).initialBackoff(Duration.ofMillis(100))
             .maxBackoff(Duration.ofSeconds(1)).build())
         .build();
     clients.add(client);

@@ -2,6 +2,7 @@ package io.edgekv.replication.pipeline;
 
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.ProposeResponse;
+import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.OverloadedException;
 import io.edgekv.replication.ProposalRejectedException;
 import io.edgekv.replication.WriteUnavailableException;
@@ -11,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -51,6 +53,7 @@ public final class ShardProposer {
   private final RaftGroupId groupId;
   private final RaftPeerId self;
   private final Supplier<String> leader;
+  private final LongSupplier applied;
   private final LeaderLink link;
   private final ScheduledExecutorService scheduler;
   private final Admission proposals;
@@ -58,14 +61,19 @@ public final class ShardProposer {
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 
+  /**
+   * @param leader the shard's leader as this node knows it, "" for none
+   * @param applied the index this node's state machine has applied (its last command entry)
+   */
   public ShardProposer(int shard, String region, RaftServer server, RaftGroupId groupId, Supplier<String> leader,
-      LeaderLink link, ScheduledExecutorService scheduler, PipelineLimits limits) {
+      LongSupplier applied, LeaderLink link, ScheduledExecutorService scheduler, PipelineLimits limits) {
     this.shard = shard;
     this.region = region;
     this.server = server;
     this.groupId = groupId;
     this.self = server.getId();
     this.leader = leader;
+    this.applied = applied;
     this.link = link;
     this.scheduler = scheduler;
     this.proposals = new Admission("shard " + shard + " proposals", limits.maxPendingProposals(),
@@ -222,51 +230,134 @@ public final class ShardProposer {
   }
 
   /**
-   * Completes once this replica may serve a linearizable read of the shard: Ratis' read index,
-   * confirmed by the leader with a majority, is applied here. Refused at once when too many are
-   * outstanding; fails with {@link WriteUnavailableException} at the deadline.
+   * Completes with the index this replica must have applied before it serves a linearizable read
+   * of the shard: the leader's read index, confirmed after this call by a majority of the group
+   * still being in the leader's term ({@link #readIndexHere}). On a follower the leader is asked
+   * through {@link LeaderLink#readIndex}. Refused at once when too many are outstanding; fails
+   * with {@link WriteUnavailableException} at the deadline (no leader or no quorum).
    */
-  public CompletableFuture<Void> readBarrier(Deadline deadline) {
+  public CompletableFuture<Long> readBarrier(Deadline deadline) {
     try {
       reads.acquire(0);
     } catch (OverloadedException e) {
       return CompletableFuture.failedFuture(e);
     }
-    CompletableFuture<Void> result = new CompletableFuture<>();
-    readAttempt(deadline, result);
+    CompletableFuture<Long> result = new CompletableFuture<>();
+    readAttempt(deadline, result, null);
     return result.whenComplete((r, e) -> reads.release(0));
   }
 
-  private void readAttempt(Deadline deadline, CompletableFuture<Void> result) {
+  /**
+   * A read index asked of this node by another member (the internal service): {@code not_leader}
+   * when this node does not lead, else as {@link #readBarrier} on the leader. Counts against the
+   * same admission limit as local reads.
+   */
+  public CompletableFuture<ReadIndexResponse> readIndexHere(Deadline deadline) {
+    if (deadline.expired()) {
+      return CompletableFuture.failedFuture(unavailable("the deadline passed before the read index was asked", null));
+    }
+    try {
+      reads.acquire(0);
+    } catch (OverloadedException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return confirmedReadIndex(deadline).whenComplete((r, e) -> reads.release(0));
+  }
+
+  private void readAttempt(Deadline deadline, CompletableFuture<Long> result, String hint) {
+    if (result.isDone()) {
+      return;
+    }
     if (deadline.expired()) {
       result.completeExceptionally(unavailable("no read index within the deadline (no leader or no quorum)", null));
       return;
     }
-    if (leader.get().isEmpty()) {
+    String target = hint != null && !hint.isEmpty() ? hint : leader.get();
+    if (target.isEmpty()) {
       scheduleRead(deadline, result);
       return;
     }
-    RaftClientRequest request = request(Message.EMPTY, RaftClientRequest.readRequestType(), deadline);
-    CompletableFuture<RaftClientReply> reply;
-    try {
-      reply = server.submitClientRequestAsync(request);
-    } catch (java.io.IOException | RuntimeException e) {
-      reply = CompletableFuture.failedFuture(e);
-    }
-    reply.orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS).whenComplete((r, error) -> {
-      if (error == null && r.isSuccess()) {
-        result.complete(null);
-      } else if (!deadline.expired() && (error == null || !(unwrap(error) instanceof java.util.concurrent.TimeoutException))) {
-        scheduleRead(deadline, result);
+    CompletableFuture<ReadIndexResponse> asked = target.equals(self.toString()) ? confirmedReadIndex(deadline)
+        : link.readIndex(target, shard, deadline);
+    asked.whenComplete((response, error) -> {
+      if (error != null) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof OverloadedException) {
+          result.completeExceptionally(cause);
+        } else if (deadline.expired()) {
+          result.completeExceptionally(unavailable("no read index within the deadline (no leader or no quorum): "
+              + cause.getMessage(), cause));
+        } else {
+          // A read index changes nothing: asking again is always safe.
+          scheduleRead(deadline, result);
+        }
+      } else if (response.getNotLeader()) {
+        String next = response.getLeader();
+        if (!next.isEmpty() && !next.equals(target) && !next.equals(self.toString())) {
+          readAttempt(deadline, result, next);
+        } else {
+          scheduleRead(deadline, result);
+        }
       } else {
-        Throwable cause = error != null ? unwrap(error) : r.getException();
-        result.completeExceptionally(unavailable("no read index within the deadline (no leader or no quorum)", cause));
+        result.complete(response.getIndex());
       }
     });
   }
 
-  private void scheduleRead(Deadline deadline, CompletableFuture<Void> result) {
-    later(deadline, result, () -> readAttempt(deadline, result));
+  private void scheduleRead(Deadline deadline, CompletableFuture<Long> result) {
+    later(deadline, result, () -> readAttempt(deadline, result, null));
+  }
+
+  /**
+   * The read index on this node, if it leads: Ratis' read on the local server (which waits until
+   * the leader has committed an entry of its term and applied its read index) and, at the same
+   * time, {@link TermQuorum}: a majority of the members asked now is still at most in this
+   * leader's term. Ratis' own majority confirmation is not enough: Ratis 3.3 skips it when the
+   * commit index has not moved since an earlier confirmation (ReadIndexHeartbeats), which is
+   * exactly the state of a leader cut off from its group, so a deposed leader answered STRONG
+   * reads with what it had. The answer is the leader's applied index once both hold and its term
+   * has not changed meanwhile: every command committed before this call is at or below it. (The
+   * state machine's index, not Ratis': Ratis counts configuration and no-op entries too, which a
+   * replica's state machine never reaches as applied commands.)
+   */
+  private CompletableFuture<ReadIndexResponse> confirmedReadIndex(Deadline deadline) {
+    RaftServer.Division division;
+    try {
+      division = server.getDivision(groupId);
+    } catch (java.io.IOException e) {
+      return CompletableFuture.failedFuture(unavailable("no Raft group here: " + e.getMessage(), e));
+    }
+    long term = division.getInfo().getCurrentTerm();
+    if (!division.getInfo().isLeader()) {
+      return CompletableFuture.completedFuture(notLeaderRead());
+    }
+    CompletableFuture<Void> quorum = TermQuorum.confirm(self.toString(), term, division.getRaftConf(),
+        peer -> link.term(peer, shard, deadline));
+    RaftClientRequest request = request(Message.EMPTY, RaftClientRequest.readRequestType(), deadline);
+    CompletableFuture<RaftClientReply> local;
+    try {
+      local = server.submitClientRequestAsync(request);
+    } catch (java.io.IOException | RuntimeException e) {
+      local = CompletableFuture.failedFuture(e);
+    }
+    return local.orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS)
+        .thenCompose(reply -> {
+          if (!reply.isSuccess()) {
+            if (reply.getNotLeaderException() != null || reply.getLeaderNotReadyException() != null) {
+              return CompletableFuture.completedFuture(notLeaderRead());
+            }
+            return CompletableFuture.failedFuture(unavailable("read index: " + reply.getException(),
+                reply.getException()));
+          }
+          return quorum.thenApply(confirmed -> division.getInfo().getCurrentTerm() != term ? notLeaderRead()
+              : ReadIndexResponse.newBuilder().setFormat(1).setIndex(applied.getAsLong()).build());
+        });
+  }
+
+  private ReadIndexResponse notLeaderRead() {
+    String known = leader.get();
+    return ReadIndexResponse.newBuilder().setFormat(1).setNotLeader(true)
+        .setLeader(known.equals(self.toString()) ? "" : known).build();
   }
 
   private CompletableFuture<RaftClientReply> submitLocal(byte[] proposal, Deadline deadline) {

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import io.edgekv.replication.pipeline.Deadline;
+import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.pipeline.LeaderLink;
 import io.edgekv.replication.pipeline.PipelineLimits;
 import io.edgekv.replication.pipeline.ShardProposer;
@@ -62,7 +63,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe after {@link #start()}.
  */
-public final class RegionReplica implements AutoCloseable {
+public final class RegionReplica implements AutoCloseable, ReplicaLog {
   private static final Logger LOG = LoggerFactory.getLogger(RegionReplica.class);
 
   /**
@@ -182,7 +183,8 @@ public final class RegionReplica implements AutoCloseable {
       clients.add(newClient(group));
       int shard = proposers.size();
       proposers.add(new ShardProposer(shard, settings.region(), server, group.getGroupId(), () -> leader(shard),
-          viaRaftWhenUnknown(shard), pipelineScheduler, pipelineLimits));
+          () -> machines.get(shard).appliedIndex().get(), viaRaftWhenUnknown(shard), pipelineScheduler,
+          pipelineLimits));
     }
     membership = new RegionMembership(settings.nodeId(), settings.region(), groups, server);
     // Damage in data nobody has read yet is found in the background, not by the first unlucky request.
@@ -273,6 +275,9 @@ public final class RegionReplica implements AutoCloseable {
     RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, tuning.snapshotEvery() / 4)));
     RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 0);
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    // Leader lease: while a majority answered within 0.9 of the minimum election timeout, the leader
+    // confirms a read index without a heartbeat round (Ratis batches the rounds it still needs).
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     // A read index not served within a request timeout fails; the pipeline retries until its deadline.
     RaftServerConfigKeys.Read.setTimeout(p, millis(tuning.requestTimeout().toMillis()));
     // Many nodes share one process in dev and tests: keep the pools small.
@@ -288,6 +293,23 @@ public final class RegionReplica implements AutoCloseable {
    */
   private LeaderLink viaRaftWhenUnknown(int shard) {
     return new LeaderLink() {
+      @Override
+      public CompletableFuture<ReadIndexResponse> readIndex(String leaderId, int s, Deadline deadline) {
+        return leaderLink.reaches(leaderId) ? leaderLink.readIndex(leaderId, s, deadline)
+            : CompletableFuture.failedFuture(unreachable(leaderId));
+      }
+
+      @Override
+      public CompletableFuture<Long> term(String nodeId, int s, Deadline deadline) {
+        return leaderLink.reaches(nodeId) ? leaderLink.term(nodeId, s, deadline)
+            : CompletableFuture.failedFuture(unreachable(nodeId));
+      }
+
+      private WriteUnavailableException unreachable(String nodeId) {
+        return new WriteUnavailableException("shard " + shard + ": the internal address of member " + nodeId
+            + " is not known here (added at run time, not in this node's topology)", null);
+      }
+
       @Override
       public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> propose(String leaderId, int s, byte[] proposal,
           Deadline deadline) {
@@ -493,6 +515,11 @@ public final class RegionReplica implements AutoCloseable {
     }
   }
 
+  @Override
+  public CompletableFuture<Long> awaitApplied(int shard, long index, long timeoutMillis) {
+    return appliedIndex(shard).await(index, timeoutMillis, TimeUnit.MILLISECONDS);
+  }
+
   public AppliedIndex appliedIndex(int shard) {
     return machines.get(shard).appliedIndex();
   }
@@ -549,10 +576,11 @@ public final class RegionReplica implements AutoCloseable {
 
   /**
    * Completes once this replica has applied everything committed in the shard's group when the
-   * call was made (Raft read index, confirmed by the leader with a majority), so that a local
-   * read that follows is linearizable. Fails with {@link WriteUnavailableException} without a
-   * quorum by the deadline, at once with {@link io.edgekv.replication.OverloadedException} when
-   * too many are outstanding.
+   * call was made (the leader's read index, confirmed after the call by a majority still in the
+   * leader's term: {@link ShardProposer#readBarrier}), so that a local read that follows is
+   * linearizable. Fails with {@link WriteUnavailableException} without a quorum, or when this
+   * replica has not applied the index by the deadline; at once with {@link
+   * io.edgekv.replication.OverloadedException} when too many are outstanding.
    */
   public CompletableFuture<Long> readBarrier(int shard, Deadline deadline) {
     try {
@@ -561,7 +589,34 @@ public final class RegionReplica implements AutoCloseable {
     } catch (RuntimeException failed) {
       return CompletableFuture.failedFuture(failed);
     }
-    return proposers.get(shard).readBarrier(deadline).thenApply(ignored -> machines.get(shard).appliedIndex().get());
+    return proposers.get(shard).readBarrier(deadline).thenCompose(index -> machines.get(shard).appliedIndex()
+        .await(index, Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS)
+        .thenApply(reached -> {
+          if (reached < index) {
+            throw new WriteUnavailableException("shard " + shard + ": this replica had applied index " + reached
+                + " of the read index " + index + " by the deadline", null);
+          }
+          return reached;
+        }));
+  }
+
+  /** A read index asked of this node by another member: see {@link ShardProposer#readIndexHere}. */
+  public CompletableFuture<ReadIndexResponse> readIndexHere(int shard, Deadline deadline) {
+    try {
+      machines.get(shard).checkHealthy();
+    } catch (RuntimeException failed) {
+      return CompletableFuture.failedFuture(failed);
+    }
+    return proposers.get(shard).readIndexHere(deadline);
+  }
+
+  /** This node's current Raft term in the shard's group. */
+  public long term(int shard) {
+    try {
+      return server.getDivision(groups.get(shard).getGroupId()).getInfo().getCurrentTerm();
+    } catch (IOException e) {
+      throw new WriteUnavailableException("shard " + shard + ": no Raft group here: " + e.getMessage(), e);
+    }
   }
 
   /** {@link #readBarrier(int, Deadline)} with the default request timeout. */
