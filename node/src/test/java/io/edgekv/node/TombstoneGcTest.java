@@ -17,14 +17,15 @@ class TombstoneGcTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   private static boolean stored(MiniKvCluster cluster, int node, String key) {
-    return cluster.node(node).replica().read(0,
-        engine -> engine.entries.get(new EntryKey("default", key.getBytes(StandardCharsets.UTF_8)))) != null;
+    return cluster.node(node).replica().reads()
+        .entry(0, new EntryKey("default", key.getBytes(StandardCharsets.UTF_8))) != null;
   }
 
   @Test
   void tombstoneIsKeptWhileARegionLacksItAndCollectedEverywhereAfterwards() throws Exception {
     try (MiniKvCluster cluster = MiniKvCluster.builder().regions(3).nodesPerRegion(1)
-        .replication(new NodeConfig.ReplicationSettings(null, "100ms", null, null, null, "500ms")).start()) {
+        .replication(NodeConfig.ReplicationSettings.DEFAULT.withGossipInterval(Duration.ofMillis(100))
+            .withTombstoneGrace(Duration.ofMillis(500))).start()) {
       EdgeKvClient eu = cluster.client(List.of(cluster.publicAddress(0)));
       eu.put("gone", "soon");
       for (int i = 0; i < 3; i++) {
@@ -41,8 +42,8 @@ class TombstoneGcTest {
           .get("gone").found());
       long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
       while (System.nanoTime() < deadline) {
-        assertNotNull(cluster.node(0).replica().read(0, e -> e.entries.get(
-            new EntryKey("default", "gone".getBytes(StandardCharsets.UTF_8)))),
+        assertNotNull(cluster.node(0).replica().reads().entry(0,
+            new EntryKey("default", "gone".getBytes(StandardCharsets.UTF_8))),
             "eu-west collected a tombstone that ap-south has not applied");
         java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
       }

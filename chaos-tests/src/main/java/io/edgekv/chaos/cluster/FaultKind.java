@@ -6,7 +6,7 @@ public enum FaultKind {
   PARTITION,
   /** kill -9 of a node's process, restarted later with its data. */
   KILL,
-  /** SIGSTOP of a node (connections open, nothing answers), resumed later. */
+  /** A node frozen with docker pause (connections open, nothing answers), resumed later. */
   PAUSE,
   /** A node's wall clock moved by an offset (monotonic clocks untouched). */
   CLOCK,
@@ -16,5 +16,11 @@ public enum FaultKind {
    */
   REGION_PARTITION,
   /** Delay and loss on the links between regions (the WAN relay). Only clusters of several regions. */
-  WAN
+  WAN,
+  /** Kill of nodes whose data lives on the power-loss file system: unsynced data is lost ({@code LazyFs}). */
+  POWER_LOSS,
+  /** Membership changes through the admin API (leadership transfers). */
+  MEMBERSHIP,
+  /** Load from outside the workload: an overload of writes, watchers that do not read. */
+  LOAD
 }

@@ -15,7 +15,6 @@ import io.edgekv.api.v1.KeyResult;
 import io.edgekv.api.v1.KvServiceGrpc;
 import io.edgekv.api.v1.PutRequest;
 import io.edgekv.api.v1.PutResponse;
-import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.api.v1.ScanRequest;
 import io.edgekv.api.v1.ScanResponse;
 import io.edgekv.api.v1.ServedBy;
@@ -24,7 +23,6 @@ import io.edgekv.api.v1.TouchResponse;
 import io.edgekv.api.v1.TxnRequest;
 import io.edgekv.api.v1.TxnResponse;
 import io.edgekv.internal.v1.Applied;
-import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.node.metrics.NodeMetrics;
 import io.edgekv.replication.Version;
@@ -40,9 +38,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import io.edgekv.node.config.NodeConfig;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The public key-value API of one node. Reads come from the local RocksDB once the requested
@@ -56,10 +59,10 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   private final NodeMetrics metrics;
   private final Clock clock;
   private final RegionWrites writes;
-  private final io.micrometer.core.instrument.Timer commitTimer;
+  private final Timer commitTimer;
 
   public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics,
-      Supplier<io.edgekv.node.config.NodeConfig.Region> healthyRegion) {
+      Supplier<NodeConfig.Region> healthyRegion) {
     this.writes = new RegionWrites(replica, healthyRegion);
     this.commitTimer = metrics.raftCommitTimer();
     this.replica = replica;
@@ -77,7 +80,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       byte[] key = validate.key(request.getKey(), "key");
       int shard = replica.shardOf(namespace, key);
       return barriers.await(shard, request.getRead()).thenApply(token -> {
-        StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
+        StoredEntry stored = replica.reads().entry(shard, new EntryKey(namespace, key));
         GetResponse.Builder out = GetResponse.newBuilder()
             .setServedBy(servedBy(shard, consistency))
             .setSessionToken(token.encode());
@@ -101,10 +104,24 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       }
       return barriers.awaitAll(request.getRead()).thenApply(token -> {
         long now = clock.millis();
+        // every key of one shard from one RocksDB snapshot, so that a transaction applied meanwhile
+        // is seen whole or not at all (a read-only transaction is one STRONG BatchGet)
+        Map<Integer, List<Integer>> byShard = new TreeMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+          byShard.computeIfAbsent(replica.shardOf(namespace, keys.get(i)), s -> new ArrayList<>()).add(i);
+        }
+        StoredEntry[] read = new StoredEntry[keys.size()];
+        byShard.forEach((shard, indexes) -> {
+          List<EntryKey> entryKeys = indexes.stream().map(i -> new EntryKey(namespace, keys.get(i))).toList();
+          List<StoredEntry> values = replica.reads().entries(shard, entryKeys);
+          for (int j = 0; j < indexes.size(); j++) {
+            read[indexes.get(j)] = values.get(j);
+          }
+        });
         BatchGetResponse.Builder out = BatchGetResponse.newBuilder();
-        for (byte[] key : keys) {
-          int shard = replica.shardOf(namespace, key);
-          StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
+        for (int i = 0; i < keys.size(); i++) {
+          byte[] key = keys.get(i);
+          StoredEntry stored = read[i];
           KeyResult.Builder result = KeyResult.newBuilder().setKey(ByteString.copyFrom(key));
           if (StoredEntries.isLive(stored, now)) {
             result.setFound(true).setEntry(toEntry(key, stored, true));
@@ -126,7 +143,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       Command.Put put = new Command.Put(namespace, key, value, validate.metadata(request.getMetadataMap()),
           validate.tags(request.getTagsList()), validate.ttlMillis(request.getTtlMs()), 0,
           WriteCondition.of(request.getCondition()));
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "", put);
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()), put);
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       int shard = replica.shardOf(namespace, key);
       return write(proposal, shard).thenApply(applied -> PutResponse.newBuilder()
@@ -144,7 +161,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       byte[] key = validate.key(request.getKey(), "key");
       validate.condition(request.getCondition());
       Command.Delete delete = new Command.Delete(namespace, key, WriteCondition.of(request.getCondition()));
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "", delete);
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()), delete);
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       int shard = replica.shardOf(namespace, key);
       return write(proposal, shard).thenApply(applied -> DeleteResponse.newBuilder()
@@ -166,7 +183,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         throw new InvalidInputException("ttl_ms", String.valueOf(RequestValidator.MIN_TTL_MILLIS),
             "ttl_ms must be set for touch (at least " + RequestValidator.MIN_TTL_MILLIS + " ms)");
       }
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "",
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()),
           new Command.Touch(namespace, key, ttl, 0));
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       int shard = replica.shardOf(namespace, key);
@@ -176,11 +193,8 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             .setServedBy(servedBy(shard, Consistency.STRONG))
             .setSessionToken(barriers.after(session, shard, applied.getIndex()).encode());
         if (applied.getExisted()) {
-          StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
-          out.setVersion(applied.getVersion());
-          if (stored != null && StoredEntries.version(stored).equals(Version.of(applied.getVersion()))) {
-            out.setExpiresAtUnixMs(stored.getExpiresAtUnixMs());
-          }
+          out.setVersion(applied.getVersion()).setExpiresAtUnixMs(applied.hasExpiresAtUnixMs()
+              ? applied.getExpiresAtUnixMs() : storedExpiry(shard, namespace, key, applied));
         }
         return out.build();
       });
@@ -193,13 +207,13 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       String namespace = validate.namespace(request.getNamespace());
       byte[] key = validate.key(request.getKey(), "key");
       long delta = validate.delta(request.getDelta());
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "",
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()),
           new Command.Increment(namespace, key, delta));
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       int shard = replica.shardOf(namespace, key);
       return write(proposal, shard).thenApply(applied -> {
         long value = applied.hasCounterValue() ? applied.getCounterValue() : counterValue(key,
-            replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key))));
+            replica.reads().entry(shard, new EntryKey(namespace, key)));
         return IncrementResponse.newBuilder()
             .setValue(value)
             .setVersion(applied.getVersion())
@@ -215,7 +229,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     call("txn", "none", observer, () -> {
       String namespace = validate.namespace(request.getNamespace());
       TxnPlan plan = TxnPlan.of(namespace, request, validate, replica::shardOf);
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "", plan.command());
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()), plan.command());
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       return write(proposal, plan.shard()).thenApply(applied -> TxnResponse.newBuilder()
           .setVersion(applied.getVersion())
@@ -254,18 +268,15 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     EntryKey start = new EntryKey(namespace, after != null ? after : prefix);
     for (int shard = 0; shard < replica.shards(); shard++) {
       int[] taken = {0};
-      replica.read(shard, engine -> {
-        engine.entries.forEachFrom(start, (key, stored) -> {
-          if (!key.hasPrefix(namespace, prefix)) {
-            return false;
-          }
-          if ((after == null || !Arrays.equals(key.key(), after)) && StoredEntries.isLive(stored, now)) {
-            merged.add(toEntry(key.key(), stored, !keysOnly));
-            taken[0]++;
-          }
-          return taken[0] < max;
-        });
-        return null;
+      replica.reads().scan(shard, start, (key, stored) -> {
+        if (!key.hasPrefix(namespace, prefix)) {
+          return false;
+        }
+        if ((after == null || !Arrays.equals(key.key(), after)) && StoredEntries.isLive(stored, now)) {
+          merged.add(toEntry(key.key(), stored, !keysOnly));
+          taken[0]++;
+        }
+        return taken[0] < max;
       });
     }
     merged.sort(Comparator.comparing(e -> e.getKey().toByteArray(), Arrays::compareUnsigned));
@@ -293,6 +304,16 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   }
 
   /**
+   * A touched entry's expiry, for a reply recorded before apply reported it (a retried touch of
+   * an older release): read back, if the entry still has the touch's version.
+   */
+  private long storedExpiry(int shard, String namespace, byte[] key, Applied applied) {
+    StoredEntry stored = replica.reads().entry(shard, new EntryKey(namespace, key));
+    return stored != null && StoredEntries.version(stored).equals(Version.of(applied.getVersion()))
+        ? stored.getExpiresAtUnixMs() : 0;
+  }
+
+  /**
    * A counter's total, for a reply written before apply reported it (a retried increment of an
    * older release); a total outside the signed 64-bit range is refused, never wrapped.
    */
@@ -307,7 +328,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   /** A counter whose merged total left the signed 64-bit range reads as OUT_OF_RANGE. */
   private static void checkCounterInRange(byte[] key, StoredEntry stored) {
     if (stored.getCounter() && stored.getCounterOutOfRange()) {
-      String printable = new String(key, java.nio.charset.StandardCharsets.UTF_8);
+      String printable = new String(key, StandardCharsets.UTF_8);
       String total = stored.getValue().toStringUtf8();
       String limit = String.valueOf(total.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE);
       throw new OutOfRangeException("key", limit, "counter '" + printable + "' totals " + total

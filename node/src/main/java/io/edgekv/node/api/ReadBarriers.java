@@ -1,6 +1,5 @@
 package io.edgekv.node.api;
 
-import io.edgekv.api.v1.Consistency;
 import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.pipeline.Deadline;
@@ -9,7 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import io.edgekv.replication.storage.ReplicationKeys;
+import java.util.stream.Collectors;
 
 /**
  * Decides when the local replica may answer a read at the requested consistency
@@ -27,11 +26,12 @@ public final class ReadBarriers {
   private final RegionReplica replica;
   private final Duration sessionWait;
   /** Chaos self-test bugs only (refused unless explicitly allowed): see {@link UnsafeSwitches}. */
-  private final UnsafeSwitches unsafe = UnsafeSwitches.fromEnvironment();
+  private final UnsafeSwitches unsafe;
 
-  public ReadBarriers(RegionReplica replica, Duration sessionWait) {
+  public ReadBarriers(RegionReplica replica, Duration sessionWait, UnsafeSwitches unsafe) {
     this.replica = replica;
     this.sessionWait = sessionWait;
+    this.unsafe = unsafe;
   }
 
   /** The caller's session token, or an empty one (also for a token of another region). */
@@ -75,7 +75,7 @@ public final class ReadBarriers {
    * index, and this region's version vector for the shard (what the operation saw, by origin).
    */
   public SessionToken after(SessionToken session, int shard, long index) {
-    return session.advance(shard, index).seen(shard, replica.read(shard, ReplicationKeys::versionVector));
+    return session.advance(shard, index).seen(shard, replica.reads().versionVector(shard));
   }
 
   /**
@@ -90,8 +90,8 @@ public final class ReadBarriers {
     long remaining = deadlineNanos - System.nanoTime();
     if (remaining <= 0) {
       String missing = seen.entrySet().stream()
-          .filter(e -> replica.read(shard, ReplicationKeys::versionVector).getOrDefault(e.getKey(), 0L) < e.getValue())
-          .map(Map.Entry::getKey).sorted().collect(java.util.stream.Collectors.joining(", "));
+          .filter(e -> replica.reads().versionVector(shard).getOrDefault(e.getKey(), 0L) < e.getValue())
+          .map(Map.Entry::getKey).sorted().collect(Collectors.joining(", "));
       return CompletableFuture.failedFuture(new NodeUnavailableException("session: region " + replica.region()
           + " has not yet received writes this session saw from " + missing + "; retry, or read in that region"));
     }
@@ -100,7 +100,7 @@ public final class ReadBarriers {
   }
 
   private boolean covers(int shard, Map<String, Long> seen) {
-    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
+    Map<String, Long> mine = replica.reads().versionVector(shard);
     return seen.entrySet().stream().allMatch(e -> mine.getOrDefault(e.getKey(), 0L) >= e.getValue());
   }
 

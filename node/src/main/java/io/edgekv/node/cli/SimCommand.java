@@ -64,7 +64,6 @@ public final class SimCommand implements Callable<Integer> {
       description = "A deliberate bug, to check the checkers: " + IGNORE_HLC + " (merge remote writes by arrival, not HLC).")
   String unsafe;
 
-
   @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML report with plots (single seed).")
   Path report;
 
@@ -73,7 +72,9 @@ public final class SimCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CliOutput out = EdgeKvCommand.root(spec).output();
+    EdgeKvCommand root = EdgeKvCommand.root(spec);
+    CliOutput out = root.output();
+    boolean json = root.global().json(); // the global --json: one JSON object per run
     long from = seed;
     long to = seed;
     if (seeds != null) {
@@ -98,7 +99,7 @@ public final class SimCommand implements Callable<Integer> {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.edgekv")).setLevel(Level.WARN);
     for (long s = from; s <= to; s++) {
       SimResult result = Simulation.run(options.withSeed(s));
-      out.line(EdgeKvCommand.root(spec).global().json() ? result.toJson() : summary(result));
+      out.line(json ? result.toJson() : summary(result));
       if (report != null && from == to) {
         try {
           Files.writeString(report, SimReport.html(result, replay(s)), StandardCharsets.UTF_8);

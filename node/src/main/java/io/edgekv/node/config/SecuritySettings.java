@@ -1,6 +1,7 @@
 package io.edgekv.node.config;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Client authentication, encryption at rest and the insecure switch (the {@code security}
@@ -8,16 +9,21 @@ import java.util.List;
  *
  * @param insecure allow listening on a non-loopback address without TLS and token auth (default false)
  * @param tokenKeys PEM files of the Ed25519 public keys that verify client tokens (several keys at
- *     once for rotation; re-read when they change); empty: no client authentication
+ *     once for rotation; re-read when they change); empty (the default): no client authentication
  * @param masterKeyFile the fleet-wide master key (32 random bytes, base64) that wraps the per-namespace
- *     data keys of encryption at rest; absent: values are stored as given
+ *     data keys of encryption at rest; "" (the default): values are stored as given
  */
-public record SecuritySettings(Boolean insecure, List<String> tokenKeys, String masterKeyFile) {
-  public static final SecuritySettings DEFAULT = new SecuritySettings(null, null, null);
+public record SecuritySettings(boolean insecure, List<String> tokenKeys, String masterKeyFile) {
+  public static final SecuritySettings DEFAULT = new SecuritySettings(false, List.of(), "");
 
   public SecuritySettings {
-    insecure = insecure != null && insecure;
-    tokenKeys = tokenKeys == null ? List.of() : List.copyOf(tokenKeys);
+    tokenKeys = List.copyOf(Objects.requireNonNull(tokenKeys, "security.tokenKeys"));
+    Objects.requireNonNull(masterKeyFile, "security.masterKeyFile");
+  }
+
+  /** A copy with {@code insecure} set: a non-loopback address without TLS and auth is accepted. */
+  public SecuritySettings withInsecure(boolean accept) {
+    return new SecuritySettings(accept, tokenKeys, masterKeyFile);
   }
 
   /** Whether clients must present tokens. */
@@ -27,6 +33,6 @@ public record SecuritySettings(Boolean insecure, List<String> tokenKeys, String 
 
   /** Whether values are encrypted at rest. */
   public boolean encryptionEnabled() {
-    return masterKeyFile != null && !masterKeyFile.isBlank();
+    return !masterKeyFile.isBlank();
   }
 }

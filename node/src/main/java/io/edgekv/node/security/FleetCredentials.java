@@ -92,10 +92,10 @@ public final class FleetCredentials {
 
   /** {@code config} with TLS on this directory's files, token auth and encryption at rest. */
   public NodeConfig secure(NodeConfig config) {
-    return config.withSecurity(
-        new NodeConfig.Tls(true, caCert().toString(), certs().resolve(config.nodeId() + ".pem").toString(),
-            certs().resolve(config.nodeId() + ".key").toString()),
-        new SecuritySettings(false, List.of(tokenKeys().toString()), masterKey().toString()));
+    return config
+        .withTls(NodeConfig.Tls.on(caCert().toString(), certs().resolve(config.nodeId() + ".pem").toString(),
+            certs().resolve(config.nodeId() + ".key").toString()))
+        .withSecurity(new SecuritySettings(false, List.of(tokenKeys().toString()), masterKey().toString()));
   }
 
   /** A token with every right in every namespace, valid for {@code ttl}. */

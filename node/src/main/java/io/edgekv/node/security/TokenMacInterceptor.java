@@ -37,6 +37,8 @@ public final class TokenMacInterceptor implements ServerInterceptor {
 
   /** Thrown inside the transform when a request's token does not verify. */
   private static final class Forged extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     Forged(String field) {
       super(field, null, false, false);
     }

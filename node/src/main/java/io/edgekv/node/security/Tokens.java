@@ -38,6 +38,8 @@ public final class Tokens {
 
   /** Why a token was refused. */
   public static final class InvalidTokenException extends Exception {
+    private static final long serialVersionUID = 1L;
+
     InvalidTokenException(String message) {
       super(message, null, false, false);
     }

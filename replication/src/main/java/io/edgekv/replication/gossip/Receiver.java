@@ -10,7 +10,6 @@ import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.raft.ReplicaLog;
-import io.edgekv.replication.storage.ReplicationKeys;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -27,8 +26,6 @@ import java.util.function.UnaryOperator;
  * sizes, region names) and hands them here.
  */
 public final class Receiver {
-  /** How long the answer to a replication batch waits for this node to apply it (for a fresh vector). */
-  private static final long LOCAL_APPLY_WAIT_MILLIS = 1000;
   /** The most buckets a digest request may ask for. */
   public static final int MAX_BUCKETS = 4096;
   /**
@@ -44,7 +41,8 @@ public final class Receiver {
   private final UnaryOperator<List<Mutation>> intake;
   /** When a request last came straight from each region (wall-clock millis of this node). */
   private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
-  private final long startedMillis;
+  /** When this node was first called by another region (-1: not yet). */
+  private volatile long firstCalledMillis = -1;
 
   /**
    * @param maxClockOffset how far ahead of this node's clock a remote timestamp may be
@@ -58,7 +56,6 @@ public final class Receiver {
     this.maxClockOffset = maxClockOffset;
     this.refusedSkew = refusedSkew;
     this.intake = intake;
-    this.startedMillis = replica.clock().clock().millis();
   }
 
   public Receiver(ReplicaLog replica, Duration maxClockOffset, Runnable refusedSkew) {
@@ -69,7 +66,7 @@ public final class Receiver {
    * A batch from another region: refused (in the answer, counted) when a timestamp is further
    * ahead of this node's clock than {@code maxClockOffset}; otherwise proposed through this
    * region's Raft group as one ApplyRemote command. The answer carries (after this node applied
-   * the batch, or waited {@value #LOCAL_APPLY_WAIT_MILLIS} ms for it) the part of this region's
+   * the batch, or waited {@value ReplicaLog#LOCAL_APPLY_WAIT_MILLIS} ms for it) the part of this region's
    * version vector the sender needs: all of it when asked, else the sender's region, the batch's
    * origins and the stale origins (not heard from directly for {@value #STALE_AFTER_MILLIS} ms),
    * which are listed too; and the shard's leader, when it is not the answering node.
@@ -77,6 +74,9 @@ public final class Receiver {
   public CompletableFuture<ReplicateResponse> replicate(int shard, ReplicateRequest request, Deadline deadline) {
     long now = replica.clock().clock().millis();
     lastHeard.put(request.getFromRegion(), now);
+    if (firstCalledMillis < 0) {
+      firstCalledMillis = now;
+    }
     long limit = now + maxClockOffset.toMillis();
     for (Mutation m : request.getMutationsList()) {
       if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
@@ -89,10 +89,8 @@ public final class Receiver {
     }
     CompletableFuture<Void> applied = request.getMutationsCount() == 0
         ? CompletableFuture.completedFuture(null)
-        : replica.submit(shard, new Proposal("", 0, "", new Command.ApplyRemote(intake.apply(
+        : replica.submitAndApplyLocally(shard, Proposal.unkeyed(new Command.ApplyRemote(intake.apply(
                 request.getMutationsList()))), deadline)
-            .thenCompose(result -> replica.awaitApplied(shard, result.getApplied().getIndex(),
-                Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis()))))
             .thenApply(ignored -> null);
     return applied.thenApply(ignored -> answer(shard, request));
   }
@@ -101,9 +99,11 @@ public final class Receiver {
     Map<String, Long> all = vector(shard);
     ReplicateResponse.Builder answer = ReplicateResponse.newBuilder().setRegion(replica.region());
     long staleBefore = replica.clock().clock().millis() - STALE_AFTER_MILLIS;
+    // An origin never heard from is stale only twice the delay after the first call this node got:
+    // a node that just became the one other regions call (a new leader) has not missed anyone yet.
     List<String> stale = all.keySet().stream().sorted()
         .filter(origin -> !origin.equals(replica.region())
-            && lastHeard.getOrDefault(origin, startedMillis) < staleBefore)
+            && lastHeard.getOrDefault(origin, firstCalledMillis + STALE_AFTER_MILLIS) < staleBefore)
         .toList();
     answer.addAllStaleOrigins(stale);
     if (request.getFullVector()) {
@@ -136,13 +136,13 @@ public final class Receiver {
 
   /** Anti-entropy state from another region, merged through this region's Raft group. */
   public CompletableFuture<ReplicateResponse> repair(int shard, RepairRequest request, Deadline deadline) {
-    return replica.submit(shard, new Proposal("", 0, "",
-            new Command.Repair(request.getMutationsList(), request.getVersionVectorMap())), deadline)
+    Command repair = new Command.Repair(request.getMutationsList(), request.getVersionVectorMap());
+    return replica.submit(shard, Proposal.unkeyed(repair), deadline)
         .thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
             .putAllVersionVector(vector(shard)).build());
   }
 
   private Map<String, Long> vector(int shard) {
-    return replica.read(shard, ReplicationKeys::versionVector);
+    return replica.versionVector(shard);
   }
 }

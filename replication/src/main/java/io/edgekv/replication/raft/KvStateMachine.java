@@ -3,6 +3,7 @@ package io.edgekv.replication.raft;
 import io.edgekv.api.v1.ChangeEvent;
 import io.edgekv.internal.v1.AppliedPosition;
 import io.edgekv.replication.ChangeListener;
+import io.edgekv.replication.apply.Applier;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
 import io.edgekv.replication.storage.AtRest;
@@ -17,6 +18,7 @@ import io.edgekv.replication.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,7 +39,6 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.LifeCycle;
-import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,13 +68,12 @@ public final class KvStateMachine extends BaseStateMachine {
   private final StorageOptions storageOptions;
   private final HybridClock clock;
   private final ChangeListener listener;
-  private final long replogRetention;
   private final CheckpointStorage checkpoints = new CheckpointStorage();
   private final AppliedIndex appliedIndex = new AppliedIndex();
   /** Readers hold the read lock; swapping the engine for an installed snapshot takes the write lock. */
   private final ReentrantReadWriteLock engineLock = new ReentrantReadWriteLock();
   private KvEngine engine;
-  private Applier applier;
+  private volatile Applier applier;
   private volatile Runnable afterApply = () -> {};
   /** Set once, by the first storage error that stopped this replica. */
   private final AtomicReference<Failure> failure = new AtomicReference<>();
@@ -85,15 +85,14 @@ public final class KvStateMachine extends BaseStateMachine {
   private record Failure(String cause, boolean corruption, String file) {}
 
   public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
-      ChangeListener listener, long replogRetention) {
-    this(shard, region, engineDir, storageOptions, clock, listener, replogRetention, AtRest.PLAINTEXT);
+      ChangeListener listener) {
+    this(shard, region, engineDir, storageOptions, clock, listener, AtRest.PLAINTEXT);
   }
 
   /** @param atRest seals Raft log entries and table values (encryption at rest) */
   public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
-      ChangeListener listener, long replogRetention, AtRest atRest) {
+      ChangeListener listener, AtRest atRest) {
     this.atRest = atRest;
-    this.replogRetention = replogRetention;
     this.shard = shard;
     this.region = region;
     this.engineDir = engineDir;
@@ -105,7 +104,7 @@ public final class KvStateMachine extends BaseStateMachine {
 
   private void openEngine() {
     engine = new KvEngine(engineDir, storageOptions, atRest);
-    applier = new Applier(engine, shard, replogRetention);
+    applier = new Applier(engine, shard);
     appliedIndex.advanceTo(engine.appliedPosition().getIndex());
   }
 
@@ -140,6 +139,23 @@ public final class KvStateMachine extends BaseStateMachine {
     } finally {
       engineLock.readLock().unlock();
     }
+  }
+
+  /**
+   * The shard's version vector (origin region to the highest contiguous sequence applied), as of
+   * the last applied entry: kept in memory by apply, so reading it costs no storage access.
+   */
+  public Map<String, Long> versionVector() {
+    checkHealthy();
+    return applier.versionVector();
+  }
+
+  /** Deletes replication-log entries beyond the newest {@code retention} per origin (not part of apply). */
+  public void trimReplicationLog(long retention) {
+    read(engine -> {
+      applier.trimReplicationLog(retention);
+      return null;
+    });
   }
 
   /** Why this shard has failed on this replica (the storage error, naming the file when known); empty while healthy. */
@@ -338,10 +354,8 @@ public final class KvStateMachine extends BaseStateMachine {
     }
     Applier.Outcome outcome;
     engineLock.readLock().lock();
-    try (WriteBatch batch = new WriteBatch()) {
-      outcome = proposal == null ? Applier.undecodable(index) : applier.apply(batch, proposal, index);
-      engine.setAppliedPosition(batch, entry.getTerm(), index);
-      engine.write(batch);
+    try {
+      outcome = applier.apply(proposal, entry.getTerm(), index);
     } catch (StorageException e) {
       // Not thrown out of apply: Ratis would close every group of the server and leave the process
       // half alive. This replica stops applying (skipping the entry would diverge it forever).

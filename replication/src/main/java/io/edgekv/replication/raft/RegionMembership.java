@@ -32,6 +32,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.CompletionException;
 
 /**
  * The Raft membership and leadership of this node's region: who the members of each shard group
@@ -59,11 +60,6 @@ public final class RegionMembership implements AutoCloseable {
   private final ThreadPoolExecutor executor;
   private final Semaphore changing = new Semaphore(1);
 
-  /**
-   * @param bootstrapGroups the region's groups as configured, by shard (their ids; their peers
-   *     are used only when this node knows no current configuration)
-   * @param server this node's started Raft server
-   */
   /** The Raft transport's TLS, the same as the replica's server. */
   private volatile Parameters raftParameters = RaftTls.parameters(null, null);
 
@@ -71,6 +67,11 @@ public final class RegionMembership implements AutoCloseable {
     this.raftParameters = parameters;
   }
 
+  /**
+   * @param bootstrapGroups the region's groups as configured, by shard (their ids; their peers
+   *     are used only when this node knows no current configuration)
+   * @param server this node's started Raft server
+   */
   public RegionMembership(String selfId, String region, List<RaftGroup> bootstrapGroups, RaftServer server) {
     this.selfId = selfId;
     this.region = region;
@@ -375,7 +376,7 @@ public final class RegionMembership implements AutoCloseable {
       for (CompletableFuture<Void> move : moves) {
         Throwable error = move.handle((v, e) -> e).join();
         if (error != null) {
-          Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+          Throwable cause = error instanceof CompletionException && error.getCause() != null
               ? error.getCause() : error;
           allRefused &= cause instanceof MembershipException m && m.reason() == Reason.REFUSED;
           failures.add(cause.getMessage());
