@@ -291,6 +291,9 @@ public final class ShardProposer {
           // A read index changes nothing: asking again is always safe.
           scheduleRead(deadline, result);
         }
+      } else if (response.getFormat() != 1) {
+        // Never read an empty answer (an older release) as index 0.
+        scheduleRead(deadline, result);
       } else if (response.getNotLeader()) {
         String next = response.getLeader();
         if (!next.isEmpty() && !next.equals(target) && !next.equals(self.toString())) {

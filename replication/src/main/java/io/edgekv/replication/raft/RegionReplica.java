@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.pipeline.LeaderLink;
+import org.apache.ratis.protocol.Message;
 import io.edgekv.replication.pipeline.PipelineLimits;
 import io.edgekv.replication.pipeline.ShardProposer;
 import java.util.function.Function;
@@ -183,8 +184,8 @@ public final class RegionReplica implements AutoCloseable {
       clients.add(newClient(group));
       int shard = proposers.size();
       proposers.add(new ShardProposer(shard, settings.region(), server, group.getGroupId(), () -> leader(shard),
-          () -> machines.get(shard).appliedIndex().get(), viaRaftWhenUnknown(shard), pipelineScheduler,
-          pipelineLimits));
+          () -> machines.get(shard).appliedIndex().get(), new RaftRouteLink(shard, leaderLink, () -> clients.get(shard)),
+          pipelineScheduler, pipelineLimits));
     }
     membership = new RegionMembership(settings.nodeId(), settings.region(), groups, server);
     // Damage in data nobody has read yet is found in the background, not by the first unlucky request.
@@ -200,6 +201,11 @@ public final class RegionReplica implements AutoCloseable {
         listener, settings.replogRetention());
     machine.onApplied(afterApply);
     machine.onFailure(cause -> rebuilds.leaveAfterFailure(shard));
+    // Read index and term asked through Raft by members that do not know this node's internal address.
+    machine.onQuery(request -> shard < proposers.size()
+        ? RaftRouteLink.answer(request, proposers.get(shard), () -> term(shard),
+            Deadline.after(settings.tuning().requestTimeout()))
+        : CompletableFuture.completedFuture(Message.EMPTY));
     return machine;
   }
 
@@ -282,53 +288,6 @@ public final class RegionReplica implements AutoCloseable {
     RaftServerConfigKeys.ThreadPool.setServerCached(p, true);
     RaftServerConfigKeys.ThreadPool.setClientCached(p, true);
     return p;
-  }
-
-  /**
-   * The node's link to a shard leader, or, for a leader whose internal address this node does not
-   * know (a member added at run time), the shard's Raft client ({@link #newClient}).
-   */
-  private LeaderLink viaRaftWhenUnknown(int shard) {
-    return new LeaderLink() {
-      @Override
-      public CompletableFuture<ReadIndexResponse> readIndex(String leaderId, int s, Deadline deadline) {
-        return leaderLink.reaches(leaderId) ? leaderLink.readIndex(leaderId, s, deadline)
-            : CompletableFuture.failedFuture(unreachable(leaderId));
-      }
-
-      @Override
-      public CompletableFuture<Long> term(String nodeId, int s, Deadline deadline) {
-        return leaderLink.reaches(nodeId) ? leaderLink.term(nodeId, s, deadline)
-            : CompletableFuture.failedFuture(unreachable(nodeId));
-      }
-
-      private WriteUnavailableException unreachable(String nodeId) {
-        return new WriteUnavailableException("shard " + shard + ": the internal address of member " + nodeId
-            + " is not known here (added at run time, not in this node's topology)", null);
-      }
-
-      @Override
-      public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> propose(String leaderId, int s, byte[] proposal,
-          Deadline deadline) {
-        if (leaderLink.reaches(leaderId)) {
-          return leaderLink.propose(leaderId, s, proposal, deadline);
-        }
-        return clients.get(shard).async().send(org.apache.ratis.protocol.Message.valueOf(
-                org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(proposal)))
-            .orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS)
-            .thenApply(reply -> {
-              if (!reply.isSuccess()) {
-                throw new WriteUnavailableException("shard " + s + ": " + reply.getException(), reply.getException());
-              }
-              try {
-                return io.edgekv.internal.v1.ProposeResponse.newBuilder().setResult(
-                    CommandResult.parseFrom(reply.getMessage().getContent().toByteArray())).build();
-              } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                throw new IllegalStateException("undecodable apply result", e);
-              }
-            });
-      }
-    };
   }
 
   /**
