@@ -23,6 +23,7 @@ import io.edgekv.node.api.ReadBarriers;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.http.HttpEndpoints;
+import io.edgekv.node.invalidation.ReplicaChangelog;
 import io.edgekv.node.metrics.NodeMetrics;
 import io.edgekv.node.watch.InvalidationServiceImpl;
 import io.edgekv.replication.hlc.HybridClock;
@@ -149,7 +150,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     KeyTraces traces = new KeyTraces(replica);
     AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel,
         () -> shipper);
-    invalidation = new InvalidationServiceImpl(config, replica, bus, new RequestValidator(config.limits()), metrics,
+    ReplicaChangelog changelog = new ReplicaChangelog(replica);
+    invalidation = new InvalidationServiceImpl(config, replica, changelog, changelog, bus,
+        new RequestValidator(config.limits()), metrics,
         this::internalChannel, grpcExecutor, this::healthyRegion, InvalidationServiceImpl.Settings.DEFAULTS,
         System::nanoTime);
     // A removed member answers data calls FAILED_PRECONDITION; admin and health stay open.
@@ -158,7 +161,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     publicServer = publicServer();
     internalServer = Transport.server(config, config.self().internalPort(),
         Transport.ServerLimits.internalPort(config.limits()), internalConnections, internalExecutor, Map.of(),
-        List.of(new InternalServiceImpl(localStatus, traces, replica, config.replication().maxClockOffsetDuration(),
+        List.of(new InternalServiceImpl(localStatus, traces, replica, changelog, config.replication().maxClockOffsetDuration(),
             metrics.refusedClockSkew(), new RequestValidator(config.limits())), health.getHealthService()),
         () -> false).start();
     Map<String, List<String>> otherRegionNodes = new LinkedHashMap<>();

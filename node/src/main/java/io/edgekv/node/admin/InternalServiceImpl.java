@@ -2,8 +2,10 @@ package io.edgekv.node.admin;
 
 import io.edgekv.api.v1.KeyTrace;
 import io.edgekv.api.v1.NodeStatus;
+import io.edgekv.api.v1.RegionPurgeStatus;
 import io.edgekv.api.v1.TraceRequest;
 import io.edgekv.internal.v1.InternalServiceGrpc;
+import io.edgekv.internal.v1.LocalPurgeReceiptRequest;
 import io.edgekv.internal.v1.LocalStatusRequest;
 import io.edgekv.internal.v1.Mutation;
 import io.edgekv.internal.v1.RangeDigestsRequest;
@@ -17,10 +19,14 @@ import io.edgekv.internal.v1.ReplicateRequest;
 import io.edgekv.internal.v1.ShardTermRequest;
 import io.edgekv.internal.v1.ShardTermResponse;
 import io.edgekv.internal.v1.ReplicateResponse;
+import io.edgekv.invalidation.watch.ChangelogSource;
+import io.edgekv.invalidation.watch.PurgeReceipts;
 import io.edgekv.node.api.Calls;
+import io.edgekv.node.api.InvalidInputException;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.gossip.Receiver;
+import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.RegionReplica;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
@@ -39,17 +45,20 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   private final LocalStatus local;
   private final KeyTraces traces;
   private final RegionReplica replica;
+  private final ChangelogSource changelog;
   private final Receiver receiver;
   private final MutationValidator mutations;
   /** Chaos self-test bugs only (refused unless explicitly allowed): see {@link UnsafeSwitches}. */
   private final UnsafeSwitches unsafe = UnsafeSwitches.fromEnvironment();
 
-  public InternalServiceImpl(LocalStatus local, KeyTraces traces, RegionReplica replica, Duration maxClockOffset,
+  public InternalServiceImpl(LocalStatus local, KeyTraces traces, RegionReplica replica, ChangelogSource changelog,
+      Duration maxClockOffset,
       Counter refusedSkew, RequestValidator validator) {
     this.mutations = new MutationValidator(validator);
     this.local = local;
     this.traces = traces;
     this.replica = replica;
+    this.changelog = changelog;
     this.receiver = new Receiver(replica, maxClockOffset, refusedSkew::increment,
         unsafe.on(UnsafeSwitches.Switch.REMOTE_RESTAMP) ? this::restamped : UnaryOperator.identity());
   }
@@ -62,9 +71,8 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
 
   /** This region's receipt of a purge, as this node has applied it (purge-status fan-out). */
   @Override
-  public void localPurgeReceipt(io.edgekv.internal.v1.LocalPurgeReceiptRequest request,
-      StreamObserver<io.edgekv.api.v1.RegionPurgeStatus> observer) {
-    Calls.blocking(observer, () -> io.edgekv.node.watch.PurgeReceipts.local(replica, request.getPurgeId()));
+  public void localPurgeReceipt(LocalPurgeReceiptRequest request, StreamObserver<RegionPurgeStatus> observer) {
+    Calls.blocking(observer, () -> PurgeReceipts.local(changelog, request.getPurgeId(), HybridClock::physicalMillis));
   }
 
   @Override
@@ -136,7 +144,7 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
 
   private int checkShard(long shard) {
     if (shard >= replica.shards()) {
-      throw new io.edgekv.node.api.InvalidInputException("shard", String.valueOf(replica.shards() - 1),
+      throw new InvalidInputException("shard", String.valueOf(replica.shards() - 1),
           "shard " + shard + " does not exist here; every region must run the same number of shards");
     }
     return (int) shard;

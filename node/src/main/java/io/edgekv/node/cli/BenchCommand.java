@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
  * chosen namespace. Bounded: at most 1024 workers, at most 1 hour.
  */
 @Command(name = "bench", description = "Closed-loop load: throughput and latency percentiles of reads and writes.",
-    subcommands = {BenchPropagationCommand.class, BenchPurgeCommand.class, BenchNearCacheCommand.class})
+    subcommands = {BenchPropagationCommand.class, BenchPurgeCommand.class, BenchNearCacheCommand.class,
+        BenchCompareCommand.class})
 public final class BenchCommand extends ClientCommand {
 
   private static final int MAX_CONCURRENCY = 1024;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code edgekv} command: {@code serve}, {@code dev}, {@code kv}, {@code admin}, {@code
- * bench} and {@code help}. Its contract with operators' scripts is DESIGN section 13: global
+ * bench}, {@code sim} and {@code help}. Its contract with operators' scripts is DESIGN section 13: global
  * options anywhere on the line, results alone on stdout, exactly one {@code error: <STATUS>:
  * <message>} line on stderr when something fails, and the exit codes of {@link ExitCodes}.
  */
@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
       KvCommand.class,
       AdminCommand.class,
       BenchCommand.class,
+      SimCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class EdgeKvCommand implements Callable<Integer> {

@@ -15,20 +15,30 @@ import io.edgekv.api.v1.WatchRequest;
 import io.edgekv.internal.v1.Applied;
 import io.edgekv.internal.v1.InternalServiceGrpc;
 import io.edgekv.internal.v1.LocalPurgeReceiptRequest;
+import io.edgekv.invalidation.BufferLimits;
 import io.edgekv.invalidation.InvalidationBus;
 import io.edgekv.invalidation.Selector;
+import io.edgekv.invalidation.watch.ChangelogSource;
+import io.edgekv.invalidation.watch.InvalidPositionException;
+import io.edgekv.invalidation.watch.PurgeReceipts;
+import io.edgekv.invalidation.watch.WatchNode;
+import io.edgekv.invalidation.watch.WatchPosition;
+import io.edgekv.invalidation.watch.WatchStreams;
 import io.edgekv.node.api.Calls;
 import io.edgekv.node.api.Errors;
 import io.edgekv.node.api.InvalidInputException;
+import io.edgekv.node.api.NodeUnavailableException;
+import io.edgekv.node.api.RegionWrites;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.metrics.NodeMetrics;
 import io.edgekv.replication.Version;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.Proposal;
+import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.RegionReplica;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
@@ -36,13 +46,9 @@ import io.micrometer.core.instrument.Timer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -64,11 +70,9 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
   private static final int MAX_TOPIC_BYTES = 128;
   private static final int MIN_PROGRESS_MILLIS = 100;
   private static final int MAX_PROGRESS_MILLIS = 60_000;
-  /** How often streams are asked whether a WATCH_PROGRESS is due (their interval's resolution). */
-  private static final long PROGRESS_TICK_MILLIS = 50;
 
   /**
-   * What a Watch stream may buffer is the bus's {@link io.edgekv.invalidation.BufferLimits}.
+   * What a Watch stream may buffer is the bus's {@link BufferLimits}.
    *
    * @param remoteTimeoutMillis how long purge-status waits for another region's node
    */
@@ -84,96 +88,78 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
 
   private final NodeConfig config;
   private final RegionReplica replica;
-  private final InvalidationBus bus;
+  private final ChangelogSource changelog;
   private final RequestValidator validate;
   private final Function<String, ManagedChannel> internalChannel;
   private final Executor executor;
-  private final io.edgekv.node.api.RegionWrites writes;
+  private final RegionWrites writes;
   private final Settings settings;
-  private final LongSupplier nanoTime;
-  private final Timer fanout;
-  private final Counter resets;
-  private final Set<WatchStream> streams = ConcurrentHashMap.newKeySet();
-  private volatile Status refusing;
-  private final ScheduledExecutorService progressTicker;
+  private final WatchStreams streams;
 
-  public InvalidationServiceImpl(NodeConfig config, RegionReplica replica, InvalidationBus bus,
-      RequestValidator validator, NodeMetrics metrics, Function<String, ManagedChannel> internalChannel,
-      Executor executor, Supplier<NodeConfig.Region> healthyRegion, Settings settings, LongSupplier nanoTime) {
+  /**
+   * @param changelog this node's changelog (Watch replay, purge receipts)
+   * @param executor runs Watch streams' sending and local purge-status reads
+   */
+  public InvalidationServiceImpl(NodeConfig config, RegionReplica replica, ChangelogSource changelog, WatchNode node,
+      InvalidationBus bus, RequestValidator validator, NodeMetrics metrics,
+      Function<String, ManagedChannel> internalChannel, Executor executor, Supplier<NodeConfig.Region> healthyRegion,
+      Settings settings, LongSupplier nanoTime) {
     this.config = config;
     this.replica = replica;
-    this.bus = bus;
+    this.changelog = changelog;
     this.validate = validator;
     this.internalChannel = internalChannel;
     this.executor = executor;
-    this.writes = new io.edgekv.node.api.RegionWrites(replica, healthyRegion);
+    this.writes = new RegionWrites(replica, healthyRegion);
     this.settings = settings;
-    this.nanoTime = nanoTime;
-    this.fanout = metrics.invalidationFanout();
-    this.resets = metrics.watchResets();
-    metrics.bindWatchers(streams::size);
-    metrics.bindWatchBuffers(bus);
-    this.progressTicker = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "watch-progress-" + config.nodeId());
-      thread.setDaemon(true);
-      return thread;
-    });
-    progressTicker.scheduleWithFixedDelay(() -> {
-      long now = nanoTime.getAsLong();
-      for (WatchStream stream : streams) {
-        stream.tick(now);
+    Timer fanout = metrics.invalidationFanout();
+    Counter resets = metrics.watchResets();
+    this.streams = new WatchStreams(changelog, node, bus, executor, new WatchStreams.Hooks() {
+      @Override
+      public void fanout(long nanos) {
+        fanout.record(nanos, TimeUnit.NANOSECONDS);
       }
-    }, PROGRESS_TICK_MILLIS, PROGRESS_TICK_MILLIS, TimeUnit.MILLISECONDS);
+
+      @Override
+      public void reset() {
+        resets.increment();
+      }
+
+      @Override
+      public StatusRuntimeException statusOf(Throwable error) {
+        return Errors.toStatus(error);
+      }
+    }, nanoTime);
+    metrics.bindWatchers(streams::openStreams);
+    metrics.bindWatchBuffers(bus);
   }
 
   // ---------------------------------------------------------------- watch
 
+  /** Validates the request and opens the stream ({@link WatchStreams}). */
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchEvent> observer) {
     try {
-      Status refused = refusing;
-      if (refused != null) {
-        throw refused.asRuntimeException();
-      }
       Selector selector = selector(request);
-      WatchPosition resume = request.getResumePosition().isEmpty() ? null
-          : WatchPosition.decode(request.getResumePosition());
+      WatchPosition resume = request.getResumePosition().isEmpty() ? null : position(request.getResumePosition());
       int progressMillis = request.getProgressIntervalMs();
       if (progressMillis != 0 && (progressMillis < MIN_PROGRESS_MILLIS || progressMillis > MAX_PROGRESS_MILLIS)) {
         throw new InvalidInputException("progress_interval_ms", MIN_PROGRESS_MILLIS + ".." + MAX_PROGRESS_MILLIS,
             "progress_interval_ms is " + progressMillis + "; it must be 0 (none) or " + MIN_PROGRESS_MILLIS + " to "
                 + MAX_PROGRESS_MILLIS);
       }
-      WatchStream stream = new WatchStream((ServerCallStreamObserver<WatchEvent>) observer, replica, bus, selector,
-          request.getIncludeValues(), progressMillis, executor, new WatchStream.Hooks() {
-            @Override
-            public void sent(long publishedAtNanos) {
-              fanout.record(Math.max(0, nanoTime.getAsLong() - publishedAtNanos), TimeUnit.NANOSECONDS);
-            }
-
-            @Override
-            public void reset() {
-              resets.increment();
-            }
-
-            @Override
-            public void closed(WatchStream s) {
-              streams.remove(s);
-            }
-          });
-      streams.add(stream);
-      try {
-        stream.start(resume);
-      } catch (RuntimeException e) {
-        stream.fail(Errors.toStatus(e).getStatus());
-        return;
-      }
-      Status refusedNow = refusing;
-      if (refusedNow != null) {
-        stream.fail(refusedNow);
-      }
+      streams.open((ServerCallStreamObserver<WatchEvent>) observer, selector, resume, request.getIncludeValues(),
+          progressMillis);
     } catch (RuntimeException e) {
       observer.onError(Errors.toStatus(e));
+    }
+  }
+
+  private static WatchPosition position(String token) {
+    try {
+      return WatchPosition.decode(token);
+    } catch (InvalidPositionException e) {
+      throw new InvalidInputException("resume_position", "", e.getMessage());
     }
   }
 
@@ -221,25 +207,25 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
    * drains or stops, so subscribers resume on another node of the region.
    */
   public void closeStreams(String why) {
-    refusing = Status.UNAVAILABLE.withDescription(why + "; resume on another node with the last position");
-    for (WatchStream stream : List.copyOf(streams)) {
-      stream.fail(refusing);
-    }
+    streams.refuse(unavailable(why));
   }
 
   /** Accepts Watch streams again (after an undrain). */
   public void acceptStreams() {
-    refusing = null;
+    streams.accept();
   }
 
   public int openStreams() {
-    return streams.size();
+    return streams.openStreams();
   }
 
   @Override
   public void close() {
-    progressTicker.shutdownNow();
-    closeStreams("node " + replica.nodeId() + " is stopping");
+    streams.close(unavailable("node " + replica.nodeId() + " is stopping"));
+  }
+
+  private static NodeUnavailableException unavailable(String why) {
+    return new NodeUnavailableException(why + "; resume on another node with the last position");
   }
 
   // ---------------------------------------------------------------- purge and publish
@@ -325,7 +311,6 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
     return writes.write(shard, proposal);
   }
 
-
   private ServedBy servedBy(int shard) {
     return ServedBy.newBuilder().setNode(replica.nodeId()).setRegion(replica.region())
         .setConsistency(Consistency.STRONG).setAppliedIndex(replica.appliedIndex(shard).get())
@@ -346,7 +331,8 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
       List<CompletableFuture<RegionPurgeStatus>> regions = new ArrayList<>();
       for (NodeConfig.Region region : config.topology().regions()) {
         regions.add(region.name().equals(replica.region())
-            ? CompletableFuture.supplyAsync(() -> PurgeReceipts.local(replica, purgeId), executor)
+            ? CompletableFuture.supplyAsync(() -> PurgeReceipts.local(changelog, purgeId, HybridClock::physicalMillis),
+                executor)
             : remote(region, purgeId, 0));
       }
       return CompletableFuture.allOf(regions.toArray(CompletableFuture[]::new)).thenApply(ignored ->

@@ -15,6 +15,7 @@ import io.edgekv.client.InvalidationClient;
 import io.edgekv.client.InvalidationEvent.Kind;
 import io.edgekv.client.Watch;
 import io.edgekv.client.WatchOptions;
+import io.edgekv.invalidation.watch.WatchPosition;
 import io.edgekv.node.testing.MiniKvCluster;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

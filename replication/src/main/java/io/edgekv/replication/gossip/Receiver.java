@@ -9,13 +9,15 @@ import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.pipeline.Deadline;
-import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.raft.ReplicaLog;
 import io.edgekv.replication.storage.ReplicationKeys;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -29,11 +31,20 @@ public final class Receiver {
   private static final long LOCAL_APPLY_WAIT_MILLIS = 1000;
   /** The most buckets a digest request may ask for. */
   public static final int MAX_BUCKETS = 4096;
+  /**
+   * An origin region not heard from directly for this long is reported stale in answers, so that
+   * other regions relay its mutations here: three of the shipper's idle heartbeats
+   * ({@link Shipper#HEARTBEAT_MILLIS}) missed.
+   */
+  public static final long STALE_AFTER_MILLIS = 3 * Shipper.HEARTBEAT_MILLIS;
 
-  private final RegionReplica replica;
+  private final ReplicaLog replica;
   private final Duration maxClockOffset;
   private final Runnable refusedSkew;
   private final UnaryOperator<List<Mutation>> intake;
+  /** When a request last came straight from each region (wall-clock millis of this node). */
+  private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
+  private final long startedMillis;
 
   /**
    * @param maxClockOffset how far ahead of this node's clock a remote timestamp may be
@@ -41,27 +52,32 @@ public final class Receiver {
    * @param intake applied to a batch's mutations before they are proposed: the identity, except
    *     for the chaos suite's deliberate {@code remote-restamp} bug
    */
-  public Receiver(RegionReplica replica, Duration maxClockOffset, Runnable refusedSkew,
+  public Receiver(ReplicaLog replica, Duration maxClockOffset, Runnable refusedSkew,
       UnaryOperator<List<Mutation>> intake) {
     this.replica = replica;
     this.maxClockOffset = maxClockOffset;
     this.refusedSkew = refusedSkew;
     this.intake = intake;
+    this.startedMillis = replica.clock().clock().millis();
   }
 
-  public Receiver(RegionReplica replica, Duration maxClockOffset, Runnable refusedSkew) {
+  public Receiver(ReplicaLog replica, Duration maxClockOffset, Runnable refusedSkew) {
     this(replica, maxClockOffset, refusedSkew, UnaryOperator.identity());
   }
 
   /**
    * A batch from another region: refused (in the answer, counted) when a timestamp is further
    * ahead of this node's clock than {@code maxClockOffset}; otherwise proposed through this
-   * region's Raft group as one ApplyRemote command. The answer carries this region's version
-   * vector (after this node applied the batch, or waited {@value #LOCAL_APPLY_WAIT_MILLIS} ms for
-   * it) and the shard's leader.
+   * region's Raft group as one ApplyRemote command. The answer carries (after this node applied
+   * the batch, or waited {@value #LOCAL_APPLY_WAIT_MILLIS} ms for it) the part of this region's
+   * version vector the sender needs: all of it when asked, else the sender's region, the batch's
+   * origins and the stale origins (not heard from directly for {@value #STALE_AFTER_MILLIS} ms),
+   * which are listed too; and the shard's leader, when it is not the answering node.
    */
   public CompletableFuture<ReplicateResponse> replicate(int shard, ReplicateRequest request, Deadline deadline) {
-    long limit = replica.clock().clock().millis() + maxClockOffset.toMillis();
+    long now = replica.clock().clock().millis();
+    lastHeard.put(request.getFromRegion(), now);
+    long limit = now + maxClockOffset.toMillis();
     for (Mutation m : request.getMutationsList()) {
       if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
         refusedSkew.run();
@@ -75,11 +91,39 @@ public final class Receiver {
         ? CompletableFuture.completedFuture(null)
         : replica.submit(shard, new Proposal("", 0, "", new Command.ApplyRemote(intake.apply(
                 request.getMutationsList()))), deadline)
-            .thenCompose(result -> replica.appliedIndex(shard).await(result.getApplied().getIndex(),
-                Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis())), TimeUnit.MILLISECONDS))
+            .thenCompose(result -> replica.awaitApplied(shard, result.getApplied().getIndex(),
+                Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis()))))
             .thenApply(ignored -> null);
-    return applied.thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
-        .putAllVersionVector(vector(shard)).setLeader(replica.leader(shard)).build());
+    return applied.thenApply(ignored -> answer(shard, request));
+  }
+
+  private ReplicateResponse answer(int shard, ReplicateRequest request) {
+    Map<String, Long> all = vector(shard);
+    ReplicateResponse.Builder answer = ReplicateResponse.newBuilder().setRegion(replica.region());
+    long staleBefore = replica.clock().clock().millis() - STALE_AFTER_MILLIS;
+    List<String> stale = all.keySet().stream().sorted()
+        .filter(origin -> !origin.equals(replica.region())
+            && lastHeard.getOrDefault(origin, startedMillis) < staleBefore)
+        .toList();
+    answer.addAllStaleOrigins(stale);
+    if (request.getFullVector()) {
+      answer.putAllVersionVector(all);
+    } else {
+      Set<String> wanted = new HashSet<>(stale);
+      wanted.add(request.getFromRegion());
+      request.getMutationsList().forEach(m -> wanted.add(m.getOriginRegion()));
+      for (String origin : wanted) {
+        Long seq = all.get(origin);
+        if (seq != null) {
+          answer.putVersionVector(origin, seq);
+        }
+      }
+    }
+    String leader = replica.leader(shard);
+    if (!leader.equals(replica.nodeId())) {
+      answer.setLeader(leader);
+    }
+    return answer.build();
   }
 
   /** This replica's anti-entropy digests of a shard, {@code buckets} clamped to 1..{@value #MAX_BUCKETS}. */

@@ -7,7 +7,7 @@ import io.edgekv.internal.v1.ReplicateRequest;
 import io.edgekv.internal.v1.ReplicateResponse;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.GroupInfo;
-import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.raft.ReplicaView;
 import io.edgekv.replication.storage.ReplicationKeys;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -26,20 +26,28 @@ import org.slf4j.LoggerFactory;
  * Cross-region replication from this node, for the shards it leads (DESIGN.md section 7).
  *
  * <p>For every other region and shard it keeps that region's version vector as last learned, and
- * ships what the region lacks from the replication log — of every origin, not only this region,
- * so data relays around a cut link (A to B to C when A-C is down). Push: a run starts as soon as
- * something was applied locally. Gossip: at least every {@code gossipInterval} it sends its own
- * vector (with whatever is due), and the answer carries the peer's vector. The log lives in the
- * replicated state, so a new leader resumes from the vectors it learns; nothing is lost with a
- * leader. Batches are cut by count and bytes and pipelined: up to {@link #MAX_IN_FLIGHT} per
- * (region, shard), each starting where the previous one ended, so a write never waits for the
- * answer to an earlier batch (a WAN round trip). A batch the receiver could not apply in full (it
- * arrived before an earlier one) shows in the vector of its answer, and shipping resumes from
- * there.
+ * ships what the region lacks from the replication log, in per-origin order. Push: a run starts
+ * as soon as something was applied locally. Batches are cut by count and bytes and pipelined: up
+ * to {@link #MAX_IN_FLIGHT} per (region, shard), each starting where the previous one ended, so a
+ * write never waits for the answer to an earlier batch (a WAN round trip). A batch the receiver
+ * could not apply in full (it arrived before an earlier one) shows in the vector of its answer,
+ * and shipping resumes from there. The log lives in the replicated state, so a new leader resumes
+ * from the vectors it learns; nothing is lost with a leader.
  *
- * <p>What is shipped to a region: never the mutations that region originated (it has them all);
- * this region's own at once; a third region's only once they are {@code relayAfterMillis} old, so
- * relaying serves a cut or slow link instead of doubling every batch on healthy ones.
+ * <p>Built for hundreds of regions' worth of PoPs, where every byte between regions counts
+ * (docs/simulation.md measured the cost): requests carry no vector; answers carry only the part
+ * of the receiver's vector the sender needs (its own origin, the batch's origins, the receiver's
+ * stale origins), the whole vector on first contact and every {@value #FULL_VECTOR_MILLIS} ms.
+ * An idle region gets an empty heartbeat every {@value #HEARTBEAT_MILLIS} ms. After a failed
+ * call only empty probes go, with a back-off that doubles up to {@value #MAX_BACKOFF_MILLIS} ms,
+ * until the region answers again.
+ *
+ * <p>Relay: a region is never sent the mutations it originated; this region's own go at once; a
+ * third region's only to a region whose answers list that origin as stale (not heard from
+ * directly lately: a cut link), and only once they are {@code relayAfterMillis} times (1 + this
+ * region's rank among the possible relays) old, so usually one region relays, and the next only
+ * if that did not help. Anti-entropy toward a region behind the log's retention is staggered by
+ * the same kind of rank.
  *
  * <p>Thread-safe: the per-region state is touched only on the given single-threaded scheduler.
  */
@@ -49,18 +57,29 @@ public final class Shipper implements AutoCloseable {
   private static final long REPAIR_INTERVAL_MILLIS = 5_000;
   /** Batches in flight per (region, shard). */
   static final int MAX_IN_FLIGHT = 4;
+  /**
+   * A region this node has sent nothing for this long gets an empty request: it tells the region
+   * this one is alive and reachable (see {@link Receiver#STALE_AFTER_MILLIS}).
+   */
+  public static final long HEARTBEAT_MILLIS = 5_000;
+  /** How often the whole vector of each region is asked for (tombstone collection and lag need all of it). */
+  static final long FULL_VECTOR_MILLIS = 60_000;
+  /** The longest back-off after failed calls (it doubles from {@code retryBackoffMillis}). */
+  static final long MAX_BACKOFF_MILLIS = 5_000;
 
   /** Tunables. {@code maxBatchBytes} must fit a Raft entry of the receiving region. */
   public record Settings(List<String> otherRegions, int maxBatchCount, int maxBatchBytes, long gossipIntervalMillis,
       long retryBackoffMillis, long relayAfterMillis) {}
 
-  private final RegionReplica replica;
+  private final ReplicaView replica;
   private final RegionLink link;
   private final Settings settings;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Map<String, Peer> peers = new ConcurrentHashMap<>();
   private final AtomicBoolean runQueued = new AtomicBoolean();
+  /** This region's rank per (origin, destination): the regions are fixed for the shipper's life. */
+  private final Map<String, Integer> ranks = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /** What this node knows of one (region, shard). Written on the scheduler thread only. */
@@ -72,6 +91,17 @@ public final class Shipper implements AutoCloseable {
     int inFlight;
     volatile long lastSentMillis;
     volatile long backoffUntilMillis;
+    /** Failed calls in a row; while above 0 only empty probes are sent, no mutations. */
+    int failures;
+    long lastFullVectorMillis;
+    /** Origins the region last said it has not heard from directly: their mutations are relayed to it. */
+    volatile java.util.Set<String> staleOrigins = java.util.Set.of();
+    /** Since when the region has needed anti-entropy from this node's view (0: it does not). */
+    long needsRepairSince;
+    /** Per relayed origin: the next sequence to relay and when it is old enough to go. */
+    final Map<String, long[]> relayWait = new HashMap<>();
+    /** Per origin: the sequence the region was last known to have and the stamp of the one after it. */
+    final Map<String, long[]> nextStamps = new ConcurrentHashMap<>();
     volatile boolean needsRepair;
     volatile long oldestUnackedStampMillis;
     volatile long behindEntries;
@@ -84,7 +114,7 @@ public final class Shipper implements AutoCloseable {
     }
   }
 
-  public Shipper(RegionReplica replica, RegionLink link, Settings settings, ScheduledExecutorService scheduler) {
+  public Shipper(ReplicaView replica, RegionLink link, Settings settings, ScheduledExecutorService scheduler) {
     this.replica = replica;
     this.link = link;
     this.settings = settings;
@@ -116,8 +146,10 @@ public final class Shipper implements AutoCloseable {
         if (!"LEADER".equals(group.role())) {
           continue;
         }
+        // One read of this shard's vector for the whole run: it is the same for every region.
+        Map<String, Long> mine = replica.read(group.shard(), ReplicationKeys::versionVector);
         for (String region : settings.otherRegions()) {
-          ship(region, group.shard());
+          ship(region, group.shard(), mine);
         }
       }
     } catch (RuntimeException e) {
@@ -125,20 +157,25 @@ public final class Shipper implements AutoCloseable {
     }
   }
 
-  private void ship(String region, int shard) {
+  private void ship(String region, int shard, Map<String, Long> mine) {
     Peer peer = peers.computeIfAbsent(region + "/" + shard, k -> new Peer());
     long now = clock.millis();
     if (peer.inFlight >= MAX_IN_FLIGHT || now < peer.backoffUntilMillis) {
       return;
     }
-    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
-    List<Mutation> batch = peer.vector == null ? List.of() : due(region, shard, mine, peer, now);
-    if (peer.needsRepair && peer.repairing.isDone() && now - peer.lastRepairMillis >= REPAIR_INTERVAL_MILLIS) {
+    // After a failed call only an empty probe goes, until the region answers again: a partitioned
+    // region is not sent the same batches over and over.
+    boolean probing = peer.failures > 0;
+    List<Mutation> batch = peer.vector == null || probing ? List.of() : due(region, shard, mine, peer, now);
+    if (peer.needsRepair && peer.repairing.isDone() && now - peer.lastRepairMillis >= REPAIR_INTERVAL_MILLIS
+        && now - peer.needsRepairSince >= REPAIR_INTERVAL_MILLIS * rank(region, region, replica.region())) {
       peer.lastRepairMillis = now;
       peer.repairing = repair(region, shard);
     }
-    // Gossip alone only when nothing is on its way: an answer brings the region's vector anyway.
-    boolean gossipDue = peer.inFlight == 0 && now - peer.lastSentMillis >= settings.gossipIntervalMillis();
+    boolean wantFull = peer.vector == null || now - peer.lastFullVectorMillis >= FULL_VECTOR_MILLIS;
+    // An empty request only when nothing is on its way (an answer brings the region's vector
+    // anyway): a probe after a failure, the first contact, a heartbeat or a full-vector refresh.
+    boolean gossipDue = peer.inFlight == 0 && (probing || wantFull || now - peer.lastSentMillis >= HEARTBEAT_MILLIS);
     if (batch.isEmpty() && !gossipDue) {
       return;
     }
@@ -147,7 +184,7 @@ public final class Shipper implements AutoCloseable {
         .setFromRegion(replica.region())
         .setShard(shard)
         .addAllMutations(batch)
-        .putAllVersionVector(mine)
+        .setFullVector(wantFull)
         .build();
     Map<String, Long> last = new HashMap<>();
     for (Mutation m : batch) {
@@ -159,19 +196,23 @@ public final class Shipper implements AutoCloseable {
     link.replicate(region, request).whenCompleteAsync((response, error) -> {
       peer.inFlight--;
       if (error != null || !response.getRefused().isEmpty()) {
-        // Start again from what the region last confirmed.
+        // Start again from what the region last confirmed, after a back-off that doubles.
         peer.sent.clear();
-        peer.backoffUntilMillis = clock.millis() + settings.retryBackoffMillis();
+        peer.failures++;
+        long backoff = Math.min(MAX_BACKOFF_MILLIS, settings.retryBackoffMillis() << Math.min(10, peer.failures - 1));
+        peer.backoffUntilMillis = clock.millis() + backoff;
         LOG.debug("replication to {} shard {} failed: {}", region, shard,
             error != null ? error.toString() : response.getRefused());
+        if (error == null) {
+          learn(peer, response, false);
+        }
       } else {
-        Map<String, Long> merged = new HashMap<>(peer.vector == null ? Map.of() : peer.vector);
-        response.getVersionVectorMap().forEach((origin, seq) -> merged.merge(origin, seq, Math::max));
-        peer.vector = Map.copyOf(merged);
+        peer.failures = 0;
         peer.backoffUntilMillis = 0;
+        learn(peer, response, request.getFullVector());
         // A batch that was not applied in full arrived before an earlier one: resend from the gap.
         last.forEach((origin, seq) -> {
-          if (merged.getOrDefault(origin, 0L) < seq) {
+          if (peer.vector.getOrDefault(origin, 0L) < seq) {
             peer.sent.remove(origin);
           }
         });
@@ -181,6 +222,44 @@ public final class Shipper implements AutoCloseable {
         wake();
       }
     }, scheduler);
+  }
+
+  /** Merges what an answer says of the region's vector (each origin only grows) and its stale origins. */
+  private void learn(Peer peer, ReplicateResponse response, boolean full) {
+    Map<String, Long> merged = new HashMap<>(peer.vector == null ? Map.of() : peer.vector);
+    response.getVersionVectorMap().forEach((origin, seq) -> merged.merge(origin, seq, Math::max));
+    peer.vector = Map.copyOf(merged);
+    peer.staleOrigins = java.util.Set.copyOf(response.getStaleOriginsList());
+    if (full) {
+      peer.lastFullVectorMillis = clock.millis();
+    }
+  }
+
+  /**
+   * This region's place among the regions that may serve {@code peer} for {@code origin} (relay
+   * its mutations, or repair the peer): 0 for the first, by a hash of the three names, so that
+   * every region computes the same order and usually one region does the work, the next only
+   * if it is still needed a while later.
+   */
+  private int rank(String origin, String peer, String self) {
+    return ranks.computeIfAbsent(origin + "/" + peer, k -> computeRank(origin, peer, self));
+  }
+
+  private int computeRank(String origin, String peer, String self) {
+    long mine = order(origin, peer, self);
+    int rank = 0;
+    for (String other : settings.otherRegions()) {
+      if (!other.equals(origin) && !other.equals(peer) && order(origin, peer, other) < mine) {
+        rank++;
+      }
+    }
+    return rank;
+  }
+
+  private static long order(String origin, String peer, String candidate) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update((origin + "\u0000" + peer + "\u0000" + candidate).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return crc.getValue();
   }
 
   /**
@@ -253,17 +332,28 @@ public final class Shipper implements AutoCloseable {
     List<Mutation> out = new ArrayList<>();
     int[] bytes = {0};
     boolean repair = false;
-    long relayBefore = now - settings.relayAfterMillis();
     for (Map.Entry<String, Long> origin : mine.entrySet()) {
       if (origin.getKey().equals(region)) {
         continue;
       }
       boolean relayed = !origin.getKey().equals(replica.region());
+      // A third region's mutations only go to a region that has not heard from that origin lately
+      // (a cut link), and only once they are old enough for this region's place among the
+      // possible relays: usually one region relays, not all of them.
+      if (relayed && !peer.staleOrigins.contains(origin.getKey())) {
+        continue;
+      }
       long theirs = peer.shippedUpTo(origin.getKey());
       if (theirs >= origin.getValue()) {
         continue;
       }
       long from = theirs + 1;
+      long[] wait = peer.relayWait.get(origin.getKey());
+      if (relayed && wait != null && wait[0] == from && now < wait[1]) {
+        continue; // the next one to relay is still too young (no need to read it again)
+      }
+      long relayDelay = relayed ? settings.relayAfterMillis() * (1 + rank(origin.getKey(), region, replica.region())) : 0;
+      long relayBefore = now - relayDelay;
       byte[] start = ReplicationKeys.logKey(origin.getKey(), from);
       byte[] end = ReplicationKeys.logKey(origin.getKey(), Long.MAX_VALUE);
       boolean[] first = {true};
@@ -277,6 +367,10 @@ public final class Shipper implements AutoCloseable {
             return false;
           }
           if (relayed && HybridClock.physicalMillis(m.getStampedHlc()) > relayBefore) {
+            if (first[0]) {
+              peer.relayWait.put(origin.getKey(),
+                  new long[] {from, HybridClock.physicalMillis(m.getStampedHlc()) + relayDelay});
+            }
             first[0] = false;
             return false;
           }
@@ -299,10 +393,18 @@ public final class Shipper implements AutoCloseable {
         break;
       }
     }
+    if (repair && !peer.needsRepair) {
+      peer.needsRepairSince = now;
+    }
     peer.needsRepair = repair;
     return out;
   }
 
+  /**
+   * What the region lacks of what this node ships it (its own origin and the region's stale
+   * origins; of other origins the vector learned may be up to a full-vector refresh old), and the
+   * stamp of the oldest of those mutations.
+   */
   private void updateLag(int shard, Peer peer) {
     if (peer.vector == null) {
       return;
@@ -311,18 +413,37 @@ public final class Shipper implements AutoCloseable {
     long behind = 0;
     long oldest = 0;
     for (Map.Entry<String, Long> origin : mine.entrySet()) {
+      if (!origin.getKey().equals(replica.region()) && !peer.staleOrigins.contains(origin.getKey())) {
+        continue;
+      }
       long theirs = peer.vector.getOrDefault(origin.getKey(), 0L);
       if (theirs < origin.getValue()) {
         behind += origin.getValue() - theirs;
-        byte[] next = replica.read(shard, engine -> engine.replog.get(ReplicationKeys.logKey(origin.getKey(), theirs + 1)));
-        if (next != null) {
-          long stamped = HybridClock.physicalMillis(parse(next).getStampedHlc());
+        long stamped = nextStamp(shard, peer, origin.getKey(), theirs);
+        if (stamped >= 0) {
           oldest = oldest == 0 ? stamped : Math.min(oldest, stamped);
         }
       }
     }
     peer.behindEntries = behind;
     peer.oldestUnackedStampMillis = oldest;
+  }
+
+  /**
+   * The origin's stamp (physical millis) of the mutation after {@code theirs}, from the log, or -1
+   * when the log no longer holds it. Cached per peer and origin: a logged mutation never changes.
+   */
+  private long nextStamp(int shard, Peer peer, String origin, long theirs) {
+    long[] cached = peer.nextStamps.get(origin);
+    if (cached != null && cached[0] == theirs) {
+      return cached[1];
+    }
+    byte[] next = replica.read(shard, engine -> engine.replog.get(ReplicationKeys.logKey(origin, theirs + 1)));
+    long stamp = next == null ? -1 : HybridClock.physicalMillis(parse(next).getStampedHlc());
+    if (stamp >= 0) {
+      peer.nextStamps.put(origin, new long[] {theirs, stamp});
+    }
+    return stamp;
   }
 
   /**
@@ -343,11 +464,11 @@ public final class Shipper implements AutoCloseable {
         if (theirs >= origin.getValue()) {
           continue;
         }
-        byte[] next = replica.read(shard, engine -> engine.replog.get(ReplicationKeys.logKey(origin.getKey(), theirs + 1)));
-        if (next == null) {
+        long next = nextStamp(shard, peer, origin.getKey(), theirs);
+        if (next < 0) {
           return java.util.OptionalLong.empty();
         }
-        stable = Math.min(stable, HybridClock.physicalMillis(parse(next).getStampedHlc()));
+        stable = Math.min(stable, next);
       }
     }
     return java.util.OptionalLong.of(stable);

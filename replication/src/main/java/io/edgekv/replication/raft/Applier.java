@@ -516,6 +516,15 @@ public final class Applier {
           matching.add(new EntryKey(ns, Arrays.copyOfRange(indexKey, tagPrefix.length, indexKey.length)));
           return true;
         });
+        // The tag index holds what is committed; a put earlier in this same entry (a remote batch
+        // carrying a put and then a purge of its tag) is only in the batch. Found by the
+        // deterministic simulation (docs/simulation.md).
+        pendingEntries.forEach((key, pending) -> {
+          if (key.namespace().equals(ns) && pending.isPresent() && pending.get().getTagsList().contains(t.tag())
+              && !matching.contains(key)) {
+            matching.add(key);
+          }
+        });
       }
     }
     for (EntryKey key : matching) {
@@ -523,6 +532,10 @@ public final class Applier {
       boolean older = existing == null || StoredEntries.version(existing).compareTo(version) < 0;
       if (!older) {
         continue;
+      }
+      if (purge.selector() instanceof Command.PurgeSelector.Tag t && existing != null
+          && !existing.getTagsList().contains(t.tag())) {
+        continue; // indexed under the tag when committed, rewritten without it earlier in this entry
       }
       if (purge.soft()) {
         if (existing != null && !existing.getTombstone() && !existing.getStale()) {

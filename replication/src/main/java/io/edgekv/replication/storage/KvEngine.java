@@ -2,24 +2,13 @@ package io.edgekv.replication.storage;
 
 import io.edgekv.internal.v1.AppliedPosition;
 import io.edgekv.internal.v1.StoredEntry;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.Checkpoint;
-import org.rocksdb.ColumnFamilyDescriptor;
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.DBOptions;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.LRUCache;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.rocksdb.RocksDB;
-import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
-import org.rocksdb.WriteOptions;
 
 /**
  * One shard's RocksDB: the entries, their indexes, the request-deduplication table and the
@@ -28,9 +17,12 @@ import org.rocksdb.WriteOptions;
  * <p>Batches are written to the WAL without fsync: the Raft log is fsynced before an entry
  * commits, and the applied position travels in the same batch as the data, so after a crash
  * RocksDB is at some applied position p and Ratis replays everything after p.
+ *
+ * <p>{@link #inMemory()} gives the same tables on the heap, for the deterministic simulation.
  */
 public final class KvEngine implements AutoCloseable {
   static {
+    // Batches are RocksDB objects for both engines.
     RocksDB.loadLibrary();
   }
 
@@ -39,13 +31,8 @@ public final class KvEngine implements AutoCloseable {
       "requests_by_time", "raft_meta", "replog", "repl_meta", "purges", "changelog", "purge_receipts", "tombstone_index");
 
   private final Path dir;
-  private final DBOptions dbOptions;
-  private final ColumnFamilyOptions cfOptions;
-  private final LRUCache cache;
-  private final WriteOptions writeOptions = new WriteOptions();
-  private final List<ColumnFamilyHandle> handles = new ArrayList<>();
-  private final RocksDB db;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final Store store;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Entries by (namespace, key); tombstones included. */
   public final Table<EntryKey, StoredEntry> entries;
@@ -71,43 +58,41 @@ public final class KvEngine implements AutoCloseable {
   /** {@code tombstoneMillis(8) entryKey} for every tombstone, oldest first, for garbage collection. */
   public final Table<byte[], byte[]> tombstoneIndex;
 
+  /** Opens (or creates) the RocksDB database in {@code dir}. */
   public KvEngine(Path dir, StorageOptions options) {
+    this(dir, new RocksStore(dir, options, FAMILIES));
+  }
+
+  private KvEngine(Path dir, Store store) {
     this.dir = dir;
-    try {
-      Files.createDirectories(dir);
-      cache = new LRUCache(options.blockCacheBytes());
-      dbOptions = new DBOptions()
-          .setCreateIfMissing(true)
-          .setCreateMissingColumnFamilies(true)
-          .setMaxBackgroundJobs(options.maxBackgroundJobs())
-          .setMaxOpenFiles(256)
-          .setKeepLogFileNum(2);
-      cfOptions = new ColumnFamilyOptions()
-          .setWriteBufferSize(options.writeBufferBytes())
-          .setTableFormatConfig(new BlockBasedTableConfig().setBlockCache(cache));
-      List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-      descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
-      for (String family : FAMILIES) {
-        descriptors.add(new ColumnFamilyDescriptor(family.getBytes(StandardCharsets.UTF_8), cfOptions));
-      }
-      db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
-    } catch (RocksDBException e) {
-      throw StorageException.of("opening RocksDB at " + dir, e);
-    } catch (IOException e) {
-      throw new StorageException("cannot open RocksDB at " + dir, e);
-    }
-    entries = new Table<>("entries", db, handles.get(1), EntryKey.CODEC, new ProtoCodec<>(StoredEntry.parser()));
-    tagIndex = new Table<>("tag_index", db, handles.get(2), Codec.BYTES, Codec.BYTES);
-    expiryIndex = new Table<>("expiry_index", db, handles.get(3), Codec.BYTES, Codec.BYTES);
-    requests = new Table<>("requests", db, handles.get(4), Codec.BYTES, Codec.BYTES);
-    requestsByTime = new Table<>("requests_by_time", db, handles.get(5), Codec.BYTES, Codec.BYTES);
-    raftMeta = new Table<>("raft_meta", db, handles.get(6), Codec.BYTES, new ProtoCodec<>(AppliedPosition.parser()));
-    replog = new Table<>("replog", db, handles.get(7), Codec.BYTES, Codec.BYTES);
-    replMeta = new Table<>("repl_meta", db, handles.get(8), Codec.BYTES, Codec.BYTES);
-    purges = new Table<>("purges", db, handles.get(9), Codec.BYTES, Codec.BYTES);
-    changelog = new Table<>("changelog", db, handles.get(10), Codec.BYTES, Codec.BYTES);
-    purgeReceipts = new Table<>("purge_receipts", db, handles.get(11), Codec.BYTES, Codec.BYTES);
-    tombstoneIndex = new Table<>("tombstone_index", db, handles.get(12), Codec.BYTES, Codec.BYTES);
+    this.store = store;
+    entries = table("entries", EntryKey.CODEC, new ProtoCodec<>(StoredEntry.parser()));
+    tagIndex = table("tag_index", Codec.BYTES, Codec.BYTES);
+    expiryIndex = table("expiry_index", Codec.BYTES, Codec.BYTES);
+    requests = table("requests", Codec.BYTES, Codec.BYTES);
+    requestsByTime = table("requests_by_time", Codec.BYTES, Codec.BYTES);
+    raftMeta = table("raft_meta", Codec.BYTES, new ProtoCodec<>(AppliedPosition.parser()));
+    replog = table("replog", Codec.BYTES, Codec.BYTES);
+    replMeta = table("repl_meta", Codec.BYTES, Codec.BYTES);
+    purges = table("purges", Codec.BYTES, Codec.BYTES);
+    changelog = table("changelog", Codec.BYTES, Codec.BYTES);
+    purgeReceipts = table("purge_receipts", Codec.BYTES, Codec.BYTES);
+    tombstoneIndex = table("tombstone_index", Codec.BYTES, Codec.BYTES);
+  }
+
+  /**
+   * An engine whose tables live on the heap (no files, no background threads), for the
+   * deterministic simulation; {@link #checkpoint} is refused. Not thread-safe.
+   *
+   * @param share gives back the copy of a stored value to keep: hundreds of simulated replicas
+   *     store the same replicated values, and sharing one copy keeps them in memory
+   */
+  public static KvEngine inMemory(UnaryOperator<byte[]> share) {
+    return new KvEngine(Path.of("memory"), new MemoryStore(FAMILIES, share));
+  }
+
+  private <K, V> Table<K, V> table(String name, Codec<K> keys, Codec<V> values) {
+    return new Table<>(name, store.family(name), keys, values);
   }
 
   public Path dir() {
@@ -126,29 +111,17 @@ public final class KvEngine implements AutoCloseable {
   }
 
   public void write(WriteBatch batch) {
-    try {
-      db.write(writeOptions, batch);
-    } catch (RocksDBException e) {
-      throw StorageException.of("write batch in " + dir, e);
-    }
+    store.write(batch);
   }
 
   /** Writes a consistent, hard-linked copy of the database to {@code target} (which must not exist). */
   public void checkpoint(Path target) {
-    try (Checkpoint checkpoint = Checkpoint.create(db)) {
-      checkpoint.createCheckpoint(target.toString());
-    } catch (RocksDBException e) {
-      throw StorageException.of("checkpoint to " + target, e);
-    }
+    store.checkpoint(target);
   }
 
   /** Flushes memtables to SST files. */
   public void flush() {
-    try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
-      db.flush(flush, handles);
-    } catch (RocksDBException e) {
-      throw StorageException.of("flush in " + dir, e);
-    }
+    store.flush();
   }
 
   /**
@@ -158,45 +131,22 @@ public final class KvEngine implements AutoCloseable {
    * @throws StorageException with {@link StorageException#corruption()} set for a damaged file
    */
   public void verifyChecksums() {
-    try {
-      db.verifyChecksum();
-    } catch (RocksDBException e) {
-      throw StorageException.of("checksum verification in " + dir, e);
-    }
+    store.verifyChecksums();
   }
 
   /** Compacts every column family fully (drops overwritten values and old tombstone layers). */
   public void compact() {
-    try {
-      for (ColumnFamilyHandle handle : handles) {
-        db.compactRange(handle);
-      }
-    } catch (RocksDBException e) {
-      throw StorageException.of("compaction in " + dir, e);
-    }
+    store.compact();
   }
 
   /** A numeric RocksDB property of the default column family (e.g. {@code rocksdb.compaction-pending}); -1 if unknown. */
   public long longProperty(String name) {
-    try {
-      long total = 0;
-      for (ColumnFamilyHandle handle : handles) {
-        total += db.getLongProperty(handle, name);
-      }
-      return total;
-    } catch (RocksDBException e) {
-      return -1;
-    }
+    return store.longProperty(name);
   }
 
   /** Approximate size of the live data on disk, in bytes. */
   public long approximateSizeBytes() {
-    try {
-      return db.getLongProperty("rocksdb.total-sst-files-size")
-          + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
-    } catch (RocksDBException e) {
-      return -1;
-    }
+    return store.approximateSizeBytes();
   }
 
   public boolean isClosed() {
@@ -206,16 +156,8 @@ public final class KvEngine implements AutoCloseable {
   /** Closes RocksDB; later calls do nothing. */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
+    if (closed.compareAndSet(false, true)) {
+      store.close();
     }
-    for (ColumnFamilyHandle handle : handles) {
-      handle.close();
-    }
-    db.close();
-    writeOptions.close();
-    dbOptions.close();
-    cfOptions.close();
-    cache.close();
   }
 }

@@ -1,28 +1,22 @@
 package io.edgekv.replication.storage;
 
 import java.util.function.BiPredicate;
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 
 /**
- * A typed view of one column family. Reads go straight to RocksDB; writes only go into a
+ * A typed view of one column family. Reads go straight to the store; writes only go into a
  * {@link WriteBatch}, so that every change of one applied command commits atomically.
  */
 public final class Table<K, V> {
   private final String name;
-  private final RocksDB db;
-  private final ColumnFamilyHandle handle;
+  private final Family family;
   private final Codec<K> keyCodec;
   private final Codec<V> valueCodec;
 
-  Table(String name, RocksDB db, ColumnFamilyHandle handle, Codec<K> keyCodec, Codec<V> valueCodec) {
+  Table(String name, Family family, Codec<K> keyCodec, Codec<V> valueCodec) {
     this.name = name;
-    this.db = db;
-    this.handle = handle;
+    this.family = family;
     this.keyCodec = keyCodec;
     this.valueCodec = valueCodec;
   }
@@ -33,7 +27,7 @@ public final class Table<K, V> {
 
   public V get(K key) {
     try {
-      byte[] bytes = db.get(handle, keyCodec.encode(key));
+      byte[] bytes = family.get(keyCodec.encode(key));
       return bytes == null ? null : valueCodec.decode(bytes);
     } catch (RocksDBException e) {
       throw StorageException.of("read from " + name, e);
@@ -42,7 +36,7 @@ public final class Table<K, V> {
 
   public void put(WriteBatch batch, K key, V value) {
     try {
-      batch.put(handle, keyCodec.encode(key), valueCodec.encode(value));
+      family.put(batch, keyCodec.encode(key), valueCodec.encode(value));
     } catch (RocksDBException e) {
       throw StorageException.of("batch put into " + name, e);
     }
@@ -50,7 +44,7 @@ public final class Table<K, V> {
 
   public void delete(WriteBatch batch, K key) {
     try {
-      batch.delete(handle, keyCodec.encode(key));
+      family.delete(batch, keyCodec.encode(key));
     } catch (RocksDBException e) {
       throw StorageException.of("batch delete from " + name, e);
     }
@@ -59,7 +53,7 @@ public final class Table<K, V> {
   /** Deletes keys in {@code [from, to)} in a batch. */
   public void deleteRange(WriteBatch batch, K from, K to) {
     try {
-      batch.deleteRange(handle, keyCodec.encode(from), keyCodec.encode(to));
+      family.deleteRange(batch, keyCodec.encode(from), keyCodec.encode(to));
     } catch (RocksDBException e) {
       throw StorageException.of("batch delete-range in " + name, e);
     }
@@ -74,24 +68,11 @@ public final class Table<K, V> {
    *     status tells them apart), so a caller never takes a partial scan for a complete one
    */
   public void forEachFrom(K from, BiPredicate<K, V> visitor) {
-    try (ReadOptions options = new ReadOptions(); RocksIterator it = db.newIterator(handle, options)) {
-      if (from == null) {
-        it.seekToFirst();
-      } else {
-        it.seek(keyCodec.encode(from));
-      }
-      for (; it.isValid(); it.next()) {
-        if (!visitor.test(keyCodec.decode(it.key()), valueCodec.decode(it.value()))) {
-          return;
-        }
-      }
-      it.status();
+    try {
+      family.scan(from == null ? null : keyCodec.encode(from),
+          (key, value) -> visitor.test(keyCodec.decode(key), valueCodec.decode(value)));
     } catch (RocksDBException e) {
       throw StorageException.of("scan of " + name, e);
     }
-  }
-
-  ColumnFamilyHandle handle() {
-    return handle;
   }
 }

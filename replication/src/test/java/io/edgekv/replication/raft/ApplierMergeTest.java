@@ -173,4 +173,30 @@ class ApplierMergeTest {
       }
     }
   }
+
+  /**
+   * A remote batch holding a put and, later in the same batch, a newer purge of its tag: the put
+   * must end up purged, as when the two arrive in separate batches (the deterministic simulation
+   * found the tag index, which holds only committed entries, missing the put of the same batch).
+   */
+  @Test
+  void aPurgeByTagCoversAPutEarlierInTheSameBatch() {
+    Mutation put = Mutation.newBuilder().setFormat(1).setOriginRegion("ap-south").setSeq(1)
+        .setKind(MutationKind.MUTATION_PUT).setNamespace("default").setKey(ByteString.copyFromUtf8("k"))
+        .setValue(ByteString.copyFromUtf8("v")).addTags("t5")
+        .setVersion(io.edgekv.api.v1.Version.newBuilder().setHlc(HybridClock.fromMillis(1_000)).setOriginRegion("ap-south"))
+        .build();
+    Mutation purge = Mutation.newBuilder().setFormat(1).setOriginRegion("ap-south").setSeq(2)
+        .setKind(MutationKind.MUTATION_PURGE).setNamespace("default")
+        .setPurge(io.edgekv.internal.v1.PurgeCommand.newBuilder().setNamespace("default").setTag("t5"))
+        .setVersion(io.edgekv.api.v1.Version.newBuilder().setHlc(HybridClock.fromMillis(2_000)).setOriginRegion("ap-south"))
+        .build();
+    String together = applyAll(dir.resolve("together"), List.of(List.of(put, purge)));
+    String apart = applyAll(dir.resolve("apart"), List.of(List.of(put), List.of(purge)));
+    assertEquals(apart, together, "one batch or two, the same store");
+    try (KvEngine engine = new KvEngine(dir.resolve("together"), StorageOptions.SMALL)) {
+      assertEquals(true, engine.entries.get(new EntryKey("default", "k".getBytes(StandardCharsets.UTF_8))).getTombstone(),
+          "the put is purged");
+    }
+  }
 }

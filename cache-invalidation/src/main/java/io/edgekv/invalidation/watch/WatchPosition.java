@@ -1,7 +1,5 @@
-package io.edgekv.node.watch;
+package io.edgekv.invalidation.watch;
 
-import io.edgekv.node.api.InvalidInputException;
-import io.edgekv.replication.raft.RegionReplica;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -27,12 +25,12 @@ public record WatchPosition(String region, long[] indexes) {
   }
 
   /** This replica's applied index per shard. */
-  public static WatchPosition current(RegionReplica replica) {
-    long[] indexes = new long[replica.shards()];
+  public static WatchPosition current(ChangelogSource changelog) {
+    long[] indexes = new long[changelog.shards()];
     for (int shard = 0; shard < indexes.length; shard++) {
-      indexes[shard] = replica.appliedIndex(shard).get();
+      indexes[shard] = changelog.appliedIndex(shard);
     }
-    return new WatchPosition(replica.region(), indexes);
+    return new WatchPosition(changelog.region(), indexes);
   }
 
   public int shards() {
@@ -66,8 +64,7 @@ public record WatchPosition(String region, long[] indexes) {
   /**
    * Decodes a token from {@link #encode()}.
    *
-   * @throws InvalidInputException naming {@code resume_position} if the token is malformed,
-   *     damaged or of an unknown format
+   * @throws InvalidPositionException if the token is malformed, damaged or of an unknown format
    */
   public static WatchPosition decode(String token) {
     try {
@@ -101,9 +98,8 @@ public record WatchPosition(String region, long[] indexes) {
     }
   }
 
-  private static InvalidInputException invalid(String why) {
-    return new InvalidInputException("resume_position", "",
-        "resume_position is not a position from a Watch event (" + why + ")");
+  private static InvalidPositionException invalid(String why) {
+    return new InvalidPositionException("resume_position is not a position from a Watch event (" + why + ")");
   }
 
   @Override

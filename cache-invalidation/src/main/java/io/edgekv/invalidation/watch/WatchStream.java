@@ -1,24 +1,16 @@
-package io.edgekv.node.watch;
+package io.edgekv.invalidation.watch;
 
 import io.edgekv.api.v1.ChangeEvent;
 import io.edgekv.api.v1.ChangeKind;
-import io.edgekv.api.v1.Consistency;
-import io.edgekv.api.v1.ServedBy;
 import io.edgekv.api.v1.WatchEvent;
 import io.edgekv.api.v1.WatchEventType;
-import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.invalidation.BufferLimits;
 import io.edgekv.invalidation.InvalidationBus;
 import io.edgekv.invalidation.Selector;
 import io.edgekv.invalidation.Subscription;
-import io.edgekv.replication.Version;
-import io.edgekv.replication.raft.RegionReplica;
-import io.edgekv.replication.storage.EntryKey;
-import io.edgekv.replication.storage.StoredEntries;
-import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and the sender that drains the subscription while the transport can take more.
  *
  * <p>Gap-free join: the subscription is opened <em>before</em> the changelog is read and the
- * applied index sampled. A change is in the changelog (same RocksDB batch) before the applied
- * index advances, and the applied index advances before the change reaches the bus; so every
+ * applied index sampled. A change is in the changelog before the applied index advances, and
+ * the applied index advances before the change reaches the bus ({@link ChangelogSource}'s
+ * contract; the store writes both in one batch); so every
  * change is either read by the replay (or reflected in the sampled position) or buffered by
  * the subscription, and buffered duplicates are dropped by index ({@link #floor}).
  *
@@ -52,7 +45,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class WatchStream {
   private final ServerCallStreamObserver<WatchEvent> observer;
-  private final RegionReplica replica;
+  private final ChangelogSource changelog;
+  private final WatchNode node;
   private final InvalidationBus bus;
   private final Selector selector;
   private final boolean includeValues;
@@ -73,20 +67,25 @@ final class WatchStream {
   private WatchPosition position;
   private boolean closed;
 
-  /** What the stream reports to its service: metrics and its end. */
+  /** What the stream reports to its registry: metrics, failures to translate, and its end. */
   interface Hooks {
     void sent(long publishedAtNanos);
 
     void reset();
 
+    /** The status that ends the stream after {@code error} (the node's one error translator). */
+    StatusRuntimeException statusOf(Throwable error);
+
     void closed(WatchStream stream);
   }
 
-  WatchStream(ServerCallStreamObserver<WatchEvent> observer, RegionReplica replica, InvalidationBus bus,
-      Selector selector, boolean includeValues, long progressIntervalMillis, Executor executor, Hooks hooks) {
+  WatchStream(ServerCallStreamObserver<WatchEvent> observer, ChangelogSource changelog, WatchNode node,
+      InvalidationBus bus, Selector selector, boolean includeValues, long progressIntervalMillis, Executor executor,
+      Hooks hooks) {
     this.progressIntervalNanos = TimeUnit.MILLISECONDS.toNanos(progressIntervalMillis);
     this.observer = observer;
-    this.replica = replica;
+    this.changelog = changelog;
+    this.node = node;
     this.bus = bus;
     this.selector = selector;
     this.includeValues = includeValues;
@@ -100,18 +99,18 @@ final class WatchStream {
     BufferLimits limits = bus.limits();
     synchronized (this) {
       subscription = bus.subscribe(selector);
-      WatchPosition now = WatchPosition.current(replica);
+      WatchPosition now = WatchPosition.current(changelog);
       String resetReason = null;
       if (resume == null) {
         position = now;
         floor = now.indexes();
-      } else if (!resume.region().equals(replica.region())) {
-        resetReason = "position is from region " + resume.region() + ", this node is in region " + replica.region();
-      } else if (resume.shards() != replica.shards()) {
-        resetReason = "position has " + resume.shards() + " shards, region " + replica.region() + " has "
-            + replica.shards();
+      } else if (!resume.region().equals(changelog.region())) {
+        resetReason = "position is from region " + resume.region() + ", this node is in region " + changelog.region();
+      } else if (resume.shards() != changelog.shards()) {
+        resetReason = "position has " + resume.shards() + " shards, region " + changelog.region() + " has "
+            + changelog.shards();
       } else {
-        ChangelogReplay.Result result = ChangelogReplay.read(replica, selector, resume, limits.streamEvents(),
+        ChangelogReplay.Result result = ChangelogReplay.read(changelog, selector, resume, limits.streamEvents(),
             limits.streamBytes());
         if (result == null) {
           resetReason = "position is older than this node's changelog holds (or the gap exceeds "
@@ -123,7 +122,7 @@ final class WatchStream {
         } else {
           replay.addAll(result.events());
           replayBytes = result.bytes();
-          floor = new long[replica.shards()];
+          floor = new long[changelog.shards()];
           for (int shard = 0; shard < floor.length; shard++) {
             floor[shard] = Math.max(result.readUpTo()[shard], resume.index(shard));
           }
@@ -135,7 +134,7 @@ final class WatchStream {
         floor = now.indexes();
       }
       send(WatchEvent.newBuilder().setType(WatchEventType.WATCH_CREATED).setPosition(position.encode())
-          .setServedBy(servedBy()).build());
+          .setServedBy(node.servedBy()).build());
       if (resetReason != null) {
         sendReset(resetReason);
       }
@@ -173,7 +172,7 @@ final class WatchStream {
         // Sampled before draining: every change applied by then was offered to the subscription
         // by then (the bus is fed on the apply thread), so the drain below sends it first.
         boolean progress = progressDue;
-        long staleness = progress ? stalenessMillis() : -1;
+        long staleness = progress ? node.stalenessMillis() : -1;
         while (!closed && observer.isReady()) {
           ChangeEvent replayed = replay.poll();
           if (replayed != null) {
@@ -188,7 +187,7 @@ final class WatchStream {
           if (batch.reset()) {
             // Sampled after the drain: changes at or below it are in the state the subscriber
             // reads next; later ones are buffered again.
-            WatchPosition now = WatchPosition.current(replica);
+            WatchPosition now = WatchPosition.current(changelog);
             position = now;
             floor = now.indexes();
             sendReset(overrunReason(batch.overrun()));
@@ -213,7 +212,7 @@ final class WatchStream {
         }
       }
     } catch (RuntimeException e) {
-      fail(Status.INTERNAL.withDescription("watch stream failed: " + e).withCause(e));
+      fail(hooks.statusOf(e));
     } finally {
       draining.set(false);
     }
@@ -238,25 +237,12 @@ final class WatchStream {
     WatchEvent.Builder out = WatchEvent.newBuilder().setType(WatchEventType.WATCH_CHANGE).setChange(event)
         .setPosition(position.encode());
     if (includeValues && event.getKind() == ChangeKind.PUT) {
-      EntryKey key = new EntryKey(event.getNamespace(), event.getKey().toByteArray());
-      StoredEntry stored = replica.read(shard, engine -> engine.entries.get(key));
-      if (stored != null && !stored.getTombstone()
-          && StoredEntries.version(stored).equals(Version.of(event.getVersion()))) {
-        out.setEntry(toEntry(key.key(), stored));
-      }
+      changelog.entryWritten(event).ifPresent(out::setEntry);
     }
     send(out.build());
     if (publishedAtNanos >= 0) {
       hooks.sent(publishedAtNanos);
     }
-  }
-
-  private static io.edgekv.api.v1.Entry toEntry(byte[] key, StoredEntry stored) {
-    return io.edgekv.api.v1.Entry.newBuilder().setKey(com.google.protobuf.ByteString.copyFrom(key))
-        .setValue(stored.getValue()).setVersion(StoredEntries.version(stored).toProto())
-        .putAllMetadata(stored.getMetadataMap()).addAllTags(stored.getTagsList())
-        .setExpiresAtUnixMs(stored.getExpiresAtUnixMs()).setDigest(stored.getDigest()).setStale(stored.getStale())
-        .build();
   }
 
   private String overrunReason(Subscription.Overrun overrun) {
@@ -274,7 +260,7 @@ final class WatchStream {
   private void sendReset(String reason) {
     hooks.reset();
     send(WatchEvent.newBuilder().setType(WatchEventType.WATCH_RESET).setReason(reason)
-        .setPosition(position.encode()).setServedBy(servedBy()).build());
+        .setPosition(position.encode()).setServedBy(node.servedBy()).build());
   }
 
   private void send(WatchEvent event) {
@@ -283,34 +269,15 @@ final class WatchStream {
     }
   }
 
-  /** How far behind its leader this node may be over all shards, or -1 when it knows no leader. */
-  private long stalenessMillis() {
-    long worst = 0;
-    for (int shard = 0; shard < replica.shards(); shard++) {
-      long staleness = replica.stalenessMillis(shard);
-      if (staleness == Long.MAX_VALUE) {
-        return -1;
-      }
-      worst = Math.max(worst, staleness);
-    }
-    return worst;
-  }
-
-  private ServedBy servedBy() {
-    return ServedBy.newBuilder().setNode(replica.nodeId()).setRegion(replica.region())
-        .setConsistency(Consistency.EVENTUAL).setAppliedIndex(replica.appliedIndex(0).get())
-        .setAsOfHlc(replica.clock().peek()).build();
-  }
-
   /** Ends the stream with {@code status} (e.g. UNAVAILABLE when the node drains). */
-  void fail(Status status) {
+  void fail(StatusRuntimeException status) {
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
       try {
-        observer.onError(status.asRuntimeException());
+        observer.onError(status);
       } catch (RuntimeException ignored) {
         // already cancelled by the client
       }

@@ -1,0 +1,26 @@
+package io.edgekv.replication.raft;
+
+import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.storage.KvEngine;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * What cross-region shipping needs of this node's replica of its region: who it is, its clock,
+ * which shards it leads, and reads of a shard's applied state. A Raft replica on a real node
+ * ({@link RegionReplica}); a simulated PoP in the deterministic simulation.
+ */
+public interface ReplicaView {
+  String region();
+
+  String nodeId();
+
+  /** The HLC this replica stamps and observes with; its physical clock is the shipper's time source. */
+  HybridClock clock();
+
+  /** Every shard group of this replica, with this node's role in it ("LEADER" for the ones it leads). */
+  List<GroupInfo> groups();
+
+  /** Runs {@code reader} against a shard's applied state. */
+  <T> T read(int shard, Function<KvEngine, T> reader);
+}

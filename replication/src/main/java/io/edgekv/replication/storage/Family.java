@@ -1,0 +1,24 @@
+package io.edgekv.replication.storage;
+
+import java.util.function.BiPredicate;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+
+/**
+ * One column family of a shard's store, as {@link Table} sees it: point reads and ordered scans
+ * of what is committed, and writes that only go into a {@link WriteBatch} (so that every change
+ * of one applied command commits atomically, whichever engine holds the data).
+ */
+interface Family {
+  byte[] get(byte[] key) throws RocksDBException;
+
+  void put(WriteBatch batch, byte[] key, byte[] value) throws RocksDBException;
+
+  void delete(WriteBatch batch, byte[] key) throws RocksDBException;
+
+  /** Deletes the keys in {@code [from, to)}. */
+  void deleteRange(WriteBatch batch, byte[] from, byte[] to) throws RocksDBException;
+
+  /** Visits raw entries in unsigned key order from {@code from} (null: the first) until the visitor returns false. */
+  void scan(byte[] from, BiPredicate<byte[], byte[]> visitor) throws RocksDBException;
+}
