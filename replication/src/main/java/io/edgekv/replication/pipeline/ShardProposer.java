@@ -46,6 +46,8 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 public final class ShardProposer {
   /** Pause between attempts while the shard has no (ready) leader. */
   static final long RETRY_PAUSE_MILLIS = 25;
+  /** How long one round of term questions may take (reads waiting for it retry after it fails). */
+  static final long TERM_ROUND_MILLIS = 1000;
 
   private final int shard;
   private final String region;
@@ -58,6 +60,8 @@ public final class ShardProposer {
   private final ScheduledExecutorService scheduler;
   private final Admission proposals;
   private final Admission reads;
+  /** The leader's term confirmations, one round in flight, shared by the reads that wait for it. */
+  private final TermRounds termRounds = new TermRounds(this::termRound);
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 
@@ -314,7 +318,8 @@ public final class ShardProposer {
   /**
    * The read index on this node, if it leads: Ratis' read on the local server (which waits until
    * the leader has committed an entry of its term and applied its read index) and, at the same
-   * time, {@link TermQuorum}: a majority of the members asked now is still at most in this
+   * time, {@link TermQuorum}: a majority of the members, asked in a round that starts after this
+   * call ({@link TermRounds}, shared by the reads waiting for it), is still at most in this
    * leader's term. Ratis' own majority confirmation is not enough: Ratis 3.3 skips it when the
    * commit index has not moved since an earlier confirmation (ReadIndexHeartbeats), which is
    * exactly the state of a leader cut off from its group, so a deposed leader answered STRONG
@@ -334,8 +339,8 @@ public final class ShardProposer {
     if (!division.getInfo().isLeader()) {
       return CompletableFuture.completedFuture(notLeaderRead());
     }
-    CompletableFuture<Void> quorum = TermQuorum.confirm(self.toString(), term, division.getRaftConf(),
-        peer -> link.term(peer, shard, deadline));
+    // A round that starts now or after the one in flight: never one sent before this read arrived.
+    CompletableFuture<Long> quorum = termRounds.next();
     RaftClientRequest request = request(Message.EMPTY, RaftClientRequest.readRequestType(), deadline);
     CompletableFuture<RaftClientReply> local;
     try {
@@ -352,9 +357,28 @@ public final class ShardProposer {
             return CompletableFuture.failedFuture(unavailable("read index: " + reply.getException(),
                 reply.getException()));
           }
-          return quorum.thenApply(confirmed -> division.getInfo().getCurrentTerm() != term ? notLeaderRead()
+          return quorum.thenApply(confirmed -> confirmed != term || division.getInfo().getCurrentTerm() != term
+              ? notLeaderRead()
               : ReadIndexResponse.newBuilder().setFormat(1).setIndex(applied.getAsLong()).build());
-        });
+        })
+        .orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * One round of {@link TermQuorum}: the members are asked now whether any is in a later term than
+   * this node's current one; completes with that term. Bounded by {@link #TERM_ROUND_MILLIS}.
+   */
+  private CompletableFuture<Long> termRound() {
+    RaftServer.Division division;
+    try {
+      division = server.getDivision(groupId);
+    } catch (java.io.IOException e) {
+      return CompletableFuture.failedFuture(unavailable("no Raft group here: " + e.getMessage(), e));
+    }
+    long term = division.getInfo().getCurrentTerm();
+    Deadline deadline = Deadline.afterMillis(TERM_ROUND_MILLIS);
+    return TermQuorum.confirm(self.toString(), term, division.getRaftConf(), peer -> link.term(peer, shard, deadline))
+        .thenApply(confirmed -> term);
   }
 
   private ReadIndexResponse notLeaderRead() {

@@ -283,6 +283,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     // Leader lease: while a majority answered within 0.9 of the minimum election timeout, the leader
     // confirms a read index without a heartbeat round (Ratis batches the rounds it still needs).
+    // Linearizability never rests on it: ShardProposer confirms the leader's term with a majority.
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     // A read index not served within a request timeout fails; the pipeline retries until its deadline.
     RaftServerConfigKeys.Read.setTimeout(p, millis(tuning.requestTimeout().toMillis()));
