@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.ratis.protocol.ClientId;
@@ -329,12 +330,10 @@ public final class ShardProposer {
    * replica's state machine never reaches as applied commands.)
    */
   private CompletableFuture<ReadIndexResponse> confirmedReadIndex(Deadline deadline) {
-    RaftServer.Division division;
-    try {
-      division = server.getDivision(groupId);
-    } catch (java.io.IOException e) {
-      return CompletableFuture.failedFuture(unavailable("no Raft group here: " + e.getMessage(), e));
-    }
+    return withDivision(division -> confirmedReadIndex(division, deadline));
+  }
+
+  private CompletableFuture<ReadIndexResponse> confirmedReadIndex(RaftServer.Division division, Deadline deadline) {
     long term = division.getInfo().getCurrentTerm();
     if (!division.getInfo().isLeader()) {
       return CompletableFuture.completedFuture(notLeaderRead());
@@ -369,16 +368,23 @@ public final class ShardProposer {
    * this node's current one; completes with that term. Bounded by {@link #TERM_ROUND_MILLIS}.
    */
   private CompletableFuture<Long> termRound() {
+    return withDivision(division -> {
+      long term = division.getInfo().getCurrentTerm();
+      Deadline deadline = Deadline.afterMillis(TERM_ROUND_MILLIS);
+      return TermQuorum.confirm(self.toString(), term, division.getRaftConf(), peer -> link.term(peer, shard, deadline))
+          .thenApply(confirmed -> term);
+    });
+  }
+
+  /** {@code body} with the shard's Raft division on this server, or failed when the group is not here. */
+  private <T> CompletableFuture<T> withDivision(Function<RaftServer.Division, CompletableFuture<T>> body) {
     RaftServer.Division division;
     try {
       division = server.getDivision(groupId);
     } catch (java.io.IOException e) {
       return CompletableFuture.failedFuture(unavailable("no Raft group here: " + e.getMessage(), e));
     }
-    long term = division.getInfo().getCurrentTerm();
-    Deadline deadline = Deadline.afterMillis(TERM_ROUND_MILLIS);
-    return TermQuorum.confirm(self.toString(), term, division.getRaftConf(), peer -> link.term(peer, shard, deadline))
-        .thenApply(confirmed -> term);
+    return body.apply(division);
   }
 
   private ReadIndexResponse notLeaderRead() {
