@@ -202,6 +202,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       replica.sampleFreshness();
       if (++ticks % 20 == 0) {
         replica.sweepExpired(EXPIRY_SWEEP_BATCH);
+        replica.trimReplicationLogs();
         replica.refreshDiskSpace();
         metrics.refreshLagGauges();
         collectTombstones();

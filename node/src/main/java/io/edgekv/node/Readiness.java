@@ -66,7 +66,7 @@ public final class Readiness {
     }
     List<String> out = new ArrayList<>();
     for (GroupInfo group : replica.groups()) {
-      if (group.leader().isEmpty() && !"UNKNOWN".equals(group.role()) && !"FAILED".equals(group.role())) {
+      if (group.leader().isEmpty() && group.role() != GroupInfo.Role.UNKNOWN && group.role() != GroupInfo.Role.FAILED) {
         out.add("degraded: shard " + group.shard() + " has no Raft leader (no quorum reachable); serving EVENTUAL "
             + "reads, refusing writes with a healthy region's address");
       }

@@ -108,7 +108,7 @@ public final class Watchdog implements AutoCloseable {
     List<String> problems = new ArrayList<>();
     for (int shard = 0; shard < replica.shards(); shard++) {
       try {
-        long applied = replica.read(shard, engine -> engine.appliedPosition().getIndex());
+        long applied = replica.reads().storedAppliedIndex(shard);
         if (applied != lastApplied[shard]) {
           lastApplied[shard] = applied;
           appliedSince.set(shard, now);
@@ -120,7 +120,7 @@ public final class Watchdog implements AutoCloseable {
       }
     }
     for (GroupInfo group : replica.groups()) {
-      if ("UNKNOWN".equals(group.role())) {
+      if (group.role() == GroupInfo.Role.UNKNOWN) {
         problems.add("shard_closed: the Raft group of shard " + group.shard() + " is no longer open on this node");
       }
       if (group.commitIndex() <= group.appliedIndex()) {

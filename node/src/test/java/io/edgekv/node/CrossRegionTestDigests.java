@@ -19,15 +19,12 @@ final class CrossRegionTestDigests {
     }
     var replica = cluster.node(node).replica();
     for (int shard = 0; shard < replica.shards(); shard++) {
-      replica.read(shard, engine -> {
-        engine.entries.forEachFrom(null, (key, entry) -> {
-          sha.update(key.toBytes());
-          sha.update(ByteBuffer.allocate(9).putLong(entry.getHlc()).put((byte) (entry.getTombstone() ? 1 : 0)).array());
-          sha.update(entry.getOriginRegion().getBytes(StandardCharsets.UTF_8));
-          sha.update(entry.getDigest().toByteArray());
-          return true;
-        });
-        return null;
+      replica.reads().scan(shard, null, (key, entry) -> {
+        sha.update(key.toBytes());
+        sha.update(ByteBuffer.allocate(9).putLong(entry.getHlc()).put((byte) (entry.getTombstone() ? 1 : 0)).array());
+        sha.update(entry.getOriginRegion().getBytes(StandardCharsets.UTF_8));
+        sha.update(entry.getDigest().toByteArray());
+        return true;
       });
     }
     return HexFormat.of().formatHex(sha.digest());

@@ -95,8 +95,8 @@ class ExpiryAndTxnTest {
     for (int i = 0; i < cluster.size(); i++) {
       int node = i;
       MiniKvCluster.await(WAIT, "node " + node + " applied the expiry", () -> {
-        var stored = cluster.node(node).replica().read(0,
-            e -> e.entries.get(new EntryKey("default", "session".getBytes(StandardCharsets.UTF_8))));
+        var stored = cluster.node(node).replica().reads()
+            .entry(0, new EntryKey("default", "session".getBytes(StandardCharsets.UTF_8)));
         return stored != null && stored.getTombstone();
       });
       // The event is published right after the batch is written, so wait for it too.

@@ -17,8 +17,8 @@ class TombstoneGcTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   private static boolean stored(MiniKvCluster cluster, int node, String key) {
-    return cluster.node(node).replica().read(0,
-        engine -> engine.entries.get(new EntryKey("default", key.getBytes(StandardCharsets.UTF_8)))) != null;
+    return cluster.node(node).replica().reads()
+        .entry(0, new EntryKey("default", key.getBytes(StandardCharsets.UTF_8))) != null;
   }
 
   @Test
@@ -41,8 +41,8 @@ class TombstoneGcTest {
           .get("gone").found());
       long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
       while (System.nanoTime() < deadline) {
-        assertNotNull(cluster.node(0).replica().read(0, e -> e.entries.get(
-            new EntryKey("default", "gone".getBytes(StandardCharsets.UTF_8)))),
+        assertNotNull(cluster.node(0).replica().reads().entry(0,
+            new EntryKey("default", "gone".getBytes(StandardCharsets.UTF_8))),
             "eu-west collected a tombstone that ap-south has not applied");
         java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
       }

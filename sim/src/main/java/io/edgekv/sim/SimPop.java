@@ -14,7 +14,7 @@ import io.edgekv.replication.gossip.Receiver;
 import io.edgekv.replication.gossip.Shipper;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.pipeline.Deadline;
-import io.edgekv.replication.raft.Applier;
+import io.edgekv.replication.apply.Applier;
 import io.edgekv.replication.raft.GroupInfo;
 import io.edgekv.replication.raft.ReplicaLog;
 import io.edgekv.replication.storage.KvEngine;
@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import org.rocksdb.WriteBatch;
 
 /**
  * One simulated PoP (a node of a region): its own engine (in memory), its applier, its clock and
@@ -64,7 +63,7 @@ final class SimPop implements ReplicaLog {
     this.id = id;
     this.clock = clock;
     this.engine = KvEngine.inMemory(sim::share);
-    this.applier = new Applier(engine, 0, sim.options().logRetention());
+    this.applier = new Applier(engine, 0);
     this.hlc = new HybridClock(clock);
     this.executor = new SimExecutor(sim.loop());
     this.link = new SimLink(sim, this);
@@ -124,7 +123,7 @@ final class SimPop implements ReplicaLog {
   @Override
   public List<GroupInfo> groups() {
     SimPop leader = region.leader();
-    return List.of(new GroupInfo(0, region.name() + "-0", leader == this ? "LEADER" : "FOLLOWER",
+    return List.of(new GroupInfo(0, region.name() + "-0", leader == this ? GroupInfo.Role.LEADER : GroupInfo.Role.FOLLOWER,
         leader == null ? "" : leader.id, applied, region.commitIndex(), region.term(),
         region.pops().stream().map(SimPop::id).toList()));
   }
@@ -179,11 +178,9 @@ final class SimPop implements ReplicaLog {
       boolean first = region.firstToApply(at);
       Map<String, Long> before = first ? ReplicationKeys.versionVector(engine) : null;
       Applier.Outcome outcome;
-      try (WriteBatch batch = new WriteBatch()) {
-        outcome = applier.apply(batch, proposal, at);
-        engine.setAppliedPosition(batch, region.term(), at);
-        engine.write(batch);
-      }
+      outcome = applier.apply(proposal, region.term(), at);
+      // A node trims its replication log outside apply (housekeeping); here, after each entry.
+      applier.trimReplicationLog(sim.options().logRetention());
       applied = at;
       any = true;
       sim.loop().trace("apply", region.index(), id.hashCode(), at);

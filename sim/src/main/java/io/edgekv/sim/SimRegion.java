@@ -3,7 +3,7 @@ package io.edgekv.sim;
 import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.replication.command.CommandRules;
 import io.edgekv.replication.command.Proposal;
-import io.edgekv.replication.raft.Applier;
+import io.edgekv.replication.apply.Applier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

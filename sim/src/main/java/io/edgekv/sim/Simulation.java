@@ -4,7 +4,7 @@ import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.gossip.Shipper;
-import io.edgekv.replication.raft.Applier;
+import io.edgekv.replication.apply.Applier;
 import io.edgekv.replication.storage.ReplicationKeys;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

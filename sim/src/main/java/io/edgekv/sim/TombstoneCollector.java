@@ -57,7 +57,7 @@ final class TombstoneCollector {
       return;
     }
     sim.history().checkCollectable(sim, leader.simRegion(), targets);
-    inFlight = leader.simRegion().submit(new Proposal("", 0, "", new Command.CollectTombstones(targets)))
+    inFlight = leader.simRegion().submit(Proposal.unkeyed(new Command.CollectTombstones(targets)))
         .exceptionally(error -> null);
   }
 }

@@ -98,7 +98,7 @@ final class Workload {
 
   private void submit(SimRegion region, Command command) {
     submitted++;
-    region.submit(new Proposal("", 0, "", command)).whenComplete((CommandResult result, Throwable error) -> {
+    region.submit(Proposal.unkeyed(command)).whenComplete((CommandResult result, Throwable error) -> {
       if (error != null) {
         refused++;
       } else if (result.hasApplied()) {

@@ -221,12 +221,9 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
       long before = 0;
       long after = 0;
       for (int shard = 0; shard < replica.shards(); shard++) {
-        before += replica.read(shard, engine -> engine.approximateSizeBytes());
-        replica.read(shard, engine -> {
-          engine.compact();
-          return null;
-        });
-        after += replica.read(shard, engine -> engine.approximateSizeBytes());
+        before += replica.reads().sizeBytes(shard);
+        replica.reads().compact(shard);
+        after += replica.reads().sizeBytes(shard);
       }
       return CompactResponse.newBuilder().setBytesBefore(before).setBytesAfter(after).build();
     });

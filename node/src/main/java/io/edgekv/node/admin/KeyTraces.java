@@ -20,7 +20,7 @@ public final class KeyTraces {
     String namespace = request.getNamespace().isEmpty() ? "default" : request.getNamespace();
     byte[] key = request.getKey().toByteArray();
     int shard = replica.shardOf(namespace, key);
-    StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
+    StoredEntry stored = replica.reads().entry(shard, new EntryKey(namespace, key));
     long now = replica.clock().clock().millis();
     KeyTrace.Builder out = KeyTrace.newBuilder()
         .setNode(replica.nodeId())

@@ -38,7 +38,7 @@ public final class LocalStatus {
       out.addGroups(GroupStatus.newBuilder()
           .setShard(group.shard())
           .setGroupId(group.groupId())
-          .setRole(group.role())
+          .setRole(group.role().name())
           .setLeader(group.leader())
           .setAppliedIndex(group.appliedIndex())
           .setCommitIndex(group.commitIndex())

@@ -77,7 +77,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       byte[] key = validate.key(request.getKey(), "key");
       int shard = replica.shardOf(namespace, key);
       return barriers.await(shard, request.getRead()).thenApply(token -> {
-        StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
+        StoredEntry stored = replica.reads().entry(shard, new EntryKey(namespace, key));
         GetResponse.Builder out = GetResponse.newBuilder()
             .setServedBy(servedBy(shard, consistency))
             .setSessionToken(token.encode());
@@ -104,7 +104,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         BatchGetResponse.Builder out = BatchGetResponse.newBuilder();
         for (byte[] key : keys) {
           int shard = replica.shardOf(namespace, key);
-          StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
+          StoredEntry stored = replica.reads().entry(shard, new EntryKey(namespace, key));
           KeyResult.Builder result = KeyResult.newBuilder().setKey(ByteString.copyFrom(key));
           if (StoredEntries.isLive(stored, now)) {
             result.setFound(true).setEntry(toEntry(key, stored, true));
@@ -126,7 +126,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       Command.Put put = new Command.Put(namespace, key, value, validate.metadata(request.getMetadataMap()),
           validate.tags(request.getTagsList()), validate.ttlMillis(request.getTtlMs()), 0,
           WriteCondition.of(request.getCondition()));
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "", put);
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()), put);
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       int shard = replica.shardOf(namespace, key);
       return write(proposal, shard).thenApply(applied -> PutResponse.newBuilder()
@@ -144,7 +144,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       byte[] key = validate.key(request.getKey(), "key");
       validate.condition(request.getCondition());
       Command.Delete delete = new Command.Delete(namespace, key, WriteCondition.of(request.getCondition()));
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "", delete);
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()), delete);
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       int shard = replica.shardOf(namespace, key);
       return write(proposal, shard).thenApply(applied -> DeleteResponse.newBuilder()
@@ -166,7 +166,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         throw new InvalidInputException("ttl_ms", String.valueOf(RequestValidator.MIN_TTL_MILLIS),
             "ttl_ms must be set for touch (at least " + RequestValidator.MIN_TTL_MILLIS + " ms)");
       }
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "",
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()),
           new Command.Touch(namespace, key, ttl, 0));
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       int shard = replica.shardOf(namespace, key);
@@ -176,11 +176,8 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
             .setServedBy(servedBy(shard, Consistency.STRONG))
             .setSessionToken(barriers.after(session, shard, applied.getIndex()).encode());
         if (applied.getExisted()) {
-          StoredEntry stored = replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key)));
-          out.setVersion(applied.getVersion());
-          if (stored != null && StoredEntries.version(stored).equals(Version.of(applied.getVersion()))) {
-            out.setExpiresAtUnixMs(stored.getExpiresAtUnixMs());
-          }
+          out.setVersion(applied.getVersion()).setExpiresAtUnixMs(applied.hasExpiresAtUnixMs()
+              ? applied.getExpiresAtUnixMs() : storedExpiry(shard, namespace, key, applied));
         }
         return out.build();
       });
@@ -193,13 +190,13 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       String namespace = validate.namespace(request.getNamespace());
       byte[] key = validate.key(request.getKey(), "key");
       long delta = validate.delta(request.getDelta());
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "",
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()),
           new Command.Increment(namespace, key, delta));
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       int shard = replica.shardOf(namespace, key);
       return write(proposal, shard).thenApply(applied -> {
         long value = applied.hasCounterValue() ? applied.getCounterValue() : counterValue(key,
-            replica.read(shard, engine -> engine.entries.get(new EntryKey(namespace, key))));
+            replica.reads().entry(shard, new EntryKey(namespace, key)));
         return IncrementResponse.newBuilder()
             .setValue(value)
             .setVersion(applied.getVersion())
@@ -215,7 +212,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     call("txn", "none", observer, () -> {
       String namespace = validate.namespace(request.getNamespace());
       TxnPlan plan = TxnPlan.of(namespace, request, validate, replica::shardOf);
-      Proposal proposal = new Proposal(validate.requestId(request.getRequestId()), 0, "", plan.command());
+      Proposal proposal = Proposal.of(validate.requestId(request.getRequestId()), plan.command());
       SessionToken session = barriers.sessionOf(request.getSessionToken());
       return write(proposal, plan.shard()).thenApply(applied -> TxnResponse.newBuilder()
           .setVersion(applied.getVersion())
@@ -254,18 +251,15 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
     EntryKey start = new EntryKey(namespace, after != null ? after : prefix);
     for (int shard = 0; shard < replica.shards(); shard++) {
       int[] taken = {0};
-      replica.read(shard, engine -> {
-        engine.entries.forEachFrom(start, (key, stored) -> {
-          if (!key.hasPrefix(namespace, prefix)) {
-            return false;
-          }
-          if ((after == null || !Arrays.equals(key.key(), after)) && StoredEntries.isLive(stored, now)) {
-            merged.add(toEntry(key.key(), stored, !keysOnly));
-            taken[0]++;
-          }
-          return taken[0] < max;
-        });
-        return null;
+      replica.reads().scan(shard, start, (key, stored) -> {
+        if (!key.hasPrefix(namespace, prefix)) {
+          return false;
+        }
+        if ((after == null || !Arrays.equals(key.key(), after)) && StoredEntries.isLive(stored, now)) {
+          merged.add(toEntry(key.key(), stored, !keysOnly));
+          taken[0]++;
+        }
+        return taken[0] < max;
       });
     }
     merged.sort(Comparator.comparing(e -> e.getKey().toByteArray(), Arrays::compareUnsigned));
@@ -290,6 +284,16 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
         .setAppliedIndex(replica.appliedIndex(shard).get())
         .setAsOfHlc(replica.clock().peek())
         .build();
+  }
+
+  /**
+   * A touched entry's expiry, for a reply recorded before apply reported it (a retried touch of
+   * an older release): read back, if the entry still has the touch's version.
+   */
+  private long storedExpiry(int shard, String namespace, byte[] key, Applied applied) {
+    StoredEntry stored = replica.reads().entry(shard, new EntryKey(namespace, key));
+    return stored != null && StoredEntries.version(stored).equals(Version.of(applied.getVersion()))
+        ? stored.getExpiresAtUnixMs() : 0;
   }
 
   /**

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import io.edgekv.replication.storage.ReplicationKeys;
 
 /**
  * Decides when the local replica may answer a read at the requested consistency
@@ -75,7 +74,7 @@ public final class ReadBarriers {
    * index, and this region's version vector for the shard (what the operation saw, by origin).
    */
   public SessionToken after(SessionToken session, int shard, long index) {
-    return session.advance(shard, index).seen(shard, replica.read(shard, ReplicationKeys::versionVector));
+    return session.advance(shard, index).seen(shard, replica.reads().versionVector(shard));
   }
 
   /**
@@ -90,7 +89,7 @@ public final class ReadBarriers {
     long remaining = deadlineNanos - System.nanoTime();
     if (remaining <= 0) {
       String missing = seen.entrySet().stream()
-          .filter(e -> replica.read(shard, ReplicationKeys::versionVector).getOrDefault(e.getKey(), 0L) < e.getValue())
+          .filter(e -> replica.reads().versionVector(shard).getOrDefault(e.getKey(), 0L) < e.getValue())
           .map(Map.Entry::getKey).sorted().collect(java.util.stream.Collectors.joining(", "));
       return CompletableFuture.failedFuture(new NodeUnavailableException("session: region " + replica.region()
           + " has not yet received writes this session saw from " + missing + "; retry, or read in that region"));
@@ -100,7 +99,7 @@ public final class ReadBarriers {
   }
 
   private boolean covers(int shard, Map<String, Long> seen) {
-    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
+    Map<String, Long> mine = replica.reads().versionVector(shard);
     return seen.entrySet().stream().allMatch(e -> mine.getOrDefault(e.getKey(), 0L) >= e.getValue());
   }
 

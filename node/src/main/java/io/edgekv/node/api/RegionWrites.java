@@ -14,7 +14,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -25,9 +24,6 @@ import java.util.function.Supplier;
  * the write itself, so that a read on the node that took the call sees it.
  */
 public final class RegionWrites {
-  /** How long a write's reply waits for this node to have applied the write itself. */
-  static final long LOCAL_APPLY_WAIT_MILLIS = 500;
-
   private final RegionReplica replica;
   private final Supplier<NodeConfig.Region> healthyRegion;
 
@@ -40,9 +36,12 @@ public final class RegionWrites {
     return write(shard, proposal, Calls.deadline());
   }
 
-  /** Proposes by {@code deadline}; the reply waits for the local apply at most until then too. */
+  /**
+   * Proposes by {@code deadline}; the reply waits for the local apply (bounded:
+   * {@link RegionReplica#submitAndApplyLocally}) at most until then too.
+   */
   public CompletableFuture<Applied> write(int shard, Proposal proposal, Deadline deadline) {
-    return replica.submit(shard, proposal, deadline).exceptionally(error -> {
+    return replica.submitAndApplyLocally(shard, proposal, deadline).exceptionally(error -> {
       Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
       if (cause instanceof WriteUnavailableException unavailable) {
         NodeConfig.Region healthy = healthyRegion.get();
@@ -50,7 +49,7 @@ public final class RegionWrites {
             healthy == null ? List.of() : healthy.nodes().stream().map(NodeConfig.NodeAddress::publicAddress).toList());
       }
       throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
-    }).thenCompose(result -> {
+    }).thenApply(result -> {
       if (result.getOutcomeCase() == CommandResult.OutcomeCase.CONDITION_FAILED) {
         var failed = result.getConditionFailed();
         String key = failed.getKey().isValidUtf8() ? failed.getKey().toStringUtf8()
@@ -62,10 +61,7 @@ public final class RegionWrites {
       if (result.getOutcomeCase() == CommandResult.OutcomeCase.FAILED) {
         throw refused(result.getFailed());
       }
-      Applied applied = result.getApplied();
-      long wait = Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis()));
-      return replica.appliedIndex(shard).await(applied.getIndex(), wait, TimeUnit.MILLISECONDS)
-          .thenApply(ignored -> applied);
+      return result.getApplied();
     });
   }
 

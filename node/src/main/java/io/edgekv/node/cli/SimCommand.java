@@ -64,9 +64,6 @@ public final class SimCommand implements Callable<Integer> {
       description = "A deliberate bug, to check the checkers: " + IGNORE_HLC + " (merge remote writes by arrival, not HLC).")
   String unsafe;
 
-  @Option(names = "--json", description = "Print one JSON object per run.")
-  boolean json;
-
   @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML report with plots (single seed).")
   Path report;
 
@@ -75,7 +72,9 @@ public final class SimCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CliOutput out = EdgeKvCommand.root(spec).output();
+    EdgeKvCommand root = EdgeKvCommand.root(spec);
+    CliOutput out = root.output();
+    boolean json = root.global().json(); // the global --json: one JSON object per run
     long from = seed;
     long to = seed;
     if (seeds != null) {

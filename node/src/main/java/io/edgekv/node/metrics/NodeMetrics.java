@@ -86,8 +86,8 @@ public final class NodeMetrics implements AutoCloseable {
 
   private static double rocks(io.edgekv.replication.raft.RegionReplica replica, int shard, String property) {
     try {
-      return replica.read(shard, engine -> property.equals("size")
-          ? (double) engine.approximateSizeBytes() : (double) engine.longProperty(property));
+      return property.equals("size")
+          ? (double) replica.reads().sizeBytes(shard) : (double) replica.reads().storageProperty(shard, property);
     } catch (RuntimeException e) {
       return Double.NaN;
     }

@@ -184,13 +184,15 @@ class EdgeKvCommandTest {
     }
     long start = System.nanoTime();
 
-    CliRun get = CliRun.run(Map.of(), NO_INPUT, "kv", "get", "k", "--endpoint", "127.0.0.1:" + deadPort, "--timeout", "5s");
+    CliRun get = CliRun.run(Map.of(), NO_INPUT, "kv", "get", "k", "--endpoint", "127.0.0.1:" + deadPort, "--timeout", "60s");
 
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     assertEquals(ExitCodes.UNAVAILABLE, get.exitCode(), get.toString());
     assertEquals("", get.stdout());
     assertOneErrorLine(get, "error: UNAVAILABLE: ");
-    assertTrue(took.compareTo(Duration.ofSeconds(3)) < 0, "took " + took);
+    // Fast means: refused connections end the call, it does not wait out its 60 s deadline (the
+    // margin is wide so that a loaded machine's slow JVM start does not count).
+    assertTrue(took.compareTo(Duration.ofSeconds(30)) < 0, "took " + took);
   }
 
   @Test

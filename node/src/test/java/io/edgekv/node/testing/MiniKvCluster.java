@@ -266,7 +266,7 @@ public final class MiniKvCluster implements AutoCloseable {
   /** The index of the node leading shard 0 of region 0, as the running nodes report it. */
   public Optional<Integer> leaderIndex() {
     for (int i = 0; i < size(); i++) {
-      if (nodes.get(i) != null && "LEADER".equals(nodes.get(i).replica().groups().get(0).role())) {
+      if (nodes.get(i) != null && nodes.get(i).replica().groups().get(0).isLeader()) {
         return Optional.of(i);
       }
     }

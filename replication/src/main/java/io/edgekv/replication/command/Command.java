@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * A replicated command: data, encoded by {@link CommandCodec}, applied by one exhaustive
- * switch in {@link io.edgekv.replication.raft.Applier}. Adding a command makes the compiler
+ * switch in {@link io.edgekv.replication.apply.Applier}. Adding a command makes the compiler
  * list every place that must handle it.
  */
 public sealed interface Command {

@@ -10,7 +10,6 @@ import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.raft.ReplicaLog;
-import io.edgekv.replication.storage.ReplicationKeys;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -27,8 +26,6 @@ import java.util.function.UnaryOperator;
  * sizes, region names) and hands them here.
  */
 public final class Receiver {
-  /** How long the answer to a replication batch waits for this node to apply it (for a fresh vector). */
-  private static final long LOCAL_APPLY_WAIT_MILLIS = 1000;
   /** The most buckets a digest request may ask for. */
   public static final int MAX_BUCKETS = 4096;
   /**
@@ -69,7 +66,7 @@ public final class Receiver {
    * A batch from another region: refused (in the answer, counted) when a timestamp is further
    * ahead of this node's clock than {@code maxClockOffset}; otherwise proposed through this
    * region's Raft group as one ApplyRemote command. The answer carries (after this node applied
-   * the batch, or waited {@value #LOCAL_APPLY_WAIT_MILLIS} ms for it) the part of this region's
+   * the batch, or waited {@value ReplicaLog#LOCAL_APPLY_WAIT_MILLIS} ms for it) the part of this region's
    * version vector the sender needs: all of it when asked, else the sender's region, the batch's
    * origins and the stale origins (not heard from directly for {@value #STALE_AFTER_MILLIS} ms),
    * which are listed too; and the shard's leader, when it is not the answering node.
@@ -89,10 +86,8 @@ public final class Receiver {
     }
     CompletableFuture<Void> applied = request.getMutationsCount() == 0
         ? CompletableFuture.completedFuture(null)
-        : replica.submit(shard, new Proposal("", 0, "", new Command.ApplyRemote(intake.apply(
+        : replica.submitAndApplyLocally(shard, Proposal.unkeyed(new Command.ApplyRemote(intake.apply(
                 request.getMutationsList()))), deadline)
-            .thenCompose(result -> replica.awaitApplied(shard, result.getApplied().getIndex(),
-                Math.max(1, Math.min(LOCAL_APPLY_WAIT_MILLIS, deadline.remainingMillis()))))
             .thenApply(ignored -> null);
     return applied.thenApply(ignored -> answer(shard, request));
   }
@@ -136,13 +131,13 @@ public final class Receiver {
 
   /** Anti-entropy state from another region, merged through this region's Raft group. */
   public CompletableFuture<ReplicateResponse> repair(int shard, RepairRequest request, Deadline deadline) {
-    return replica.submit(shard, new Proposal("", 0, "",
-            new Command.Repair(request.getMutationsList(), request.getVersionVectorMap())), deadline)
+    Command repair = new Command.Repair(request.getMutationsList(), request.getVersionVectorMap());
+    return replica.submit(shard, Proposal.unkeyed(repair), deadline)
         .thenApply(ignored -> ReplicateResponse.newBuilder().setRegion(replica.region())
             .putAllVersionVector(vector(shard)).build());
   }
 
   private Map<String, Long> vector(int shard) {
-    return replica.read(shard, ReplicationKeys::versionVector);
+    return replica.versionVector(shard);
   }
 }

@@ -143,11 +143,11 @@ public final class Shipper implements AutoCloseable {
     }
     try {
       for (GroupInfo group : replica.groups()) {
-        if (!"LEADER".equals(group.role())) {
+        if (!group.isLeader()) {
           continue;
         }
         // One read of this shard's vector for the whole run: it is the same for every region.
-        Map<String, Long> mine = replica.read(group.shard(), ReplicationKeys::versionVector);
+        Map<String, Long> mine = replica.versionVector(group.shard());
         for (String region : settings.otherRegions()) {
           ship(region, group.shard(), mine);
         }
@@ -271,7 +271,7 @@ public final class Shipper implements AutoCloseable {
     int buckets = AntiEntropy.DEFAULT_BUCKETS;
     return link.rangeDigests(region, RangeDigestsRequest.newBuilder().setShard(shard).setBuckets(buckets).build())
         .thenCompose(theirs -> {
-          Map<String, Long> vector = replica.read(shard, ReplicationKeys::versionVector);
+          Map<String, Long> vector = replica.versionVector(shard);
           List<com.google.protobuf.ByteString> mine = replica.read(shard, engine -> AntiEntropy.digests(engine, buckets));
           java.util.Set<Integer> differing = new java.util.HashSet<>();
           for (int i = 0; i < buckets; i++) {
@@ -409,7 +409,7 @@ public final class Shipper implements AutoCloseable {
     if (peer.vector == null) {
       return;
     }
-    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
+    Map<String, Long> mine = replica.versionVector(shard);
     long behind = 0;
     long oldest = 0;
     for (Map.Entry<String, Long> origin : mine.entrySet()) {
@@ -453,7 +453,7 @@ public final class Shipper implements AutoCloseable {
    */
   public java.util.OptionalLong stableBeforeMillis(int shard) {
     long stable = clock.millis();
-    Map<String, Long> mine = replica.read(shard, ReplicationKeys::versionVector);
+    Map<String, Long> mine = replica.versionVector(shard);
     for (String region : settings.otherRegions()) {
       Peer peer = peers.get(region + "/" + shard);
       if (peer == null || peer.vector == null) {

@@ -3,6 +3,7 @@ package io.edgekv.replication.raft;
 import io.edgekv.api.v1.ChangeEvent;
 import io.edgekv.internal.v1.AppliedPosition;
 import io.edgekv.replication.ChangeListener;
+import io.edgekv.replication.apply.Applier;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
 import io.edgekv.replication.command.CommandRules;
@@ -16,6 +17,7 @@ import io.edgekv.replication.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,7 +38,6 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.LifeCycle;
-import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,13 +67,12 @@ public final class KvStateMachine extends BaseStateMachine {
   private final StorageOptions storageOptions;
   private final HybridClock clock;
   private final ChangeListener listener;
-  private final long replogRetention;
   private final CheckpointStorage checkpoints = new CheckpointStorage();
   private final AppliedIndex appliedIndex = new AppliedIndex();
   /** Readers hold the read lock; swapping the engine for an installed snapshot takes the write lock. */
   private final ReentrantReadWriteLock engineLock = new ReentrantReadWriteLock();
   private KvEngine engine;
-  private Applier applier;
+  private volatile Applier applier;
   private volatile Runnable afterApply = () -> {};
   /** Set once, by the first storage error that stopped this replica. */
   private final AtomicReference<Failure> failure = new AtomicReference<>();
@@ -83,8 +83,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private record Failure(String cause, boolean corruption, String file) {}
 
   public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
-      ChangeListener listener, long replogRetention) {
-    this.replogRetention = replogRetention;
+      ChangeListener listener) {
     this.shard = shard;
     this.region = region;
     this.engineDir = engineDir;
@@ -96,7 +95,7 @@ public final class KvStateMachine extends BaseStateMachine {
 
   private void openEngine() {
     engine = new KvEngine(engineDir, storageOptions);
-    applier = new Applier(engine, shard, replogRetention);
+    applier = new Applier(engine, shard);
     appliedIndex.advanceTo(engine.appliedPosition().getIndex());
   }
 
@@ -131,6 +130,23 @@ public final class KvStateMachine extends BaseStateMachine {
     } finally {
       engineLock.readLock().unlock();
     }
+  }
+
+  /**
+   * The shard's version vector (origin region to the highest contiguous sequence applied), as of
+   * the last applied entry: kept in memory by apply, so reading it costs no storage access.
+   */
+  public Map<String, Long> versionVector() {
+    checkHealthy();
+    return applier.versionVector();
+  }
+
+  /** Deletes replication-log entries beyond the newest {@code retention} per origin (not part of apply). */
+  public void trimReplicationLog(long retention) {
+    read(engine -> {
+      applier.trimReplicationLog(retention);
+      return null;
+    });
   }
 
   /** Why this shard has failed on this replica (the storage error, naming the file when known); empty while healthy. */
@@ -334,10 +350,8 @@ public final class KvStateMachine extends BaseStateMachine {
     }
     Applier.Outcome outcome;
     engineLock.readLock().lock();
-    try (WriteBatch batch = new WriteBatch()) {
-      outcome = proposal == null ? Applier.undecodable(index) : applier.apply(batch, proposal, index);
-      engine.setAppliedPosition(batch, entry.getTerm(), index);
-      engine.write(batch);
+    try {
+      outcome = applier.apply(proposal, entry.getTerm(), index);
     } catch (StorageException e) {
       // Not thrown out of apply: Ratis would close every group of the server and leave the process
       // half alive. This replica stops applying (skipping the entry would diverge it forever).

@@ -1,16 +1,22 @@
 package io.edgekv.replication.raft;
 
 import io.edgekv.internal.v1.CommandResult;
+import io.edgekv.internal.v1.ProposeResponse;
+import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
-import io.edgekv.replication.storage.EntryKey;
-import io.edgekv.replication.storage.StoredEntries;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.pipeline.Deadline;
+import io.edgekv.replication.pipeline.LeaderLink;
+import io.edgekv.replication.pipeline.PipelineLimits;
+import io.edgekv.replication.pipeline.ShardProposer;
+import io.edgekv.replication.storage.DiskFullException;
 import io.edgekv.replication.storage.DiskSpace;
 import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.ShardFailedException;
 import io.edgekv.replication.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,47 +26,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import io.edgekv.replication.pipeline.Deadline;
-import io.edgekv.internal.v1.ReadIndexResponse;
-import io.edgekv.replication.pipeline.LeaderLink;
-import org.apache.ratis.protocol.Message;
-import io.edgekv.replication.pipeline.PipelineLimits;
-import io.edgekv.replication.pipeline.ShardProposer;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.zip.CRC32C;
-import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
-import org.apache.ratis.protocol.ClientId;
-import org.apache.ratis.protocol.GroupManagementRequest;
-import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.rpc.SupportedRpcType;
-import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
-import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.util.SizeInBytes;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This node's replica of its region: one Ratis server (one Raft port) hosting the region's S
- * shard groups, each with its own {@link KvStateMachine} and RocksDB, and a Ratis client per
- * group that sends proposals to the group's leader wherever it is.
+ * This node's replica of its region: the region's S shard groups ({@link RaftGroups}: one
+ * Ratis server, a client per group), each shard with its own {@link KvStateMachine} and
+ * RocksDB, a request pipeline per shard ({@link ShardProposer}), membership
+ * ({@link RegionMembership}), rebuilds ({@link ShardRebuilds}), background upkeep
+ * ({@link Housekeeping}), freshness sampling ({@link Freshness}) and the read API the rest of
+ * the node uses ({@link ShardReads}).
  *
  * <p>Thread-safe after {@link #start()}.
  */
@@ -72,9 +62,10 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
    *
    * @param peers every node of the region, this one included
    * @param shards number of Raft groups in the region, fixed at bootstrap
-   * @param replogRetention replication-log entries kept per origin and shard
+   * @param replogRetention replication-log entries kept per origin and shard (trimmed by
+   *     housekeeping, not by apply, so it may differ between nodes)
    * @param join true for a node added to a running region: it starts with no members and waits
-   *     for the leader to add it ({@link #addMember}), instead of bootstrapping with {@code peers}
+   *     for the leader to add it ({@link RegionMembership}), instead of bootstrapping with {@code peers}
    */
   public record Settings(String nodeId, String region, String bindHost, int raftPort, List<Peer> peers,
       int shards, Path dataDir, StorageOptions storage, RaftTuning tuning, boolean join, long replogRetention) {
@@ -92,24 +83,21 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   private final Settings settings;
   private final HybridClock clock;
   private final ChangeListener listener;
-  private final List<RaftGroup> groups = new ArrayList<>();
+  private final RaftGroups raft;
   /** One per shard; a rebuilt shard gets a new one (Ratis closes a machine whose group leaves). */
-  private final List<KvStateMachine> machines = new java.util.concurrent.CopyOnWriteArrayList<>();
-  /** One per shard; a rebuilt shard gets a new one (a client that met the group missing here stays failed). */
-  private final List<RaftClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
-  private final Map<RaftGroupId, KvStateMachine> machineByGroup = new java.util.concurrent.ConcurrentHashMap<>();
+  private final List<KvStateMachine> machines = new CopyOnWriteArrayList<>();
+  private final Map<RaftGroupId, KvStateMachine> machineByGroup = new ConcurrentHashMap<>();
   private final DiskSpace diskSpace;
   private final ShardRebuilds rebuilds;
+  private final Housekeeping housekeeping;
+  private final Freshness freshness;
+  private final ShardReads reads = new ShardReads(this);
   private volatile Runnable afterApply = () -> {};
   private volatile boolean closed;
-  private final List<Freshness> freshness = new ArrayList<>();
-  private final Map<Integer, CompletableFuture<?>> sweeps = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<Integer, CompletableFuture<?>> collections = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<ShardProposer> proposers = new ArrayList<>();
   private final LeaderLink leaderLink;
   private final PipelineLimits pipelineLimits;
   private final ScheduledExecutorService pipelineScheduler;
-  private RaftServer server;
   private RegionMembership membership;
 
   /**
@@ -132,19 +120,14 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     });
     this.rebuilds = new ShardRebuilds(this, settings.nodeId(), settings.dataDir(),
         settings.tuning().electionTimeoutMax().multipliedBy(3).plusSeconds(1));
-    List<RaftPeer> raftPeers = settings.peers().stream()
-        .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build())
-        .toList();
-    for (int shard = 0; shard < settings.shards(); shard++) {
-      RaftGroup group = RaftGroup.valueOf(groupId(settings.region(), shard), raftPeers);
-      groups.add(group);
-    }
+    this.raft = new RaftGroups(settings, pipelineLimits, diskSpace);
+    this.housekeeping = new Housekeeping(this, settings.replogRetention());
+    this.freshness = new Freshness(clock.clock(), settings.shards());
   }
 
   /** The stable group id of a region's shard, the same on every node. */
   public static RaftGroupId groupId(String region, int shard) {
-    return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(
-        ("edgekv/" + region + "/shard-" + shard).getBytes(StandardCharsets.UTF_8)));
+    return RaftGroups.groupId(region, shard);
   }
 
   /** Opens the engines, starts the Raft server and joins every shard group. */
@@ -153,41 +136,16 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     for (int shard = 0; shard < settings.shards(); shard++) {
       KvStateMachine machine = newMachine(shard);
       machines.add(machine);
-      freshness.add(new Freshness(clock.clock()));
-      machineByGroup.put(groups.get(shard).getGroupId(), machine);
+      machineByGroup.put(raft.groupIdOf(shard), machine);
     }
-    RaftProperties properties = serverProperties();
-    server = RaftServer.newBuilder()
-        .setServerId(RaftPeerId.valueOf(settings.nodeId()))
-        .setProperties(properties)
-        .setStateMachineRegistry(machineByGroup::get)
-        .setOption(RaftStorage.StartupOption.RECOVER)
-        .build();
-    try {
-      server.start();
-    } catch (IOException | RuntimeException e) {
-      throw explainLogCorruption(e, properties);
+    raft.start(machineByGroup::get);
+    for (int shard = 0; shard < settings.shards(); shard++) {
+      int s = shard;
+      proposers.add(new ShardProposer(shard, settings.region(), raft.server(), raft.groupIdOf(shard), () -> leader(s),
+          () -> machines.get(s).appliedIndex().get(), raft.viaRaftWhenUnknown(shard, leaderLink), pipelineScheduler,
+          pipelineLimits));
     }
-    List<RaftGroupId> existing = new ArrayList<>();
-    server.getGroupIds().forEach(existing::add);
-    for (RaftGroup group : groups) {
-      if (!existing.contains(group.getGroupId())) {
-        // First start of this node: format the group's storage with the bootstrap peers, or,
-        // when joining a running region, with no peers until the leader adds this node.
-        RaftGroup initial = settings.join() ? RaftGroup.valueOf(group.getGroupId()) : group;
-        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
-            ClientId.randomId(), server.getId(), 0, initial, true));
-        if (!reply.isSuccess()) {
-          throw new IOException("cannot join Raft group " + group.getGroupId(), reply.getException());
-        }
-      }
-      clients.add(newClient(group));
-      int shard = proposers.size();
-      proposers.add(new ShardProposer(shard, settings.region(), server, group.getGroupId(), () -> leader(shard),
-          () -> machines.get(shard).appliedIndex().get(), new RaftRouteLink(shard, leaderLink, () -> clients.get(shard)),
-          pipelineScheduler, pipelineLimits));
-    }
-    membership = new RegionMembership(settings.nodeId(), settings.region(), groups, server);
+    membership = new RegionMembership(settings.nodeId(), settings.region(), raft.groups(), raft.server());
     // Damage in data nobody has read yet is found in the background, not by the first unlucky request.
     Thread.ofPlatform().daemon().name("verify-storage-" + settings.nodeId()).start(() -> {
       for (int shard = 0; shard < settings.shards() && !closed; shard++) {
@@ -198,7 +156,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
 
   private KvStateMachine newMachine(int shard) {
     KvStateMachine machine = new KvStateMachine(shard, settings.region(), engineDir(shard), settings.storage(), clock,
-        listener, settings.replogRetention());
+        listener);
     machine.onApplied(afterApply);
     machine.onFailure(cause -> rebuilds.leaveAfterFailure(shard));
     // Read index and term asked through Raft by members that do not know this node's internal address.
@@ -207,121 +165,6 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
             Deadline.after(settings.tuning().requestTimeout()))
         : CompletableFuture.completedFuture(Message.EMPTY));
     return machine;
-  }
-
-  /**
-   * Ratis' error for a damaged log names neither the file nor the group; this one names the
-   * segment, the shard and the remedy.
-   */
-  private IOException explainLogCorruption(Exception error, RaftProperties properties) {
-    if (!RaftLogCheck.isLogCorruption(error)) {
-      return error instanceof IOException io ? io : new IOException("cannot start the Raft server: " + error, error);
-    }
-    StringBuilder found = new StringBuilder();
-    for (int shard = 0; shard < groups.size(); shard++) {
-      Path groupDir = settings.dataDir().resolve("raft").resolve(groups.get(shard).getGroupId().getUuid().toString());
-      int s = shard;
-      RaftLogCheck.corruptSegment(groupDir, RaftServerConfigKeys.Log.Appender.bufferByteLimit(properties))
-          .ifPresent(segment -> found.append(" The Raft log segment ").append(segment).append(" of shard ").append(s)
-              .append(" is corrupt. Remedy: delete ").append(groupDir).append(" and ").append(engineDir(s))
-              .append(", start the node again, then run `edgekv admin rebuild-shard --shard ").append(s)
-              .append(" --endpoint <this node>`: it receives the shard from its peers (the rest of the region must"
-                  + " have a quorum)."));
-    }
-    String message = "cannot start the Raft server of node " + settings.nodeId() + ": its log is corrupt ("
-        + rootMessage(error) + ")." + (found.isEmpty() ? " No segment could be named; the group directories are under "
-        + settings.dataDir().resolve("raft") + "." : found.toString());
-    LOG.error(message);
-    return new IOException(message, error);
-  }
-
-  private static String rootMessage(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null) {
-      root = root.getCause();
-    }
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
-  }
-
-  private RaftProperties serverProperties() {
-    RaftTuning tuning = settings.tuning();
-    RaftProperties p = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(p, new PromptCommitRpc());
-    GrpcConfigKeys.Server.setHost(p, settings.bindHost());
-    GrpcConfigKeys.Server.setPort(p, settings.raftPort());
-    RaftServerConfigKeys.setStorageDir(p, List.of(settings.dataDir().resolve("raft").toFile()));
-    // Ratis checks this only when it opens a group's storage (start, rebuild). It is a quarter of
-    // storage.minFreeBytes so that a node restarted on a nearly full disk still starts and serves
-    // reads; writes are refused from storage.minFreeBytes on (checkWritable).
-    RaftServerConfigKeys.setStorageFreeSpaceMin(p, SizeInBytes.valueOf(diskSpace.minFreeBytes() / 4));
-    RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(tuning.electionTimeoutMin().toMillis()));
-    RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(tuning.electionTimeoutMax().toMillis()));
-    RaftServerConfigKeys.Rpc.setRequestTimeout(p, millis(tuning.requestTimeout().toMillis()));
-    // Durability: the log is fsynced before an append is acknowledged (the default, stated here on purpose).
-    RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
-    // No extra commit-index entry per write: the applied position lives in RocksDB instead.
-    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
-    // Sizes: a maximum-size entry must fit the log buffer, the appender batch and the gRPC message.
-    int entry = tuning.maxEntryBytes();
-    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(entry));
-    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entry + (64 << 10)));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(tuning.segmentBytes()));
-    // Heap: Ratis keeps up to 6 log segments (200 MB) of entries in memory by default, more than a
-    // small node's heap holds with 1 MiB values; keep the open segment and one closed one (a
-    // follower further behind is served from disk).
-    RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 1);
-    RaftServerConfigKeys.Log.setSegmentCacheSizeMax(p, SizeInBytes.valueOf(Math.max(2L * entry, tuning.segmentBytes())));
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(entry + (1 << 20)));
-    // Snapshots (RocksDB checkpoints) every snapshotEvery entries; the log is purged up to them,
-    // and a follower behind the purged log installs the leader's checkpoint.
-    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, tuning.snapshotEvery());
-    RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.max(1, tuning.snapshotEvery() / 2));
-    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, tuning.snapshotEvery() / 4)));
-    RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 0);
-    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    // Leader lease: while a majority answered within 0.9 of the minimum election timeout, the leader
-    // confirms a read index without a heartbeat round (Ratis batches the rounds it still needs).
-    // Linearizability never rests on it: ShardProposer confirms the leader's term with a majority.
-    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
-    // A read index not served within a request timeout fails; the pipeline retries until its deadline.
-    RaftServerConfigKeys.Read.setTimeout(p, millis(tuning.requestTimeout().toMillis()));
-    // Many nodes share one process in dev and tests: keep the pools small.
-    RaftServerConfigKeys.ThreadPool.setProxyCached(p, true);
-    RaftServerConfigKeys.ThreadPool.setServerCached(p, true);
-    RaftServerConfigKeys.ThreadPool.setClientCached(p, true);
-    return p;
-  }
-
-  /**
-   * The shard's Raft client (snapshots, the leader of a failed shard, proposals to a leader outside
-   * the topology): retries end after about a second, and its request window is larger than the
-   * pipeline's admission limit, so a caller is never blocked waiting for a slot.
-   */
-  private RaftClient newClient(RaftGroup group) {
-    return raftClient(group, Math.max(500, settings.tuning().requestTimeout().toMillis() / 3),
-        RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, millis(50)));
-  }
-
-  /** A Raft client for admin calls that gives up after a few attempts. */
-  RaftClient newAdminClient(RaftGroup group) {
-    return raftClient(group, Math.max(1000, settings.tuning().requestTimeout().toMillis()),
-        RetryPolicies.retryUpToMaximumCountWithFixedSleep(2, millis(100)));
-  }
-
-  private RaftClient raftClient(RaftGroup group, long requestTimeoutMillis, org.apache.ratis.retry.RetryPolicy retry) {
-    RaftProperties p = new RaftProperties();
-    RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(settings.tuning().maxEntryBytes() + (1 << 20)));
-    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(requestTimeoutMillis));
-    RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 4 * pipelineLimits.maxPendingProposals());
-    return RaftClient.newBuilder()
-        .setProperties(p)
-        .setRaftGroup(group)
-        .setLeaderId(null)
-        .setRetryPolicy(retry)
-        .build();
   }
 
   /** The shard a key belongs to: a stable hash of namespace and key, the same on every node. */
@@ -361,12 +204,28 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   /**
    * Runs a read against a shard's local RocksDB.
    *
-   * @throws io.edgekv.replication.storage.ShardFailedException when the shard has failed on this
-   *     node or is being rebuilt (corruption found by this read fails the shard)
+   * For {@code replication/}'s own packages (apply, gossip); the rest of the node reads through
+   * {@link #reads()}, which keeps the engine's tables private to this module.
+   *
+   * @throws ShardFailedException when the shard has failed on this node or is being rebuilt
+   *     (corruption found by this read fails the shard)
    */
   public <T> T read(int shard, Function<KvEngine, T> reader) {
     rebuilds.throwIfRebuilding(shard);
     return machines.get(shard).read(reader);
+  }
+
+  /** The read API of this replica's local storage: entries, purge receipts, version vectors. */
+  public ShardReads reads() {
+    return reads;
+  }
+
+  KvStateMachine machine(int shard) {
+    return machines.get(shard);
+  }
+
+  void checkNotRebuilding(int shard) {
+    rebuilds.throwIfRebuilding(shard);
   }
 
   /**
@@ -400,15 +259,14 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
 
   /**
    * Throws why this node refuses a write to the shard now: the shard failed here or is being
-   * rebuilt ({@link io.edgekv.replication.storage.ShardFailedException}) or the disk is short of
-   * space ({@link io.edgekv.replication.storage.DiskFullException}).
+   * rebuilt ({@link ShardFailedException}) or the disk is short of space ({@link DiskFullException}).
    */
   public void checkWritable(int shard) {
     rebuilds.throwIfRebuilding(shard);
     Optional<String> failure = machines.get(shard).failure();
     if (failure.isPresent()) {
       // UNAVAILABLE, not DATA_LOSS: refusing a write loses nothing, and another node takes it.
-      throw new io.edgekv.replication.storage.ShardFailedException(shard, failure.get(), false, "");
+      throw new ShardFailedException(shard, failure.get(), false, "");
     }
     diskSpace.checkWritable();
   }
@@ -431,23 +289,27 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
 
   // For ShardRebuilds.
   RaftServer server() {
-    return server;
+    return raft.server();
   }
 
   RaftGroupId groupIdOf(int shard) {
-    return groups.get(shard).getGroupId();
+    return raft.groupIdOf(shard);
   }
 
   List<RaftPeer> bootstrapPeers() {
-    return List.copyOf(groups.get(0).getPeers());
+    return List.copyOf(raft.groups().get(0).getPeers());
   }
 
   Path engineDir(int shard) {
-    return settings.dataDir().resolve("shard-" + shard);
+    return raft.engineDir(shard);
+  }
+
+  RaftClient newAdminClient(RaftGroup group) {
+    return raft.newAdminClient(group);
   }
 
   boolean isLeader(int shard) {
-    return "LEADER".equals(groups().get(shard).role());
+    return group(shard).isLeader();
   }
 
   boolean isClosed() {
@@ -466,13 +328,8 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   void replaceMachine(int shard) {
     KvStateMachine machine = newMachine(shard);
     machines.set(shard, machine);
-    machineByGroup.put(groups.get(shard).getGroupId(), machine);
-    RaftClient old = clients.set(shard, newClient(groups.get(shard)));
-    try {
-      old.close();
-    } catch (IOException e) {
-      LOG.warn("closing the Raft client of shard {}", shard, e);
-    }
+    machineByGroup.put(raft.groupIdOf(shard), machine);
+    raft.replaceClient(shard);
   }
 
   @Override
@@ -498,7 +355,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   }
 
   /** {@code write} if the shard accepts writes here now, else its refusal ({@link #checkWritable}). */
-  private <T> CompletableFuture<T> whenWritable(int shard, java.util.function.Supplier<CompletableFuture<T>> write) {
+  private <T> CompletableFuture<T> whenWritable(int shard, Supplier<CompletableFuture<T>> write) {
     try {
       checkWritable(shard);
     } catch (RuntimeException refused) {
@@ -518,14 +375,19 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
         || proposal.command() instanceof Command.CollectTombstones;
   }
 
+  /** The shard's version vector, kept in memory: see {@link ShardReads#versionVector}. */
+  @Override
+  public Map<String, Long> versionVector(int shard) {
+    return reads.versionVector(shard);
+  }
+
   /** {@link #submit(int, Proposal, Deadline)} with the default request timeout. */
   public CompletableFuture<CommandResult> submit(int shard, Proposal proposal) {
     return submit(shard, proposal, Deadline.after(pipelineLimits.defaultTimeout()));
   }
 
   /** A proposal forwarded here by another node of the region: proposed only if this node leads the shard. */
-  public CompletableFuture<io.edgekv.internal.v1.ProposeResponse> proposeHere(int shard, byte[] proposal,
-      Deadline deadline) {
+  public CompletableFuture<ProposeResponse> proposeHere(int shard, byte[] proposal, Deadline deadline) {
     return whenWritable(shard, () -> proposers.get(shard).proposeHere(proposal, deadline));
   }
 
@@ -572,11 +434,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
 
   /** This node's current Raft term in the shard's group. */
   public long term(int shard) {
-    try {
-      return server.getDivision(groups.get(shard).getGroupId()).getInfo().getCurrentTerm();
-    } catch (IOException e) {
-      throw new WriteUnavailableException("shard " + shard + ": no Raft group here: " + e.getMessage(), e);
-    }
+    return raft.term(shard);
   }
 
   /** {@link #readBarrier(int, Deadline)} with the default request timeout. */
@@ -586,11 +444,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
 
   /** The highest index this replica knows to be committed in the shard's group (0 if unknown). */
   public long commitIndex(int shard) {
-    try {
-      return server.getDivision(groups.get(shard).getGroupId()).getRaftLog().getLastCommittedIndex();
-    } catch (IOException e) {
-      return 0;
-    }
+    return raft.commitIndex(shard);
   }
 
   /**
@@ -599,15 +453,12 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
    * when it has never been caught up or knows no leader.
    */
   public long stalenessMillis(int shard) {
-    return freshness.get(shard).stalenessMillis();
+    return freshness.stalenessMillis(shard);
   }
 
   /** Samples each shard's freshness; called periodically by the node. */
   public void sampleFreshness() {
-    long now = clock.clock().millis();
-    for (GroupInfo group : groups()) {
-      freshness.get(group.shard()).sample(group, now);
-    }
+    freshness.sample(groups());
   }
 
   /**
@@ -616,50 +467,15 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
    * entry only if it still has the swept version and is still expired at the proposal's time.
    */
   public void sweepExpired(int maxPerShard) {
-    long now = clock.clock().millis();
-    for (int shard = 0; shard < shards(); shard++) {
-      // Expired means expiresAt <= now, so the index scan stops before now + 1.
-      proposeFromTimeIndex(shard, sweeps, engine -> engine.expiryIndex, now + 1, maxPerShard, false,
-          Command.Expire::new, "expiry sweep");
-    }
+    housekeeping.sweepExpired(maxPerShard);
   }
 
   /**
-   * On a shard this replica leads, with no earlier proposal of the same kind in flight: scans a
-   * time-ordered index ({@code millis(8) entryKey}) for entries before {@code beforeMillis} that are
-   * (or, for tombstones, are not) live values, at most {@code max}, and proposes {@code command}
-   * for them with the versions seen, so that apply can skip any that changed meanwhile.
+   * Trims each shard's replication log to the newest {@code replogRetention} entries per origin;
+   * called periodically by the node. Not part of apply: the retention is this node's setting.
    */
-  private void proposeFromTimeIndex(int shard, Map<Integer, CompletableFuture<?>> inFlight,
-      Function<KvEngine, io.edgekv.replication.storage.Table<byte[], byte[]>> index, long beforeMillis, int max,
-      boolean tombstones, Function<List<Command.ExpireTarget>, Command> command, String what) {
-    GroupInfo group = groups().get(shard);
-    CompletableFuture<?> previous = inFlight.get(shard);
-    if (!"LEADER".equals(group.role()) || (previous != null && !previous.isDone())) {
-      return;
-    }
-    List<Command.ExpireTarget> targets = read(shard, engine -> {
-      List<Command.ExpireTarget> found = new ArrayList<>();
-      index.apply(engine).forEachFrom(null, (indexKey, unused) -> {
-        long at = java.nio.ByteBuffer.wrap(indexKey).getLong();
-        if (at >= beforeMillis || found.size() >= max) {
-          return false;
-        }
-        EntryKey key = EntryKey.fromBytes(java.util.Arrays.copyOfRange(indexKey, 8, indexKey.length));
-        var entry = engine.entries.get(key);
-        if (entry != null && entry.getTombstone() == tombstones) {
-          found.add(new Command.ExpireTarget(key.namespace(), key.key(), StoredEntries.version(entry)));
-        }
-        return true;
-      });
-      return found;
-    });
-    if (!targets.isEmpty()) {
-      inFlight.put(shard, submit(shard, new Proposal("", 0, "", command.apply(targets))).exceptionally(error -> {
-        LOG.debug("{} of shard {} not committed: {}", what, shard, error.toString());
-        return null;
-      }));
-    }
+  public void trimReplicationLogs() {
+    housekeeping.trimReplicationLogs();
   }
 
   /** The current Raft members of a shard group, as this replica knows them. */
@@ -674,16 +490,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
 
   /** Takes a snapshot of every shard on this node now; returns the snapshot index per shard. */
   public List<Long> snapshotNow(long timeoutMillis) throws IOException {
-    List<Long> out = new ArrayList<>();
-    for (int shard = 0; shard < groups.size(); shard++) {
-      RaftClientReply reply = clients.get(shard).getSnapshotManagementApi(RaftPeerId.valueOf(settings.nodeId()))
-          .create(timeoutMillis);
-      if (!reply.isSuccess()) {
-        throw new IOException("shard " + shard + ": snapshot failed: " + reply.getException(), reply.getException());
-      }
-      out.add(reply.getLogIndex());
-    }
-    return out;
+    return raft.snapshotNow(timeoutMillis);
   }
 
   /**
@@ -693,71 +500,35 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
    * still the same one.
    */
   public void collectTombstones(int shard, long cutoffMillis, int max) {
-    proposeFromTimeIndex(shard, collections, engine -> engine.tombstoneIndex, cutoffMillis, max, true,
-        Command.CollectTombstones::new, "tombstone collection");
+    housekeeping.collectTombstones(shard, cutoffMillis, max);
   }
 
   /** The first index still in this replica's Raft log (greater than 1 once the log was purged). */
   public long logStartIndex(int shard) {
-    try {
-      return server.getDivision(groups.get(shard).getGroupId()).getRaftLog().getStartIndex();
-    } catch (IOException e) {
-      return -1;
-    }
+    return raft.logStartIndex(shard);
   }
 
   /** The shard's leader as this replica knows it, or "" when it knows none. */
   public String leader(int shard) {
-    try {
-      return peerName(server.getDivision(groups.get(shard).getGroupId()).getInfo().getLeaderId());
-    } catch (IOException e) {
-      return "";
-    }
+    return raft.leader(shard);
   }
 
   /** Each shard group's state on this replica. */
   public List<GroupInfo> groups() {
     List<GroupInfo> out = new ArrayList<>();
-    for (int shard = 0; shard < groups.size(); shard++) {
-      RaftGroup group = groups.get(shard);
-      if (shardFailure(shard).isPresent()) {
-        RaftPeerId known = clients.get(shard).getLeaderId();
-        String leader = known == null || known.toString().equals(settings.nodeId()) ? "" : known.toString();
-        out.add(new GroupInfo(shard, group.getGroupId().getUuid().toString(), "FAILED", leader,
-            machines.get(shard).appliedIndex().get(), 0, 0, List.of()));
-        continue;
-      }
-      try {
-        RaftServer.Division division = server.getDivision(group.getGroupId());
-        DivisionInfo info = division.getInfo();
-        out.add(new GroupInfo(shard, group.getGroupId().getUuid().toString(),
-            roleName(info.getCurrentRole()), peerName(info.getLeaderId()),
-            machines.get(shard).appliedIndex().get(), division.getRaftLog().getLastCommittedIndex(),
-            info.getCurrentTerm(),
-            division.getGroup().getPeers().stream().map(p -> p.getId().toString()).sorted().toList()));
-      } catch (IOException e) {
-        out.add(new GroupInfo(shard, group.getGroupId().getUuid().toString(), "UNKNOWN", "",
-            machines.get(shard).appliedIndex().get(), 0, 0, List.of()));
-      }
+    for (int shard = 0; shard < settings.shards(); shard++) {
+      out.add(group(shard));
     }
     return out;
   }
 
-  private static String peerName(RaftPeerId peer) {
-    return peer == null ? "" : peer.toString();
-  }
-
-  private static String roleName(RaftPeerRole role) {
-    return role == null ? "UNKNOWN" : role.name();
+  private GroupInfo group(int shard) {
+    return raft.info(shard, machines.get(shard).appliedIndex().get(), shardFailure(shard).isPresent());
   }
 
   /** True when every shard group on this replica knows a leader. */
   public boolean everyGroupHasLeader() {
     return groups().stream().allMatch(g -> !g.leader().isEmpty());
-  }
-
-  private static TimeDuration millis(long ms) {
-    return TimeDuration.valueOf(ms, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -767,20 +538,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     if (membership != null) {
       membership.close();
     }
-    for (RaftClient client : clients) {
-      try {
-        client.close();
-      } catch (IOException e) {
-        LOG.warn("closing Raft client", e);
-      }
-    }
-    if (server != null) {
-      try {
-        server.close();
-      } catch (IOException e) {
-        LOG.warn("closing Raft server", e);
-      }
-    }
+    raft.close();
     for (KvStateMachine machine : machines) {
       try {
         machine.close();

@@ -2,7 +2,9 @@ package io.edgekv.replication.raft;
 
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.ReplicationKeys;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -18,9 +20,18 @@ public interface ReplicaView {
   /** The HLC this replica stamps and observes with; its physical clock is the shipper's time source. */
   HybridClock clock();
 
-  /** Every shard group of this replica, with this node's role in it ("LEADER" for the ones it leads). */
+  /** Every shard group of this replica, with this node's role in it ({@link GroupInfo.Role#LEADER} for the ones it leads). */
   List<GroupInfo> groups();
 
   /** Runs {@code reader} against a shard's applied state. */
   <T> T read(int shard, Function<KvEngine, T> reader);
+
+  /**
+   * The shard's version vector: origin region to the highest contiguous sequence applied. By
+   * default read from storage; a replica that keeps it in memory ({@link RegionReplica}) serves
+   * it from there.
+   */
+  default Map<String, Long> versionVector(int shard) {
+    return read(shard, ReplicationKeys::versionVector);
+  }
 }

@@ -4,7 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.edgekv.api.v1.ChangeEvent;
 import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.replication.Version;
-import io.edgekv.replication.raft.Applier;
+import io.edgekv.replication.apply.Applier;
 import io.edgekv.replication.raft.RegionReplica;
 import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.ReplicationKeys;

@@ -43,7 +43,7 @@ class KvStateMachineApplyTest {
   @BeforeEach
   void open() {
     machine = new KvStateMachine(0, "eu-west", dir.resolve("engine"), StorageOptions.SMALL, new HybridClock(CLOCK),
-        ChangeListener.NONE, 1_000_000);
+        ChangeListener.NONE);
   }
 
   @AfterEach

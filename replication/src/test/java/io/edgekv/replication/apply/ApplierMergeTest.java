@@ -1,4 +1,4 @@
-package io.edgekv.replication.raft;
+package io.edgekv.replication.apply;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,7 +25,6 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.WriteBatch;
 
 /**
  * Property test of the cross-region merge: the same mutations of three origins, delivered in
@@ -52,15 +51,12 @@ class ApplierMergeTest {
   /** Applies the batches in order as one replica would, each as an ApplyRemote entry. */
   private String applyAll(Path path, List<List<Mutation>> batches) {
     try (KvEngine engine = new KvEngine(path, StorageOptions.SMALL)) {
-      Applier applier = new Applier(engine, 0, 1_000_000);
+      Applier applier = new Applier(engine, 0);
       long index = 0;
       for (List<Mutation> batch : batches) {
         index++;
-        try (WriteBatch wb = new WriteBatch()) {
-          applier.apply(wb, new Proposal("", HybridClock.fromMillis(2_000_000) + index, "local",
-              new Command.ApplyRemote(batch)), index);
-          engine.write(wb);
-        }
+        applier.apply(new Proposal("", HybridClock.fromMillis(2_000_000) + index, "local",
+            new Command.ApplyRemote(batch)), 1, index);
       }
       return digest(engine);
     }
@@ -162,11 +158,9 @@ class ApplierMergeTest {
     Random random = new Random(1);
     Mutation first = mutation(random, "eu-west", 1, HybridClock.fromMillis(1_000_000));
     Mutation third = mutation(random, "eu-west", 3, HybridClock.fromMillis(1_000_002));
-    try (KvEngine engine = new KvEngine(dir.resolve("gap"), StorageOptions.SMALL);
-        WriteBatch wb = new WriteBatch()) {
-      new Applier(engine, 0, 1_000_000).apply(wb, new Proposal("", HybridClock.fromMillis(2_000_000), "local",
-          new Command.ApplyRemote(List.of(first, third))), 1);
-      engine.write(wb);
+    try (KvEngine engine = new KvEngine(dir.resolve("gap"), StorageOptions.SMALL)) {
+      new Applier(engine, 0).apply(new Proposal("", HybridClock.fromMillis(2_000_000), "local",
+          new Command.ApplyRemote(List.of(first, third))), 1, 1);
       assertEquals(1, io.edgekv.replication.storage.ReplicationKeys.readSeq(engine, "eu-west"));
       try (Stream<Path> files = Files.list(dir)) {
         assertFalse(files.findAny().isEmpty());

@@ -1,4 +1,4 @@
-package io.edgekv.replication.raft;
+package io.edgekv.replication.apply;
 
 import java.math.BigInteger;
 import java.util.Map;

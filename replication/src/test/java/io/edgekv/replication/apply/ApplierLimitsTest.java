@@ -1,4 +1,4 @@
-package io.edgekv.replication.raft;
+package io.edgekv.replication.apply;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,7 +26,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rocksdb.WriteBatch;
 
 /** What apply does at the edges of every number: a recorded failure that writes nothing, never a wrap. */
 class ApplierLimitsTest {
@@ -42,7 +41,7 @@ class ApplierLimitsTest {
   @BeforeEach
   void open() {
     engine = new KvEngine(dir, StorageOptions.SMALL);
-    applier = new Applier(engine, 0, 1_000_000);
+    applier = new Applier(engine, 0);
   }
 
   @AfterEach
@@ -52,13 +51,8 @@ class ApplierLimitsTest {
 
   private CommandResult apply(String requestId, Command command) {
     index++;
-    try (WriteBatch batch = new WriteBatch()) {
-      CommandResult result = applier.apply(batch, new Proposal(requestId, HybridClock.fromMillis(NOW) + index, "eu-west",
-          command), index).result();
-      engine.setAppliedPosition(batch, 1, index);
-      engine.write(batch);
-      return result;
-    }
+    return applier.apply(new Proposal(requestId, HybridClock.fromMillis(NOW) + index, "eu-west", command), 1, index)
+        .result();
   }
 
   private StoredEntry stored(byte[] key) {

@@ -1,4 +1,4 @@
-package io.edgekv.replication.raft;
+package io.edgekv.replication.apply;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,7 +32,6 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatch;
 
 /**
  * Property test of apply's totality: random commands with extreme fields (Long.MIN/MAX deltas,
@@ -56,8 +55,8 @@ class ApplierTotalityTest {
     Path second = dir.resolve("b");
     Generator generator = new Generator(new Random(seed));
     try (KvEngine a = new KvEngine(first, StorageOptions.SMALL); KvEngine b = new KvEngine(second, StorageOptions.SMALL)) {
-      Applier applierA = new Applier(a, 0, 50);
-      Applier applierB = new Applier(b, 0, 50);
+      Applier applierA = new Applier(a, 0);
+      Applier applierB = new Applier(b, 0);
       for (long index = 1; index <= 400; index++) {
         Proposal proposal = generator.next();
         Applier.Outcome outA = applyOrFail(a, applierA, proposal, index);
@@ -71,11 +70,8 @@ class ApplierTotalityTest {
   }
 
   private static Applier.Outcome applyOrFail(KvEngine engine, Applier applier, Proposal proposal, long index) {
-    try (WriteBatch batch = new WriteBatch()) {
-      Applier.Outcome outcome = applier.apply(batch, proposal, index);
-      engine.setAppliedPosition(batch, 1, index);
-      engine.write(batch);
-      return outcome;
+    try {
+      return applier.apply(proposal, 1, index);
     } catch (RuntimeException e) {
       throw new AssertionError("apply threw at index " + index + " for " + proposal, e);
     }

@@ -1,0 +1,87 @@
+package io.edgekv.replication.raft;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.edgekv.api.v1.ChangeEvent;
+import io.edgekv.internal.v1.StoredEntry;
+import io.edgekv.replication.storage.EntryKey;
+import io.edgekv.replication.storage.ShardFailedException;
+import io.edgekv.replication.storage.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiPredicate;
+
+/**
+ * What the rest of the node may read of this replica's local storage, shard by shard: entries,
+ * purge receipts, the version vector and storage figures. The engine's tables stay inside
+ * {@code replication/}. Every method throws {@link ShardFailedException} when the shard has
+ * failed on this node or is being rebuilt.
+ */
+public final class ShardReads {
+  private final RegionReplica replica;
+
+  ShardReads(RegionReplica replica) {
+    this.replica = replica;
+  }
+
+  /** The key's stored entry, tombstones included (see {@code StoredEntries.isLive}), or null. */
+  public StoredEntry entry(int shard, EntryKey key) {
+    return replica.read(shard, engine -> engine.entries.get(key));
+  }
+
+  /**
+   * Visits stored entries (tombstones included) in key order from {@code from} until the visitor
+   * returns false or the shard ends. The visitor runs under the shard's read lock: it must be quick.
+   */
+  public void scan(int shard, EntryKey from, BiPredicate<EntryKey, StoredEntry> visitor) {
+    replica.read(shard, engine -> {
+      engine.entries.forEachFrom(from, visitor);
+      return null;
+    });
+  }
+
+  /** The purge's receipt on this shard (its change event as this region applied it), if applied here. */
+  public Optional<ChangeEvent> purgeReceipt(int shard, String purgeId) {
+    byte[] bytes = replica.read(shard, engine -> engine.purgeReceipts.get(purgeId.getBytes(StandardCharsets.UTF_8)));
+    if (bytes == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ChangeEvent.parseFrom(bytes));
+    } catch (InvalidProtocolBufferException e) {
+      throw new StorageException("corrupt purge receipt " + purgeId, e);
+    }
+  }
+
+  /**
+   * The shard's version vector: origin region to the highest contiguous sequence applied here.
+   * Kept in memory by apply; no storage access.
+   */
+  public Map<String, Long> versionVector(int shard) {
+    replica.checkNotRebuilding(shard);
+    return replica.machine(shard).versionVector();
+  }
+
+  /** The applied index as stored in the shard's RocksDB: a storage read, for liveness checks. */
+  public long storedAppliedIndex(int shard) {
+    return replica.read(shard, engine -> engine.appliedPosition().getIndex());
+  }
+
+  /** Approximate size of the shard's live data on disk, in bytes (-1 if unknown). */
+  public long sizeBytes(int shard) {
+    return replica.read(shard, engine -> engine.approximateSizeBytes());
+  }
+
+  /** A numeric RocksDB property summed over the shard's column families (-1 if unknown). */
+  public long storageProperty(int shard, String name) {
+    return replica.read(shard, engine -> engine.longProperty(name));
+  }
+
+  /** Compacts the shard's storage fully (blocks; admin only). */
+  public void compact(int shard) {
+    replica.read(shard, engine -> {
+      engine.compact();
+      return null;
+    });
+  }
+}
