@@ -138,6 +138,25 @@ public final class CompareMain {
         }
       }
     }
+    if (options.profile()) {
+      summarizeProfiles(round, logs);
+    }
+  }
+
+  /** The nodes stopped, so their recordings are written: summarize them into profile-round-N.txt. */
+  private void summarizeProfiles(int round, Path logs) throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < EdgeKvRegion.NODES; i++) {
+      Path jfr = logs.resolve("edgekv-node-" + i + ".jfr");
+      if (Files.exists(jfr)) {
+        lines.addAll(ProfileSummary.summarize(jfr));
+      } else {
+        lines.add(jfr + ": no recording (did the node stop cleanly?)");
+      }
+    }
+    Path summary = options.out().resolve("profile-round-" + round + ".txt");
+    Files.write(summary, lines);
+    progress("profiles of round " + round + " summarized in " + summary + " (folded stacks beside each .jfr)");
   }
 
   private void report(Measurement m) throws IOException {

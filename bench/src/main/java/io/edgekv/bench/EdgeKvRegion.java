@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class EdgeKvRegion extends ProcessSystem {
   static final int NODES = 3;
-  private static final Duration READY = Duration.ofMinutes(3);
+  /** Generous: three JVMs starting on a loaded 2-core machine (JIT, RocksDB, Ratis) took over 3 minutes. */
+  private static final Duration READY = Duration.ofMinutes(8);
 
   private EdgeKvRegion(int basePort) {
     super("edgekv", "127.0.0.1:" + basePort, false);

@@ -99,4 +99,15 @@ class HarnessPartsTest {
     List<double[]> points = PercentilePlot.points(a);
     assertTrue(points.get(points.size() - 1)[1] >= 9.9, "the line reaches the maximum (10 ms)");
   }
+
+  @Test
+  void profileAreasFollowTheTopFramesPackage() {
+    assertEquals("gRPC/Netty", ProfileSummary.area("io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoop.run"));
+    assertEquals("Ratis (its gRPC/Netty)", ProfileSummary.area("org.apache.ratis.thirdparty.io.netty.buffer.X.y"));
+    assertEquals("protobuf", ProfileSummary.area("org.apache.ratis.thirdparty.com.google.protobuf.X.y"));
+    assertEquals("Ratis", ProfileSummary.area("org.apache.ratis.server.impl.RaftServerImpl.submit"));
+    assertEquals("RocksDB (JNI)", ProfileSummary.area("org.rocksdb.RocksDB.get"));
+    assertEquals("EdgeKV", ProfileSummary.area("io.edgekv.node.api.KvServiceImpl.get"));
+    assertEquals("other", ProfileSummary.area("com.example.X.y"));
+  }
 }

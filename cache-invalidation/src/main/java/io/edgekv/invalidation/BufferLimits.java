@@ -1,5 +1,7 @@
 package io.edgekv.invalidation;
 
+import com.google.protobuf.MessageLite;
+
 /**
  * How much a node's invalidation bus may hold for subscribers that have not taken their changes
  * yet. A subscription past {@code streamEvents} or {@code streamBytes} is overrun (it drops its
@@ -32,7 +34,7 @@ public record BufferLimits(int streamEvents, long streamBytes, long nodeBytes) {
   }
 
   /** The bytes one buffered event is charged. */
-  public static long footprint(com.google.protobuf.MessageLite event) {
+  public static long footprint(MessageLite event) {
     return (long) event.getSerializedSize() + EVENT_OVERHEAD_BYTES;
   }
 }

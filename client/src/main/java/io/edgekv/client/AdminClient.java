@@ -25,6 +25,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import io.edgekv.api.v1.LagRequest;
+import io.edgekv.api.v1.LagResponse;
+import io.edgekv.api.v1.RebuildShardRequest;
+import io.edgekv.api.v1.RebuildShardResponse;
+import io.edgekv.api.v1.RepairRegionsRequest;
+import io.edgekv.api.v1.RepairRegionsResponse;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The admin API ({@code edgekv.v1.AdminService}) of one node of the cluster, the <em>asked
@@ -217,9 +224,9 @@ public final class AdminClient {
    *
    * @throws EdgeKvException if the call fails
    */
-  public io.edgekv.api.v1.LagResponse lag() {
+  public LagResponse lag() {
     return only("admin.lag", (ch, d, obs) ->
-        AdminServiceGrpc.newStub(ch).withDeadline(d).lag(io.edgekv.api.v1.LagRequest.getDefaultInstance(), obs));
+        AdminServiceGrpc.newStub(ch).withDeadline(d).lag(LagRequest.getDefaultInstance(), obs));
   }
 
   /**
@@ -230,8 +237,8 @@ public final class AdminClient {
    * @return per region and shard, how many key ranges differed (0 = already in sync)
    * @throws EdgeKvException if the call fails
    */
-  public io.edgekv.api.v1.RepairRegionsResponse repair(String region) {
-    var request = io.edgekv.api.v1.RepairRegionsRequest.newBuilder().setRegion(region).build();
+  public RepairRegionsResponse repair(String region) {
+    var request = RepairRegionsRequest.newBuilder().setRegion(region).build();
     return only("admin.repair", (ch, d, obs) -> AdminServiceGrpc.newStub(ch).withDeadline(d).repair(request, obs));
   }
 
@@ -249,18 +256,18 @@ public final class AdminClient {
    *     leads the shard with a quorum without the asked node (nothing changed), {@code
    *     UNAVAILABLE} when the copy has not caught up within {@code wait} (it goes on catching up)
    */
-  public io.edgekv.api.v1.RebuildShardResponse rebuildShard(int shard, Duration wait) {
+  public RebuildShardResponse rebuildShard(int shard, Duration wait) {
     if (shard < 0) {
       throw new IllegalArgumentException("shard must not be negative, got " + shard);
     }
     if (wait.isZero() || wait.isNegative()) {
       throw new IllegalArgumentException("wait must be positive, got " + wait);
     }
-    var request = io.edgekv.api.v1.RebuildShardRequest.newBuilder().setShard(shard).setTimeoutMs(wait.toMillis())
+    var request = RebuildShardRequest.newBuilder().setShard(shard).setTimeoutMs(wait.toMillis())
         .build();
     long replyMargin = 5_000;
     return only("admin.rebuildShard", (ch, d, obs) -> AdminServiceGrpc.newStub(ch)
-        .withDeadlineAfter(wait.toMillis() + replyMargin, java.util.concurrent.TimeUnit.MILLISECONDS)
+        .withDeadlineAfter(wait.toMillis() + replyMargin, TimeUnit.MILLISECONDS)
         .rebuildShard(request, obs));
   }
 

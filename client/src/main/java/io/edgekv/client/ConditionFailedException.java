@@ -1,5 +1,6 @@
 package io.edgekv.client;
 
+import io.edgekv.api.ApiErrors;
 import io.grpc.Status;
 import java.util.List;
 import java.util.Map;
@@ -22,11 +23,12 @@ public final class ConditionFailedException extends EdgeKvException {
   private static final long serialVersionUID = 1L;
 
   /** The {@code google.rpc.ErrorInfo} metadata key holding the current version. */
-  public static final String CURRENT_VERSION_KEY = "currentVersion";
+  public static final String CURRENT_VERSION_KEY = ApiErrors.CURRENT_VERSION;
 
   /** The {@code google.rpc.ErrorInfo} metadata key holding the key whose condition failed. */
   public static final String KEY_KEY = "key";
 
+  @SuppressWarnings("serial") // an immutable record; the exception is not meant to be serialized
   private final Version currentVersion;
 
   ConditionFailedException(

@@ -1,5 +1,6 @@
 package io.edgekv.client;
 
+import io.edgekv.api.ApiErrors;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -21,7 +22,7 @@ final class DrainingHeaderInterceptor implements ClientInterceptor {
 
   /** The response header a draining node sets to {@code "true"} (DESIGN section 13, "Drain"). */
   static final Metadata.Key<String> DRAINING_HEADER =
-      Metadata.Key.of("edgekv-draining", Metadata.ASCII_STRING_MARSHALLER);
+      Metadata.Key.of(ApiErrors.DRAINING_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   private final EndpointSelector selector;
   private final int index;

@@ -25,9 +25,12 @@ public class EdgeKvException extends RuntimeException {
 
   private final Status.Code code;
   private final String description;
+  // Immutable copies; the exception is not meant to be serialized, but would serialize with them.
+  @SuppressWarnings("serial")
   private final List<FieldViolation> fieldViolations;
   private final String errorReason;
   private final String errorDomain;
+  @SuppressWarnings("serial")
   private final Map<String, String> errorMetadata;
 
   EdgeKvException(Status.Code code, String description, Throwable cause) {

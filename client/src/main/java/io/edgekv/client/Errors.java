@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.Locale;
 
 /** Translates whatever a gRPC call failed with into the client's exception types. */
 final class Errors {
@@ -51,7 +52,7 @@ final class Errors {
     }
     String description = status.getDescription();
     if (description == null || description.isEmpty()) {
-      description = status.getCode().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+      description = status.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ');
     }
     // Failures made in the client's own transport (connection refused, DNS) carry the reason
     // only in the cause; gRPC's description alone ("io exception") does not tell what failed.

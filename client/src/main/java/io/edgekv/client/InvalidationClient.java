@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The invalidation API ({@code edgekv.v1.InvalidationService}) for one namespace: watch changes,
@@ -42,7 +43,7 @@ public final class InvalidationClient implements AutoCloseable {
   private final String namespace;
   private final Duration deadline;
   private final ScheduledExecutorService scheduler;
-  private final List<Watch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Watch> watches = new CopyOnWriteArrayList<>();
 
   private InvalidationClient(List<String> endpoints, String namespace, Duration deadline,
       Function<Endpoint, ManagedChannel> channelFactory) {

@@ -6,6 +6,7 @@ import io.edgekv.api.v1.WatchEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.Locale;
 
 /**
  * One change delivered by a {@link Watch}: a put, delete, expiry, purge or publish, with the
@@ -35,7 +36,7 @@ public record InvalidationEvent(Kind kind, String namespace, ByteString key, Ver
 
     /** The lower-case name, as the CLI prints it. */
     public String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A client-side cache of reads (Caffeine, bounded by size and time since load), kept correct by
@@ -136,7 +137,7 @@ public final class NearCache implements AutoCloseable, MeterBinder {
 
   /** Reads {@code key} (UTF-8): from memory when allowed, else from the server. */
   public GetResult get(String key) {
-    return get(Objects.requireNonNull(key, "key").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return get(Objects.requireNonNull(key, "key").getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -13,6 +13,7 @@ import io.edgekv.api.v1.TxnResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 
 /** Conversions between the wire messages of {@code edgekv.v1} and the client's typed values. */
 final class Protos {
@@ -33,7 +34,7 @@ final class Protos {
    * A duration in milliseconds for the wire, saturating instead of throwing for durations past
    * Long.MAX_VALUE ms: the server then refuses it naming the field and its limit.
    */
-  static long millis(java.time.Duration d) {
+  static long millis(Duration d) {
     try {
       return d.toMillis();
     } catch (ArithmeticException e) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Collections;
 
 /**
  * Per-call options of a {@code put}: expiry, metadata, tags, a condition, the idempotency key
@@ -33,7 +34,7 @@ public final class PutOptions {
 
   private PutOptions(Builder b) {
     this.ttl = b.ttl;
-    this.metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
+    this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
     this.tags = List.copyOf(b.tags);
     this.ifAbsent = b.ifAbsent;
     this.ifVersion = b.ifVersion;

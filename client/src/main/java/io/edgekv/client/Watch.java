@@ -14,6 +14,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A live subscription to changes ({@code InvalidationService.Watch}) that survives broken
@@ -91,13 +94,13 @@ public final class Watch implements AutoCloseable {
   public ServedBy awaitWatching(Duration timeout) {
     try {
       return created.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new EdgeKvException(Status.Code.DEADLINE_EXCEEDED,
           "no confirmed subscription within " + timeout.toMillis() + " ms", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EdgeKvException(Status.Code.CANCELLED, "interrupted", e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw Errors.translate(e.getCause());
     }
   }
@@ -213,7 +216,7 @@ public final class Watch implements AutoCloseable {
       }
       try {
         scheduler.schedule(Watch.this::connect, delay, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+      } catch (RejectedExecutionException e) {
         closed = true;
       }
     }

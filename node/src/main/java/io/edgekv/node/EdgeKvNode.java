@@ -22,6 +22,8 @@ import io.edgekv.node.api.MemberGuard;
 import io.edgekv.node.api.ReadBarriers;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.config.TuningSettings;
+import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.node.http.HttpEndpoints;
 import io.edgekv.node.invalidation.ReplicaChangelog;
 import io.edgekv.node.metrics.NodeMetrics;
@@ -53,6 +55,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.ArrayList;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * One EdgeKV node: its region replica (RocksDB + Raft), its invalidation bus, the public and
@@ -61,10 +66,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeKvNode.class);
-  /** How long a graceful stop lets in-flight calls finish. */
-  private static final Duration GRACE = Duration.ofSeconds(5);
 
   private final NodeConfig config;
+  private final TuningSettings tuning;
+  /** Chaos self-test bugs only; NONE on every real node. */
+  private final UnsafeSwitches unsafe;
   private final RegionReplica replica;
   private final InvalidationBus bus;
   private final NodeMetrics metrics;
@@ -83,7 +89,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private final Map<String, ManagedChannel> internalChannels = new ConcurrentHashMap<>();
   private volatile Server publicServer;
   private List<BindableService> publicServices;
-  private final List<Server> retiredServers = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Server> retiredServers = new CopyOnWriteArrayList<>();
   private Server internalServer;
   private HttpEndpoints http;
   private final Clock clock;
@@ -94,16 +100,22 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private InvalidationServiceImpl invalidation;
   private volatile boolean closed;
   private long ticks;
-  /** Expired entries removed per shard and sweep (one sweep a second on each shard's leader). */
-  private static final int EXPIRY_SWEEP_BATCH = 500;
 
+  /** A node on {@code clock}, the real disk and no unsafe switch. */
   public EdgeKvNode(NodeConfig config, Clock clock) {
-    this(config, clock, DiskSpace.FILE_STORE);
+    this(config, NodeEnvironment.of(clock));
   }
 
-  /** @param freeSpace where the data directory's free space is read (a test simulates a full disk with it) */
-  public EdgeKvNode(NodeConfig config, Clock clock, DiskSpace.Probe freeSpace) {
+  public EdgeKvNode(NodeConfig config, NodeEnvironment environment) {
     this.config = config;
+    this.tuning = config.tuning();
+    this.unsafe = environment.unsafe();
+    if (!unsafe.none()) {
+      LOG.error("node {} runs with UNSAFE TEST SWITCHES {}: it deliberately breaks consistency; chaos self-tests"
+          + " only, never a real deployment", config.nodeId(), unsafe.enabled());
+    }
+    Clock clock = environment.clock();
+    DiskSpace.Probe freeSpace = environment.freeSpace();
     NodeConfig.NodeAddress self = config.self();
     NodeConfig.Region region = config.region();
     List<Peer> peers = region.nodes().stream().map(n -> new Peer(n.id(), n.host(), n.raftPort())).toList();
@@ -113,21 +125,23 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     ChangeListener propagation = metrics.remotePropagation(region.name(), clock);
     this.replica = new RegionReplica(new RegionReplica.Settings(config.nodeId(), region.name(), config.bindHost(),
         self.raftPort(), peers, config.topology().shards(), config.dataPath(),
-        new StorageOptions(config.storage().blockCacheBytes(), config.storage().writeBufferBytes(),
+        new StorageOptions(config.storage().blockCacheBytes().bytes(), config.storage().writeBufferBytes().bytes(),
             config.storage().maxBackgroundJobs()),
-        new RaftTuning(config.raft().electionMin(), config.raft().electionMax(), config.raft().request(),
-            config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES, config.raft().snapshotEvery(),
-            config.raft().segmentBytes()), config.join(), config.replication().logRetention()),
+        new RaftTuning(config.raft().electionTimeoutMin(), config.raft().electionTimeoutMax(),
+            config.raft().requestTimeout(), config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES,
+            config.raft().snapshotEvery(), config.raft().segmentBytes().bytes()), config.join(),
+            config.replication().logRetention()),
         new HybridClock(clock), event -> {
           bus.publish(event);
           propagation.onChange(event);
         }, new LeaderForwarder(this::internalChannel, id -> config.topology().node(id).isPresent()),
         PipelineLimits.defaults(config.limits().maxValueBytes(), Runtime.getRuntime().maxMemory(),
-            config.raft().request()), new DiskSpace(config.dataPath(), config.storage().minFreeBytes(), freeSpace));
-    this.readiness = new Readiness(replica, clock, config.replication().maxClockOffsetDuration());
-    this.grpcExecutor = Executors.newFixedThreadPool(4, named("grpc-" + config.nodeId()));
-    this.internalExecutor = Executors.newFixedThreadPool(2, named("internal-" + config.nodeId()));
-    this.adminExecutor = Executors.newFixedThreadPool(2, named("admin-" + config.nodeId()));
+            config.raft().requestTimeout()),
+        new DiskSpace(config.dataPath(), config.storage().minFreeBytes().bytes(), freeSpace));
+    this.readiness = new Readiness(replica, clock, config.replication().maxClockOffset());
+    this.grpcExecutor = Executors.newFixedThreadPool(tuning.publicThreads(), named("grpc-" + config.nodeId()));
+    this.internalExecutor = Executors.newFixedThreadPool(tuning.internalThreads(), named("internal-" + config.nodeId()));
+    this.adminExecutor = Executors.newFixedThreadPool(tuning.adminThreads(), named("admin-" + config.nodeId()));
     this.background = Executors.newSingleThreadScheduledExecutor(named("background-" + config.nodeId()));
     this.replicationScheduler = Executors.newSingleThreadScheduledExecutor(named("replication-" + config.nodeId()));
   }
@@ -146,7 +160,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     replica.start();
     LocalStatus localStatus = new LocalStatus(config, replica, readiness);
     KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
-        new ReadBarriers(replica, Duration.ofSeconds(1)), metrics, this::healthyRegion);
+        new ReadBarriers(replica, tuning.sessionReadWait(), unsafe), metrics, this::healthyRegion);
     KeyTraces traces = new KeyTraces(replica);
     AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel,
         () -> shipper);
@@ -161,8 +175,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     publicServer = publicServer();
     internalServer = Transport.server(config, config.self().internalPort(),
         Transport.ServerLimits.internalPort(config.limits()), internalConnections, internalExecutor, Map.of(),
-        List.of(new InternalServiceImpl(localStatus, traces, replica, changelog, config.replication().maxClockOffsetDuration(),
-            metrics.refusedClockSkew(), new RequestValidator(config.limits())), health.getHealthService()),
+        List.of(new InternalServiceImpl(localStatus, traces, replica, changelog, config.replication().maxClockOffset(),
+            metrics.refusedClockSkew(), new RequestValidator(config.limits()), unsafe), health.getHealthService()),
         () -> false).start();
     Map<String, List<String>> otherRegionNodes = new LinkedHashMap<>();
     for (NodeConfig.Region other : config.topology().regions()) {
@@ -173,14 +187,13 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     List<String> otherRegions = List.copyOf(otherRegionNodes.keySet());
     regionTransport = new RegionTransport(otherRegionNodes, this::internalChannel, clock);
     // A pass-through unless dev's --wan-delay/--wan-loss (replication.wanDelay, wanLossPercent) or a test asks.
-    wan = new EmulatedWan(regionTransport, config.replication().wanDelayDuration(),
+    wan = new EmulatedWan(regionTransport, config.replication().wanDelay(),
         config.replication().wanLossPercent(), replicationScheduler, new Random());
     int maxBatchBytes = config.limits().maxValueBytes() + RaftTuning.ENTRY_OVERHEAD_BYTES / 2;
-    long gossipMillis = config.replication().gossipIntervalDuration().toMillis();
-    // A third region's mutations are relayed once they are 5 gossip rounds old: long enough for the
-    // direct link to deliver them (and for this node to learn it), short enough around a cut link.
-    shipper = new Shipper(replica, wan, new Shipper.Settings(otherRegions, 512, maxBatchBytes,
-        gossipMillis, 200, 5 * gossipMillis), replicationScheduler);
+    long gossipMillis = config.replication().gossipInterval().toMillis();
+    shipper = new Shipper(replica, wan, new Shipper.Settings(otherRegions, tuning.shipBatchEntries(),
+        maxBatchBytes, gossipMillis, tuning.shipRetryBackoff().toMillis(),
+        tuning.relayAfterGossipRounds() * gossipMillis), replicationScheduler);
     replica.onApplied(shipper::wake);
     shipper.start();
     metrics.bindReplicationLag(shipper::lag);
@@ -192,7 +205,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         .watch("background", background).watch("replication", replicationScheduler).start();
     readiness.watchdog(watchdog);
     readiness.markStarted();
-    background.scheduleWithFixedDelay(this::tick, 50, 50, TimeUnit.MILLISECONDS);
+    long tickMillis = tuning.tickInterval().toMillis();
+    background.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     LOG.info("node {} of region {} serving on {}", config.nodeId(), config.region().name(), config.self().publicAddress());
     return this;
   }
@@ -200,8 +214,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private void tick() {
     try {
       replica.sampleFreshness();
-      if (++ticks % 20 == 0) {
-        replica.sweepExpired(EXPIRY_SWEEP_BATCH);
+      if (++ticks % tuning.ticksPerHousekeeping() == 0) {
+        replica.sweepExpired(tuning.sweepBatch());
         replica.trimReplicationLogs();
         replica.refreshDiskSpace();
         metrics.refreshLagGauges();
@@ -242,9 +256,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     });
   }
 
-  /** {@link #drain(Duration)} with 10 s to hand off leadership. */
+  /** {@link #drain(Duration)} with {@code tuning.drainHandOff} to hand off leadership. */
   public CompletableFuture<Void> drain() {
-    return drain(Duration.ofSeconds(10));
+    return drain(tuning.drainHandOff());
   }
 
   /**
@@ -259,7 +273,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
         return publicServer();
       } catch (IOException e) {
         last = e;
-        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
       }
     }
     LOG.error("drain of {}: cannot rebind the public port {}", config.nodeId(), config.self().publicPort(), last);
@@ -294,14 +308,14 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     if (shipper == null) {
       return;
     }
-    long grace = config.replication().tombstoneGraceDuration().toMillis();
+    long grace = config.replication().tombstoneGrace().toMillis();
     for (int shard = 0; shard < replica.shards(); shard++) {
       if (replica.shardFailure(shard).isPresent()) {
         continue;
       }
       var stable = shipper.stableBeforeMillis(shard);
       if (stable.isPresent()) {
-        replica.collectTombstones(shard, Math.min(stable.getAsLong(), clock.millis()) - grace, EXPIRY_SWEEP_BATCH);
+        replica.collectTombstones(shard, Math.min(stable.getAsLong(), clock.millis()) - grace, tuning.sweepBatch());
       }
     }
   }
@@ -346,7 +360,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     if (regionTransport == null) {
       return null;
     }
-    return regionTransport.healthyRegion(Duration.ofSeconds(10))
+    return regionTransport.healthyRegion(tuning.healthyRegionWithin())
         .flatMap(name -> config.topology().regions().stream().filter(r -> r.name().equals(name)).findFirst())
         .orElse(null);
   }
@@ -374,8 +388,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       shipper.close();
     }
     replicationScheduler.shutdownNow();
-    long deadline = System.nanoTime() + GRACE.toNanos();
-    List<Server> servers = new java.util.ArrayList<>(retiredServers);
+    long deadline = System.nanoTime() + tuning.stopGrace().toNanos();
+    List<Server> servers = new ArrayList<>(retiredServers);
     servers.add(publicServer);
     servers.add(internalServer);
     for (Server server : servers) {

@@ -1,5 +1,6 @@
 package io.edgekv.node;
 
+import io.edgekv.api.ApiErrors;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.replication.raft.RaftTuning;
 import io.grpc.BindableService;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import io.grpc.Status;
 
 /**
  * The one place where gRPC servers and channels are built, so that transport security (the
@@ -43,7 +45,7 @@ public final class Transport {
 
   /** Response header set while the node drains, so clients move to other endpoints. */
   public static final Metadata.Key<String> DRAINING_HEADER =
-      Metadata.Key.of("edgekv-draining", Metadata.ASCII_STRING_MARSHALLER);
+      Metadata.Key.of(ApiErrors.DRAINING_HEADER, Metadata.ASCII_STRING_MARSHALLER);
 
   /**
    * Bytes a sender may have in flight on one stream before the node reads them: what a call
@@ -133,7 +135,7 @@ public final class Transport {
           }
 
           @Override
-          public void close(io.grpc.Status status, Metadata trailers) {
+          public void close(Status status, Metadata trailers) {
             // Failed calls answer with trailers only: mark them too, so clients move away on errors as well.
             if (!status.isOk() && draining.getAsBoolean()) {
               trailers.put(DRAINING_HEADER, "true");

@@ -21,7 +21,7 @@ class AntiEntropyTest {
   @Test
   void regionBehindTheLogRetentionConvergesThroughAntiEntropy() throws Exception {
     try (MiniKvCluster cluster = MiniKvCluster.builder().regions(3).nodesPerRegion(1)
-        .replication(new NodeConfig.ReplicationSettings(null, "100ms", null, null, 10L)).start()) {
+        .replication(NodeConfig.ReplicationSettings.DEFAULT.withGossipInterval(Duration.ofMillis(100)).withLogRetention(10)).start()) {
       // ap-south is cut off while eu-west writes far more than its log keeps (10 per origin).
       cluster.node(0).wan().cut("ap-south");
       cluster.node(1).wan().cut("ap-south");

@@ -104,7 +104,7 @@ class BoundedMembershipTest {
   @Test
   void addingAnUnreachableNodeUnderLoadWithATimeoutShorterThanTheLeadersAbandonsTheChange() throws Exception {
     try (MiniKvCluster cluster = MiniKvCluster.builder()
-        .raft(new NodeConfig.RaftSettings("1s", "2s", "3s")).start()) {
+        .raft(NodeConfig.RaftSettings.DEFAULT).start()) {
       AdminClient admin = admin(cluster, 0, Duration.ofSeconds(3));
       MembershipResponse before = admin.members();
       EdgeKvClient client = cluster.client();

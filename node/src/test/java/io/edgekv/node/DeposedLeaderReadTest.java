@@ -37,7 +37,7 @@ class DeposedLeaderReadTest {
   @Test
   void strongReadOnADeposedLeaderNeverReturnsTheValueItHad() throws Exception {
     try (MiniKvCluster cluster = MiniKvCluster.builder().regions(1).nodesPerRegion(3)
-        .raft(0, new NodeConfig.RaftSettings("400ms", "60s", "3s")).start()) {
+        .raft(0, NodeConfig.RaftSettings.DEFAULT.withTimeouts(Duration.ofMillis(400), Duration.ofSeconds(60), Duration.ofSeconds(3))).start()) {
       String isolated = cluster.config(0).nodeId();
       moveLeadershipTo(cluster, 0);
       EdgeKvClient onIsolated = pinned(cluster, 0);
@@ -85,6 +85,8 @@ class DeposedLeaderReadTest {
 
   /** A dropped Raft message (no stack trace: Ratis logs every one). */
   private static final class Partitioned extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
     Partitioned(String node) {
       super("partitioned from " + node + " (test)");
     }

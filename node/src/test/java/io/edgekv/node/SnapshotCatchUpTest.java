@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.GetResult;
-import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.config.ByteSize;
 import io.edgekv.node.testing.MiniKvCluster;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +18,7 @@ class SnapshotCatchUpTest {
   void followerBehindThePurgedLogInstallsTheLeadersSnapshot() throws Exception {
     try (MiniKvCluster cluster = MiniKvCluster.builder()
         .maxValueBytes(16 << 10)
-        .raft(new NodeConfig.RaftSettings("400ms", "800ms", "3s", 50L, 64L << 10))
+        .raft(MiniKvCluster.FAST_RAFT.withLog(50, ByteSize.ofKiB(64)))
         .start()) {
       EdgeKvClient client = cluster.client();
       client.put("before", "down");

@@ -9,7 +9,7 @@ import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.EdgeKvException;
 import io.edgekv.client.ReadOptions;
 import io.edgekv.client.ScanOptions;
-import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.config.ByteSize;
 import io.edgekv.node.testing.MiniKvCluster;
 import io.grpc.Status;
 import java.io.IOException;
@@ -118,7 +118,7 @@ class StorageFailureTest {
   @Test
   void corruptRaftSegmentIsNamedWithItsRemedy() throws Exception {
     try (MiniKvCluster cluster = MiniKvCluster.builder()
-        .raft(new NodeConfig.RaftSettings("400ms", "800ms", "3s", 100_000L, 16L << 10))
+        .raft(MiniKvCluster.FAST_RAFT.withLog(100_000, ByteSize.ofKiB(16)))
         .start()) {
       EdgeKvClient writer = cluster.client();
       for (int i = 0; i < 80; i++) {

@@ -24,7 +24,8 @@ class TombstoneGcTest {
   @Test
   void tombstoneIsKeptWhileARegionLacksItAndCollectedEverywhereAfterwards() throws Exception {
     try (MiniKvCluster cluster = MiniKvCluster.builder().regions(3).nodesPerRegion(1)
-        .replication(new NodeConfig.ReplicationSettings(null, "100ms", null, null, null, "500ms")).start()) {
+        .replication(NodeConfig.ReplicationSettings.DEFAULT.withGossipInterval(Duration.ofMillis(100))
+            .withTombstoneGrace(Duration.ofMillis(500))).start()) {
       EdgeKvClient eu = cluster.client(List.of(cluster.publicAddress(0)));
       eu.put("gone", "soon");
       for (int i = 0; i < 3; i++) {

@@ -21,7 +21,7 @@ class WanEmulationTest {
   @Test
   void aWriteReachesTheOtherRegionOnlyAfterTheEmulatedDelay() throws Exception {
     try (MiniKvCluster cluster = MiniKvCluster.builder().regions(2).nodesPerRegion(1)
-        .replication(new NodeConfig.ReplicationSettings(null, "100ms", DELAY.toMillis() + "ms", null)).start()) {
+        .replication(NodeConfig.ReplicationSettings.DEFAULT.withGossipInterval(Duration.ofMillis(100)).withWan(DELAY, 0)).start()) {
       EdgeKvClient writer = cluster.client(List.of(cluster.publicAddress(0)));
       EdgeKvClient reader = cluster.client(List.of(cluster.publicAddress(1)));
       for (int i = 0; i < 3; i++) {

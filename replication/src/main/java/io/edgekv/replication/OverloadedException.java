@@ -8,6 +8,8 @@ import java.time.Duration;
  * after {@link #retryAfter()}.
  */
 public final class OverloadedException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final String resource;
   private final String limit;
   private final Duration retryAfter;

@@ -5,6 +5,8 @@ package io.edgekv.replication;
  * changed and a retry would be refused again.
  */
 public final class ProposalRejectedException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   public ProposalRejectedException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The invariants checked after heal, each over every PoP's final state against the history:
@@ -76,8 +77,8 @@ final class Checkers {
       }
       if (!vv.equals(firstVector)) {
         if (vectorMismatch++ == 0) {
-          details.add("versionVectors: " + pop.id() + " has " + new java.util.TreeMap<>(vv) + ", " + pops.get(0).id()
-              + " has " + new java.util.TreeMap<>(firstVector));
+          details.add("versionVectors: " + pop.id() + " has " + new TreeMap<>(vv) + ", " + pops.get(0).id()
+              + " has " + new TreeMap<>(firstVector));
         }
       }
     }
@@ -104,7 +105,7 @@ final class Checkers {
     long resurrected = 0;
     long wrongVersion = 0;
     long wrongCounter = 0;
-    for (Map.Entry<String, List<History.Op>> e : new java.util.TreeMap<>(history.writesByKey()).entrySet()) {
+    for (Map.Entry<String, List<History.Op>> e : new TreeMap<>(history.writesByKey()).entrySet()) {
       String key = e.getKey();
       List<History.Op> ops = e.getValue();
       History.Op winner = null;

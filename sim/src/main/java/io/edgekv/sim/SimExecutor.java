@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Future;
 
 /**
  * A {@link ScheduledExecutorService} whose tasks run on the simulation's loop, at simulated
@@ -111,7 +112,7 @@ final class SimExecutor extends AbstractExecutorService implements ScheduledExec
   }
 
   @Override
-  public <T> List<java.util.concurrent.Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) {
+  public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) {
     throw blocking();
   }
 

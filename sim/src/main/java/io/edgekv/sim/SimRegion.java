@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 
 /**
  * One region: its PoPs and the simulated durable log that stands in for its Raft group. The
@@ -121,8 +122,8 @@ final class SimRegion {
   }
 
   /** Called by a PoP after it applied {@code at}; the first PoP to apply an entry reports it. */
-  void applied(SimPop pop, long at, Proposal proposal, Applier.Outcome outcome, java.util.Map<String, Long> before,
-      java.util.Map<String, Long> after) {
+  void applied(SimPop pop, long at, Proposal proposal, Applier.Outcome outcome, Map<String, Long> before,
+      Map<String, Long> after) {
     if (at > firstApplied) {
       firstApplied = at;
       sim.firstApply(this, pop, proposal, outcome, before, after);

@@ -9,26 +9,26 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Many small seeds of the deterministic simulation: every checker must hold on every seed. The
- * number of seeds is the {@code sim.seeds} system property (300 in {@code verify}, thousands with
+ * number of seeds is the {@code sim.seeds} system property (200 in {@code verify}, thousands with
  * {@code -Psim}); a failing seed is reported with the command that replays it.
  */
 class SimulationSeedsTest {
   private static SimOptions small(long seed) {
-    // Two to four regions of one to three PoPs, a few seconds each: small enough for hundreds of seeds a build.
+    // Two to four regions of one to three PoPs, 4 s each: small enough for hundreds of seeds a build.
     int regions = 2 + (int) (seed % 3);
     int pops = 1 + (int) ((seed / 3) % 3);
-    return SimOptions.defaults(regions, pops, seed, 6_000).withWorkload(30, 256);
+    return SimOptions.defaults(regions, pops, seed, 4_000).withWorkload(30, 256);
   }
 
   @Test
   void everySeedKeepsEveryInvariant() {
-    int seeds = Integer.getInteger("sim.seeds", 300);
+    int seeds = Integer.getInteger("sim.seeds", 200);
     for (long seed = 1; seed <= seeds; seed++) {
       SimOptions options = small(seed);
       SimResult result = Simulation.run(options);
       if (!result.valid()) {
         fail("seed " + seed + " failed: " + result.failures() + "; replay: ./edgekv sim --regions " + options.regions()
-            + " --pops-per-region " + options.popsPerRegion() + " --seed " + seed + " --duration 6s"
+            + " --pops-per-region " + options.popsPerRegion() + " --seed " + seed + " --duration 4s"
             + " --writes-per-second 30 --value-bytes 256");
       }
     }

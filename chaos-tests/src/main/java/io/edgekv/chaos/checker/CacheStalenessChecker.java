@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Comparator;
 
 /**
  * Bounded staleness of near-cache reads (the {@code cache-staleness} workload). Each key has one
@@ -79,7 +80,7 @@ public final class CacheStalenessChecker implements Checker {
         reads.add(op);
       }
     }
-    acks.values().forEach(l -> l.sort(java.util.Comparator.comparingLong(Ack::ackNanos)));
+    acks.values().forEach(l -> l.sort(Comparator.comparingLong(Ack::ackNanos)));
     List<ObjectNode> anomalies = new ArrayList<>();
     long settledReads = 0;
     long faultReads = 0;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgekv.chaos.history.History;
 import io.edgekv.chaos.history.Operation;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +53,7 @@ public final class ConvergenceChecker implements Checker {
     for (Map.Entry<String, Operation> e : lastPerNode.entrySet()) {
       Map<String, String> view = new TreeMap<>();
       JsonNode value = e.getValue().completion().value();
-      for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> kv = it.next();
+      for (Map.Entry<String, JsonNode> kv : value.properties()) {
         view.put(kv.getKey(), kv.getValue().asText());
       }
       keys.addAll(view.keySet());

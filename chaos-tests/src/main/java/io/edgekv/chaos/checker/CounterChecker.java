@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * CRDT counters (the {@code counter} workload). Increments record {@code {"delta": d}} on invoke
@@ -57,7 +59,7 @@ public final class CounterChecker implements Checker {
     long readsChecked = 0;
     List<String> unknownKeys = new ArrayList<>();
     Map<String, Object> finalValues = new LinkedHashMap<>();
-    java.util.Set<String> keys = new java.util.TreeSet<>(increments.keySet());
+    Set<String> keys = new TreeSet<>(increments.keySet());
     keys.addAll(finals.keySet());
     for (String key : keys) {
       List<Operation> incs = increments.getOrDefault(key, List.of());

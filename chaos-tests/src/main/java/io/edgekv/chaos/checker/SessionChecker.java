@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Comparator;
 
 /**
  * Session guarantees of {@code SESSION} reads (the {@code session} workload), per logical
@@ -39,7 +40,7 @@ public final class SessionChecker implements Checker {
     long monotonic = 0;
     // in completion order: a process has one operation at a time, so this is its program order
     List<Operation> ops = new ArrayList<>(history.operations());
-    ops.sort(java.util.Comparator.comparingLong(Operation::returnNanos));
+    ops.sort(Comparator.comparingLong(Operation::returnNanos));
     for (Operation op : ops) {
       if (!op.ok()) {
         continue;

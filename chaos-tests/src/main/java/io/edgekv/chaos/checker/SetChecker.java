@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.HashMap;
 
 /**
  * No lost acknowledged write (the {@code set} workload): every element whose {@code add} was
@@ -28,7 +29,7 @@ public final class SetChecker implements Checker {
   public CheckResult check(History history) {
     Map<String, TreeSet<Long>> okAdds = new TreeMap<>();
     Map<String, TreeSet<Long>> attempted = new TreeMap<>();
-    Map<String, Operation> addOf = new java.util.HashMap<>();
+    Map<String, Operation> addOf = new HashMap<>();
     Map<String, List<Operation>> finalReads = new TreeMap<>();
     boolean anyFinalRead = false;
     for (Operation op : history.operations()) {

@@ -3,6 +3,11 @@ package io.edgekv.chaos.cluster;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
+import io.edgekv.node.config.ByteSize;
+import io.edgekv.node.config.ConfigFiles;
+import io.edgekv.node.config.Durations;
+import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.dev.DevTopology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,6 +34,9 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.images.builder.ImageFromDockerfile;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Locale;
 
 /**
  * Every node in its own container, one Docker network per region with fixed addresses (several
@@ -284,7 +292,7 @@ public final class ContainerCluster implements Cluster {
    */
   private Map<String, Map<String, int[]>> openRelay(List<Map<String, Object>> regions) throws IOException {
     networks.getFirst().getId(); // creates the network, so its gateway address exists to bind to
-    relay = new WanRelay(java.net.InetAddress.getByName(WAN_GATEWAY));
+    relay = new WanRelay(InetAddress.getByName(WAN_GATEWAY));
     Map<String, Map<String, int[]>> out = new LinkedHashMap<>();
     for (Map<String, Object> from : regions) {
       String src = (String) from.get("name");
@@ -298,8 +306,8 @@ public final class ContainerCluster implements Cluster {
         List<Map<String, Object>> nodes = (List<Map<String, Object>>) to.get("nodes");
         for (Map<String, Object> n : nodes) {
           String host = (String) n.get("host");
-          int internal = relay.open(src, dst, new java.net.InetSocketAddress(host, (Integer) n.get("internalPort")));
-          int pub = relay.open(src, dst, new java.net.InetSocketAddress(host, (Integer) n.get("publicPort")));
+          int internal = relay.open(src, dst, new InetSocketAddress(host, (Integer) n.get("internalPort")));
+          int pub = relay.open(src, dst, new InetSocketAddress(host, (Integer) n.get("publicPort")));
           ports.put((String) n.get("id"), new int[] {internal, pub});
         }
       }
@@ -339,49 +347,38 @@ public final class ContainerCluster implements Cluster {
     return env;
   }
 
+  /** The region names of the node's own dev topology, so that every harness names regions alike. */
   public static String regionName(int r) {
-    return List.of("eu-west", "us-east", "ap-south").get(r % 3) + (r >= 3 ? "-" + r : "");
+    return DevTopology.regionName(r);
   }
 
   /**
-   * The node's config: its own region's nodes at their addresses, every other region's nodes at
-   * their relay ports on the gateway ({@code relayPorts}: remote node id to {internal, public}).
+   * The node's config, written by the node's own config writer: its own region's nodes at their
+   * addresses, every other region's nodes at their relay ports on the gateway ({@code
+   * relayPorts}: remote node id to {internal, public}).
    */
   private String yaml(String id, String ownRegion, List<Map<String, Object>> regions, Map<String, int[]> relayPorts) {
-    StringBuilder y = new StringBuilder();
-    y.append("nodeId: ").append(id).append('\n');
-    y.append("dataDir: /data\n");
-    y.append("bindHost: 0.0.0.0\n");
-    y.append("topology:\n  shards: 1\n  regions:\n");
+    List<NodeConfig.Region> topology = new ArrayList<>();
     for (Map<String, Object> region : regions) {
-      y.append("  - name: ").append(region.get("name")).append('\n').append("    nodes:\n");
+      List<NodeConfig.NodeAddress> addresses = new ArrayList<>();
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> nodes = (List<Map<String, Object>>) region.get("nodes");
       for (Map<String, Object> n : nodes) {
-        int[] relayed = region.get("name").equals(ownRegion) ? null : relayPorts.get((String) n.get("id"));
-        if (relayed == null) {
-          y.append("    - {id: ").append(n.get("id")).append(", host: ").append(n.get("host"))
-              .append(", publicPort: ").append(n.get("publicPort")).append(", httpPort: ").append(n.get("httpPort"))
-              .append(", internalPort: ").append(n.get("internalPort")).append(", raftPort: ").append(n.get("raftPort"))
-              .append("}\n");
-        } else {
-          // through the WAN relay; http and raft are never used across regions (they point at the public relay port)
-          y.append("    - {id: ").append(n.get("id")).append(", host: ").append(WAN_GATEWAY)
-              .append(", publicPort: ").append(relayed[1]).append(", httpPort: ").append(relayed[1])
-              .append(", internalPort: ").append(relayed[0]).append(", raftPort: ").append(relayed[1])
-              .append("}\n");
-        }
+        String nodeId = (String) n.get("id");
+        int[] relayed = region.get("name").equals(ownRegion) ? null : relayPorts.get(nodeId);
+        addresses.add(relayed == null
+            ? new NodeConfig.NodeAddress(nodeId, (String) n.get("host"), (Integer) n.get("publicPort"),
+                (Integer) n.get("httpPort"), (Integer) n.get("internalPort"), (Integer) n.get("raftPort"))
+            // through the WAN relay; http and raft are never used across regions (they point at the public relay port)
+            : new NodeConfig.NodeAddress(nodeId, WAN_GATEWAY, relayed[1], relayed[1], relayed[0], relayed[1]));
       }
+      topology.add(new NodeConfig.Region((String) region.get("name"), addresses));
     }
-    y.append("raft:\n  electionTimeoutMin: ").append(settings.electionMin())
-        .append("\n  electionTimeoutMax: ").append(settings.electionMax())
-        .append("\n  requestTimeout: 3s\n");
-    y.append("storage:\n  blockCacheBytes: 4194304\n  writeBufferBytes: 2097152\n  maxBackgroundJobs: 1\n");
-    if (regions.size() > 1) {
-      // the defaults, spelled out: every region lists all regions and ships to each of them
-      y.append("replication:\n  gossipInterval: 200ms\n  maxClockOffset: 500ms\n");
-    }
-    return y.toString();
+    NodeConfig config = NodeConfig.of(id, "/data", new NodeConfig.Topology(1, topology)).withBindHost("0.0.0.0")
+        .withRaft(NodeConfig.RaftSettings.DEFAULT.withTimeouts(Durations.parse(settings.electionMin(), "electionMin"),
+            Durations.parse(settings.electionMax(), "electionMax"), Duration.ofSeconds(3)))
+        .withStorage(NodeConfig.StorageSettings.DEFAULT.withSizes(ByteSize.ofMiB(4), ByteSize.ofMiB(2), 1));
+    return ConfigFiles.toYaml(config.validate());
   }
 
   private static void writeAtomically(Path file, String text) throws IOException {
@@ -499,7 +496,7 @@ public final class ContainerCluster implements Cluster {
   public void setClockOffset(String node, Duration offset) {
     double seconds = offset.toMillis() / 1000.0;
     try {
-      writeAtomically(member(node).clockFile(), String.format(java.util.Locale.ROOT, "%+.3f%n", seconds));
+      writeAtomically(member(node).clockFile(), String.format(Locale.ROOT, "%+.3f%n", seconds));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

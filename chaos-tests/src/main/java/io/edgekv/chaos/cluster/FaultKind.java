@@ -6,7 +6,7 @@ public enum FaultKind {
   PARTITION,
   /** kill -9 of a node's process, restarted later with its data. */
   KILL,
-  /** SIGSTOP of a node (connections open, nothing answers), resumed later. */
+  /** A node frozen with docker pause (connections open, nothing answers), resumed later. */
   PAUSE,
   /** A node's wall clock moved by an offset (monotonic clocks untouched). */
   CLOCK,

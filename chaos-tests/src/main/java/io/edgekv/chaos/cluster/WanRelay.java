@@ -20,6 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The WAN between regions, emulated in the harness's JVM: {@code tc netem} does not exist on this
@@ -69,10 +71,10 @@ public final class WanRelay implements AutoCloseable {
   private final Set<String> cut = ConcurrentHashMap.newKeySet();
   private final List<Link> links = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
-  private final java.util.concurrent.atomic.AtomicLong connections = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong stalls = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong connections = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong stalls = new AtomicLong();
 
   /** What the relay carried so far: connections, connections refused by cuts, bytes, loss stalls. */
   public String stats() {
@@ -224,7 +226,7 @@ public final class WanRelay implements AutoCloseable {
         resetBoth(client, upstream);
         return;
       }
-      java.util.concurrent.atomic.AtomicInteger halves = new java.util.concurrent.atomic.AtomicInteger(2);
+      AtomicInteger halves = new AtomicInteger(2);
       Thread.ofVirtual().start(() -> pump(client, upstream, from, to, halves));
       Thread.ofVirtual().start(() -> pump(upstream, client, to, from, halves));
     }
@@ -237,7 +239,7 @@ public final class WanRelay implements AutoCloseable {
     }
 
     /** Copies {@code in} to {@code out} with the conditions of direction {@code src} → {@code dst}. */
-    void pump(Socket in, Socket out, String src, String dst, java.util.concurrent.atomic.AtomicInteger halves) {
+    void pump(Socket in, Socket out, String src, String dst, AtomicInteger halves) {
       LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
       Thread writer = Thread.ofVirtual().start(() -> write(queue, in, out, halves));
       long lastRelease = 0;
@@ -273,7 +275,7 @@ public final class WanRelay implements AutoCloseable {
       }
     }
 
-    void write(LinkedBlockingQueue<Chunk> queue, Socket in, Socket out, java.util.concurrent.atomic.AtomicInteger halves) {
+    void write(LinkedBlockingQueue<Chunk> queue, Socket in, Socket out, AtomicInteger halves) {
       try {
         OutputStream os = out.getOutputStream();
         while (true) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 
 /** An immutable, ordered list of {@link Op}s with JSON-lines I/O and invoke/completion pairing. */
 public final class History {
@@ -100,7 +101,7 @@ public final class History {
     JsonNode p = o.get("process");
     int process = p.isNumber() ? p.asInt() : Op.NEMESIS;
     return new Op(o.path("index").asLong(), o.path("time").asLong(), process,
-        Op.Type.valueOf(o.path("type").asText().toUpperCase(java.util.Locale.ROOT)), o.path("f").asText(),
+        Op.Type.valueOf(o.path("type").asText().toUpperCase(Locale.ROOT)), o.path("f").asText(),
         text(o, "key"), o.get("value"), text(o, "node"), text(o, "region"), o.path("final").asBoolean(false),
         text(o, "consistency"), text(o, "error"));
   }

@@ -3,6 +3,7 @@ package io.edgekv.chaos.history;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import java.util.Objects;
+import java.util.Locale;
 
 /**
  * One line of a history: the invocation or the completion of one operation of one logical
@@ -32,7 +33,7 @@ public record Op(long index, long timeNanos, int process, Type type, String f, S
     INVOKE, OK, FAIL, INFO;
 
     public String json() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
+import java.util.Collections;
 
 /**
  * A seeded fault schedule: windows of faults over the fault period, with quiet gaps between
@@ -133,7 +134,7 @@ public record Schedule(List<Window> windows) {
       case PARTITION -> {
         if (nodes.size() >= 3 && random.nextInt(3) == 0) {
           List<String> shuffled = new ArrayList<>(nodes);
-          java.util.Collections.shuffle(shuffled, random);
+          Collections.shuffle(shuffled, random);
           yield new Fault.Bridge(shuffled.get(0), shuffled.get(1), shuffled.get(2));
         }
         yield new Fault.Isolate(target);
@@ -153,7 +154,7 @@ public record Schedule(List<Window> windows) {
       case WAN -> wanFaults(random, regions).getFirst();
       case REGION_PARTITION -> {
         List<String> shuffled = new ArrayList<>(regions);
-        java.util.Collections.shuffle(shuffled, random);
+        Collections.shuffle(shuffled, random);
         if (regions.size() >= 3 && random.nextBoolean()) {
           yield new Fault.RegionRelay(shuffled.get(0), shuffled.get(1), shuffled.get(2));
         }

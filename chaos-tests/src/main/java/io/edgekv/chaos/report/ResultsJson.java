@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /** {@code results.json}: what ran, the verdict of every checker and the anomalies with their operations. */
 public final class ResultsJson {
@@ -35,7 +36,7 @@ public final class ResultsJson {
     if (spec.selfTest()) {
       o.put("expectInvalid", spec.expectInvalid());
     }
-    o.put("verdict", result.verdict().name().toLowerCase(java.util.Locale.ROOT));
+    o.put("verdict", result.verdict().name().toLowerCase(Locale.ROOT));
     o.put("outcome", result.outcome());
     o.put("passed", result.passed());
     o.put("seconds", Math.round(result.seconds() * 10) / 10.0);
@@ -45,7 +46,7 @@ public final class ResultsJson {
     for (CheckResult r : result.results()) {
       ObjectNode c = checkers.addObject();
       c.put("checker", r.checker());
-      c.put("verdict", r.verdict().name().toLowerCase(java.util.Locale.ROOT));
+      c.put("verdict", r.verdict().name().toLowerCase(Locale.ROOT));
       c.put("summary", r.summary());
       c.set("stats", History.JSON.valueToTree(r.stats()));
       ArrayNode anomalies = c.putArray("anomalies");

@@ -4,6 +4,7 @@ import io.edgekv.chaos.cluster.ContainerCluster;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.nio.file.Files;
 
 /**
  * Starts each run's cluster as containers: 1 region x 3 nodes for the regional workloads, 3
@@ -23,7 +24,7 @@ public final class ContainerClusters {
       }
       // libfaketime in every node (clock nemesis) unless -Dchaos.clock=off
       boolean fakeTime = !"off".equals(System.getProperty("chaos.clock", "").trim());
-      if (fakeTime && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(ContainerCluster.FAKETIME_LIB))) {
+      if (fakeTime && !Files.isRegularFile(Path.of(ContainerCluster.FAKETIME_LIB))) {
         // without the library the preload would be ignored and clock faults silently do nothing
         throw new IllegalStateException("libfaketime is missing (" + ContainerCluster.FAKETIME_LIB
             + "): install the faketime package, or run with -Dchaos.clock=off");

@@ -4,6 +4,7 @@ import io.edgekv.chaos.checker.CheckResult;
 import io.edgekv.chaos.checker.Verdict;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The outcome of one run.
@@ -37,6 +38,6 @@ public record RunResult(RunSpec spec, Path dir, List<CheckResult> results, doubl
     if (spec.selfTest()) {
       return passed() ? "anomaly caught" : "anomaly NOT caught";
     }
-    return verdict().name().toLowerCase(java.util.Locale.ROOT);
+    return verdict().name().toLowerCase(Locale.ROOT);
   }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Collections;
 
 /**
  * Session guarantees across nodes: each process carries its own session token through every
@@ -89,7 +90,7 @@ public final class SessionWorkload implements Workload {
       String key = s.key;
       if (proc.random().nextBoolean() && !written.isEmpty()) {
         List<String> all = new ArrayList<>(written.keySet());
-        java.util.Collections.sort(all);
+        Collections.sort(all);
         key = all.get(proc.random().nextInt(all.size()));
       }
       Proc.Invocation inv = proc.invoke("read", key, NullNode.getInstance(), node, "SESSION", false);

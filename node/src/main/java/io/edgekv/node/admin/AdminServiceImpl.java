@@ -8,7 +8,6 @@ import io.edgekv.api.v1.ConfigRequest;
 import io.edgekv.api.v1.ConfigResponse;
 import io.edgekv.api.v1.DrainRequest;
 import io.edgekv.api.v1.DrainResponse;
-import io.edgekv.api.v1.KeyTrace;
 import io.edgekv.api.v1.MemberSpec;
 import io.edgekv.api.v1.MembersRequest;
 import io.edgekv.api.v1.MembershipResponse;
@@ -38,6 +37,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import io.edgekv.api.v1.LagRequest;
+import io.edgekv.api.v1.LagResponse;
+import io.edgekv.api.v1.RebuildShardRequest;
+import io.edgekv.api.v1.RebuildShardResponse;
+import io.edgekv.api.v1.RegionLag;
+import io.edgekv.api.v1.RegionRepair;
+import io.edgekv.api.v1.RepairRegionsRequest;
+import io.edgekv.api.v1.RepairRegionsResponse;
+import io.edgekv.node.api.NodeUnavailableException;
+import io.edgekv.replication.WriteUnavailableException;
+import io.edgekv.replication.gossip.Shipper;
+import io.grpc.Status;
+import java.util.function.Supplier;
 
 /**
  * The admin API. Fleet-wide calls ({@code Status}, {@code Trace}) combine this node's view with
@@ -56,12 +68,12 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   private final RegionReplica replica;
   private final NodeControl control;
   private final Function<String, ManagedChannel> internalChannels;
-  private final java.util.function.Supplier<io.edgekv.replication.gossip.Shipper> shipper;
+  private final Supplier<Shipper> shipper;
 
   /** @param internalChannels the internal-service channel to a peer, by node id */
   public AdminServiceImpl(NodeConfig config, LocalStatus local, KeyTraces traces, RegionReplica replica,
       NodeControl control, Function<String, ManagedChannel> internalChannels,
-      java.util.function.Supplier<io.edgekv.replication.gossip.Shipper> shipper) {
+      Supplier<Shipper> shipper) {
     this.shipper = shipper;
     this.config = config;
     this.local = local;
@@ -104,7 +116,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   }
 
   /** A per-node answer for every node of the topology: this node's directly, the others' over the internal service. */
-  private <Q, R> CompletableFuture<List<R>> fanOut(java.util.function.Supplier<R> self,
+  private <Q, R> CompletableFuture<List<R>> fanOut(Supplier<R> self,
       Unreachable<R> unreachable, PeerCall<Q, R> call, Q request) {
     List<CompletableFuture<R>> all = new ArrayList<>();
     for (NodeConfig.Region region : config.topology().regions()) {
@@ -125,7 +137,7 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
           @Override
           public void onError(Throwable t) {
             out.complete(unreachable.of(node, region.name(),
-                io.grpc.Status.fromThrowable(t).getCode() + ": " + io.grpc.Status.fromThrowable(t).getDescription()));
+                Status.fromThrowable(t).getCode() + ": " + Status.fromThrowable(t).getDescription()));
           }
 
           @Override
@@ -250,8 +262,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   }
 
   @Override
-  public void repair(io.edgekv.api.v1.RepairRegionsRequest request,
-      StreamObserver<io.edgekv.api.v1.RepairRegionsResponse> observer) {
+  public void repair(RepairRegionsRequest request,
+      StreamObserver<RepairRegionsResponse> observer) {
     Calls.unary(observer, () -> {
       List<String> regions = config.topology().regions().stream().map(NodeConfig.Region::name)
           .filter(name -> !name.equals(config.region().name()))
@@ -260,29 +272,29 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
         throw new InvalidInputException("region", "", request.getRegion().isEmpty()
             ? "there is no other region to repair" : "'" + request.getRegion() + "' is not another region of the topology");
       }
-      List<CompletableFuture<io.edgekv.api.v1.RegionRepair>> all = new ArrayList<>();
+      List<CompletableFuture<RegionRepair>> all = new ArrayList<>();
       for (String region : regions) {
         for (int shard = 0; shard < replica.shards(); shard++) {
           int s = shard;
           all.add(shipper.get().repair(region, shard).handle((buckets, error) -> {
-            var out = io.edgekv.api.v1.RegionRepair.newBuilder().setRegion(region).setShard(s);
+            var out = RegionRepair.newBuilder().setRegion(region).setShard(s);
             return error == null ? out.setDifferingBuckets(buckets).build()
                 : out.setError(String.valueOf(error.getCause() != null ? error.getCause() : error)).build();
           }));
         }
       }
       return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(ignored ->
-          io.edgekv.api.v1.RepairRegionsResponse.newBuilder()
+          RepairRegionsResponse.newBuilder()
               .addAllRepairs(all.stream().map(CompletableFuture::join).toList()).build());
     }, status -> {});
   }
 
   @Override
-  public void lag(io.edgekv.api.v1.LagRequest request, StreamObserver<io.edgekv.api.v1.LagResponse> observer) {
+  public void lag(LagRequest request, StreamObserver<LagResponse> observer) {
     Calls.blocking(observer, () -> {
-      var out = io.edgekv.api.v1.LagResponse.newBuilder();
+      var out = LagResponse.newBuilder();
       for (var report : shipper.get().lag()) {
-        out.addLags(io.edgekv.api.v1.RegionLag.newBuilder().setToRegion(report.toRegion()).setShard(report.shard())
+        out.addLags(RegionLag.newBuilder().setToRegion(report.toRegion()).setShard(report.shard())
             .setEntries(report.entries()).setSeconds(report.ageMillis() / 1000.0)
             .setNeedsRepair(report.needsRepair()).setMeasuredBy(config.nodeId()));
       }
@@ -292,8 +304,8 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
 
   /** Reinstalls a shard on this node from a healthy peer; see {@link RegionReplica#rebuildShard}. */
   @Override
-  public void rebuildShard(io.edgekv.api.v1.RebuildShardRequest request,
-      StreamObserver<io.edgekv.api.v1.RebuildShardResponse> observer) {
+  public void rebuildShard(RebuildShardRequest request,
+      StreamObserver<RebuildShardResponse> observer) {
     Calls.blocking(observer, () -> {
       int shard = request.getShard();
       if (shard >= replica.shards()) {
@@ -304,10 +316,10 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
       long applied;
       try {
         applied = replica.rebuildShard(shard, timeout);
-      } catch (io.edgekv.replication.WriteUnavailableException e) {
-        throw new io.edgekv.node.api.NodeUnavailableException(e.getMessage());
+      } catch (WriteUnavailableException e) {
+        throw new NodeUnavailableException(e.getMessage());
       }
-      return io.edgekv.api.v1.RebuildShardResponse.newBuilder().setShard(shard).setAppliedIndex(applied)
+      return RebuildShardResponse.newBuilder().setShard(shard).setAppliedIndex(applied)
           .setStatus(local.get()).build();
     });
   }

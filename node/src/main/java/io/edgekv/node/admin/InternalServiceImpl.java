@@ -49,11 +49,11 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   private final Receiver receiver;
   private final MutationValidator mutations;
   /** Chaos self-test bugs only (refused unless explicitly allowed): see {@link UnsafeSwitches}. */
-  private final UnsafeSwitches unsafe = UnsafeSwitches.fromEnvironment();
+  private final UnsafeSwitches unsafe;
 
   public InternalServiceImpl(LocalStatus local, KeyTraces traces, RegionReplica replica, ChangelogSource changelog,
-      Duration maxClockOffset,
-      Counter refusedSkew, RequestValidator validator) {
+      Duration maxClockOffset, Counter refusedSkew, RequestValidator validator, UnsafeSwitches unsafe) {
+    this.unsafe = unsafe;
     this.mutations = new MutationValidator(validator);
     this.local = local;
     this.traces = traces;

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Forwards a proposal or a read-index request to the shard leader's internal service ({@code
@@ -33,10 +34,10 @@ import java.util.function.Function;
  */
 public final class LeaderForwarder implements LeaderLink {
   private final Function<String, ManagedChannel> channels;
-  private final java.util.function.Predicate<String> known;
+  private final Predicate<String> known;
 
   /** @param known whether a node's internal address is known (it is in the topology) */
-  public LeaderForwarder(Function<String, ManagedChannel> channels, java.util.function.Predicate<String> known) {
+  public LeaderForwarder(Function<String, ManagedChannel> channels, Predicate<String> known) {
     this.channels = channels;
     this.known = known;
   }

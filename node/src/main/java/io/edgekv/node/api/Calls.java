@@ -8,6 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import io.grpc.Context;
+import java.io.IOException;
 
 /** Completes a unary call from a future; every failure goes through {@link Errors}. */
 public final class Calls {
@@ -47,7 +49,7 @@ public final class Calls {
    * client's own, at most {@link #MAX_TIMEOUT}, or {@link #DEFAULT_TIMEOUT} when it set none.
    */
   public static Deadline deadline() {
-    io.grpc.Deadline client = io.grpc.Context.current().getDeadline();
+    io.grpc.Deadline client = Context.current().getDeadline();
     if (client == null) {
       return Deadline.after(DEFAULT_TIMEOUT);
     }
@@ -60,7 +62,7 @@ public final class Calls {
     unary(observer, () -> {
       try {
         return CompletableFuture.completedFuture(body.get());
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new NodeUnavailableException(e.getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -71,6 +73,6 @@ public final class Calls {
 
   @FunctionalInterface
   public interface BlockingBody<T> {
-    T get() throws java.io.IOException, InterruptedException;
+    T get() throws IOException, InterruptedException;
   }
 }

@@ -1,12 +1,16 @@
 package io.edgekv.node.api;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
 import com.google.rpc.BadRequest;
 import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
+import com.google.rpc.Status;
+import io.edgekv.api.ApiErrors;
 import io.edgekv.replication.OverloadedException;
 import io.edgekv.replication.ProposalRejectedException;
+import io.edgekv.replication.ReadUnavailableException;
 import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.raft.MembershipException;
 import io.edgekv.replication.raft.ShardRebuildRefusedException;
@@ -18,6 +22,7 @@ import io.grpc.protobuf.StatusProto;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,29 +33,29 @@ import org.slf4j.LoggerFactory;
  */
 public final class Errors {
   private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
-  static final String DOMAIN = "edgekv.io";
+  static final String DOMAIN = ApiErrors.DOMAIN;
 
   private Errors() {}
 
   public static StatusRuntimeException toStatus(Throwable error) {
     Throwable e = unwrap(error);
-    com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder();
+    Status.Builder status = Status.newBuilder();
     switch (e) {
       case StatusRuntimeException already -> {
         return already;
       }
       case InvalidInputException invalid ->
-          fieldStatus(status, Code.INVALID_ARGUMENT, "INVALID_FIELD", invalid.field(), invalid.limit(),
+          fieldStatus(status, Code.INVALID_ARGUMENT, ApiErrors.INVALID_FIELD, invalid.field(), invalid.limit(),
               invalid.getMessage());
       case OutOfRangeException outOfRange ->
-          fieldStatus(status, Code.OUT_OF_RANGE, "OUT_OF_RANGE", outOfRange.field(), outOfRange.limit(),
+          fieldStatus(status, Code.OUT_OF_RANGE, ApiErrors.OUT_OF_RANGE, outOfRange.field(), outOfRange.limit(),
               outOfRange.getMessage());
       case ConditionNotMetException failed -> {
         status.setCode(Code.FAILED_PRECONDITION_VALUE).setMessage(failed.getMessage());
-        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("CONDITION_FAILED").setDomain(DOMAIN)
-            .putMetadata("key", failed.key());
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(ApiErrors.CONDITION_FAILED).setDomain(DOMAIN)
+            .putMetadata(ApiErrors.KEY, failed.key());
         if (failed.current() != null) {
-          info.putMetadata("currentVersion", failed.current().toString());
+          info.putMetadata(ApiErrors.CURRENT_VERSION, failed.current().toString());
         }
         status.addDetails(Any.pack(info.build()));
       }
@@ -58,21 +63,21 @@ public final class Errors {
         status.setCode(Code.UNAVAILABLE_VALUE).setMessage("write not committed: " + unavailable.getMessage()
             + (unavailable.healthyRegion().isEmpty() ? "" : "; region " + unavailable.healthyRegion()
                 + " accepts writes (" + String.join(",", unavailable.healthyEndpoints()) + ")"));
-        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("REGION_UNAVAILABLE").setDomain(DOMAIN);
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(ApiErrors.REGION_UNAVAILABLE).setDomain(DOMAIN);
         if (!unavailable.healthyRegion().isEmpty()) {
-          info.putMetadata("healthyRegion", unavailable.healthyRegion())
-              .putMetadata("healthyEndpoints", String.join(",", unavailable.healthyEndpoints()));
+          info.putMetadata(ApiErrors.HEALTHY_REGION, unavailable.healthyRegion())
+              .putMetadata(ApiErrors.HEALTHY_ENDPOINTS, String.join(",", unavailable.healthyEndpoints()));
         }
         status.addDetails(Any.pack(info.build()));
       }
       case OverloadedException overloaded -> {
         status.setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage(overloaded.getMessage());
         long millis = overloaded.retryAfter().toMillis();
-        status.addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(com.google.protobuf.Duration.newBuilder()
+        status.addDetails(Any.pack(RetryInfo.newBuilder().setRetryDelay(Duration.newBuilder()
             .setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000)).build()));
-        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason("OVERLOADED").setDomain(DOMAIN)
-            .putMetadata("resource", overloaded.resource()).putMetadata("limit", overloaded.limit())
-            .putMetadata("retryAfterMs", Long.toString(millis)).build()));
+        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason(ApiErrors.OVERLOADED).setDomain(DOMAIN)
+            .putMetadata(ApiErrors.RESOURCE, overloaded.resource()).putMetadata(ApiErrors.LIMIT, overloaded.limit())
+            .putMetadata(ApiErrors.RETRY_AFTER_MS, Long.toString(millis)).build()));
       }
       case ProposalRejectedException rejected ->
           status.setCode(Code.INVALID_ARGUMENT_VALUE).setMessage("write refused: " + rejected.getMessage());
@@ -94,6 +99,11 @@ public final class Errors {
       }
       case WriteUnavailableException unavailable ->
           status.setCode(Code.UNAVAILABLE_VALUE).setMessage("write not committed: " + unavailable.getMessage());
+      case ReadUnavailableException unavailable -> {
+        status.setCode(Code.UNAVAILABLE_VALUE).setMessage("read not served: " + unavailable.getMessage());
+        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason(ApiErrors.READ_UNAVAILABLE).setDomain(DOMAIN)
+            .build()));
+      }
       case NodeUnavailableException unavailable ->
           status.setCode(Code.UNAVAILABLE_VALUE).setMessage(unavailable.getMessage());
       case StorageException corrupt when corrupt.corruption() -> {
@@ -103,46 +113,51 @@ public final class Errors {
           LOG.error("data loss: {}", corrupt.getMessage());
         }
         status.setCode(Code.DATA_LOSS_VALUE).setMessage(corrupt.getMessage());
-        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason("STORAGE_CORRUPTION").setDomain(DOMAIN);
-        corrupt.file().ifPresent(file -> info.putMetadata("file", file));
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(ApiErrors.STORAGE_CORRUPTION).setDomain(DOMAIN);
+        corrupt.file().ifPresent(file -> info.putMetadata(ApiErrors.FILE, file));
         if (corrupt instanceof ShardFailedException failed) {
-          info.putMetadata("shard", String.valueOf(failed.shard()));
+          info.putMetadata(ApiErrors.SHARD, String.valueOf(failed.shard()));
         }
         status.addDetails(Any.pack(info.build()));
       }
       case ShardFailedException failed -> {
         status.setCode(Code.UNAVAILABLE_VALUE).setMessage(failed.getMessage());
-        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason("SHARD_FAILED").setDomain(DOMAIN)
-            .putMetadata("shard", String.valueOf(failed.shard())).build()));
+        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason(ApiErrors.SHARD_FAILED).setDomain(DOMAIN)
+            .putMetadata(ApiErrors.SHARD, String.valueOf(failed.shard())).build()));
       }
       case DiskFullException full -> {
         status.setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage(full.getMessage());
-        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason("DISK_FULL").setDomain(DOMAIN)
-            .putMetadata("freeBytes", String.valueOf(full.freeBytes()))
-            .putMetadata("minFreeBytes", String.valueOf(full.minFreeBytes())).build()));
+        status.addDetails(Any.pack(ErrorInfo.newBuilder().setReason(ApiErrors.DISK_FULL).setDomain(DOMAIN)
+            .putMetadata(ApiErrors.FREE_BYTES, String.valueOf(full.freeBytes()))
+            .putMetadata(ApiErrors.MIN_FREE_BYTES, String.valueOf(full.minFreeBytes())).build()));
       }
       case ShardRebuildRefusedException refused ->
           status.setCode(Code.FAILED_PRECONDITION_VALUE).setMessage("rebuild refused: " + refused.getMessage());
       case CancellationException cancelled ->
           status.setCode(Code.CANCELLED_VALUE).setMessage("cancelled");
       default -> {
-        LOG.error("internal error", e);
-        status.setCode(Code.INTERNAL_VALUE).setMessage("internal error: " + e);
+        // The client learns that the node failed and where to look, not the node's internals:
+        // the exception, its message and stack stay in the node's log under the incident id.
+        String incident = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        LOG.error("internal error, incident {}", incident, e);
+        status.setCode(Code.INTERNAL_VALUE).setMessage("internal error (incident " + incident
+            + " in the node's log)");
       }
     }
     return StatusProto.toStatusRuntimeException(status.build());
   }
 
   /** A status about one request field: a BadRequest naming it, and an ErrorInfo with the field and the limit. */
-  private static void fieldStatus(com.google.rpc.Status.Builder status, Code code, String reason, String field,
+  private static void fieldStatus(Status.Builder status, Code code, String reason, String field,
       String limit, String message) {
     status.setCode(code.getNumber()).setMessage(message);
     status.addDetails(Any.pack(BadRequest.newBuilder()
         .addFieldViolations(BadRequest.FieldViolation.newBuilder().setField(field).setDescription(message))
         .build()));
-    ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN).putMetadata("field", field);
+    ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(reason).setDomain(DOMAIN)
+        .putMetadata(ApiErrors.FIELD, field);
     if (!limit.isEmpty()) {
-      info.putMetadata("limit", limit);
+      info.putMetadata(ApiErrors.LIMIT, limit);
     }
     status.addDetails(Any.pack(info.build()));
   }

@@ -5,6 +5,8 @@ package io.edgekv.node.api;
  * {@code google.rpc.BadRequest} naming the field and an {@code ErrorInfo} carrying the limit.
  */
 public final class InvalidInputException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final String field;
   private final String limit;
 

@@ -15,7 +15,6 @@ import io.edgekv.api.v1.KeyResult;
 import io.edgekv.api.v1.KvServiceGrpc;
 import io.edgekv.api.v1.PutRequest;
 import io.edgekv.api.v1.PutResponse;
-import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.api.v1.ScanRequest;
 import io.edgekv.api.v1.ScanResponse;
 import io.edgekv.api.v1.ServedBy;
@@ -24,7 +23,6 @@ import io.edgekv.api.v1.TouchResponse;
 import io.edgekv.api.v1.TxnRequest;
 import io.edgekv.api.v1.TxnResponse;
 import io.edgekv.internal.v1.Applied;
-import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.node.metrics.NodeMetrics;
 import io.edgekv.replication.Version;
@@ -43,6 +41,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import io.edgekv.node.config.NodeConfig;
+import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The public key-value API of one node. Reads come from the local RocksDB once the requested
@@ -56,10 +57,10 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   private final NodeMetrics metrics;
   private final Clock clock;
   private final RegionWrites writes;
-  private final io.micrometer.core.instrument.Timer commitTimer;
+  private final Timer commitTimer;
 
   public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics,
-      Supplier<io.edgekv.node.config.NodeConfig.Region> healthyRegion) {
+      Supplier<NodeConfig.Region> healthyRegion) {
     this.writes = new RegionWrites(replica, healthyRegion);
     this.commitTimer = metrics.raftCommitTimer();
     this.replica = replica;
@@ -311,7 +312,7 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   /** A counter whose merged total left the signed 64-bit range reads as OUT_OF_RANGE. */
   private static void checkCounterInRange(byte[] key, StoredEntry stored) {
     if (stored.getCounter() && stored.getCounterOutOfRange()) {
-      String printable = new String(key, java.nio.charset.StandardCharsets.UTF_8);
+      String printable = new String(key, StandardCharsets.UTF_8);
       String total = stored.getValue().toStringUtf8();
       String limit = String.valueOf(total.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE);
       throw new OutOfRangeException("key", limit, "counter '" + printable + "' totals " + total

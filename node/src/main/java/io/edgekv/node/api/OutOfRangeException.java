@@ -7,6 +7,8 @@ package io.edgekv.node.api;
  * {@code ErrorInfo} carrying the limit.
  */
 public final class OutOfRangeException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final String field;
   private final String limit;
 

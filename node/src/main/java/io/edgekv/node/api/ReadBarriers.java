@@ -1,6 +1,5 @@
 package io.edgekv.node.api;
 
-import io.edgekv.api.v1.Consistency;
 import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.pipeline.Deadline;
@@ -9,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Decides when the local replica may answer a read at the requested consistency
@@ -26,11 +26,12 @@ public final class ReadBarriers {
   private final RegionReplica replica;
   private final Duration sessionWait;
   /** Chaos self-test bugs only (refused unless explicitly allowed): see {@link UnsafeSwitches}. */
-  private final UnsafeSwitches unsafe = UnsafeSwitches.fromEnvironment();
+  private final UnsafeSwitches unsafe;
 
-  public ReadBarriers(RegionReplica replica, Duration sessionWait) {
+  public ReadBarriers(RegionReplica replica, Duration sessionWait, UnsafeSwitches unsafe) {
     this.replica = replica;
     this.sessionWait = sessionWait;
+    this.unsafe = unsafe;
   }
 
   /** The caller's session token, or an empty one (also for a token of another region). */
@@ -90,7 +91,7 @@ public final class ReadBarriers {
     if (remaining <= 0) {
       String missing = seen.entrySet().stream()
           .filter(e -> replica.reads().versionVector(shard).getOrDefault(e.getKey(), 0L) < e.getValue())
-          .map(Map.Entry::getKey).sorted().collect(java.util.stream.Collectors.joining(", "));
+          .map(Map.Entry::getKey).sorted().collect(Collectors.joining(", "));
       return CompletableFuture.failedFuture(new NodeUnavailableException("session: region " + replica.region()
           + " has not yet received writes this session saw from " + missing + "; retry, or read in that region"));
     }

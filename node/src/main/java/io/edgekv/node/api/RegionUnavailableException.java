@@ -7,7 +7,11 @@ import java.util.List;
  * answered recently: EdgeKV is active-active, so the client may send the write there.
  */
 public final class RegionUnavailableException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final String healthyRegion;
+  // Exceptions here are never serialized (they become gRPC statuses); the value is immutable.
+  @SuppressWarnings("serial")
   private final List<String> healthyEndpoints;
 
   public RegionUnavailableException(String message, String healthyRegion, List<String> healthyEndpoints) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
+import java.util.Base64;
 
 /**
  * What a client has seen, as an opaque, checksummed token: the region it was issued in, the
@@ -84,13 +85,13 @@ public record SessionToken(String region, long[] appliedIndexes, List<Map<String
     CRC32C crc = new CRC32C();
     crc.update(out.toByteArray());
     out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(out.toByteArray());
   }
 
   /** Decodes a token (format 1 or 2); a damaged or foreign one is rejected naming the field. */
   public static SessionToken decode(String token) {
     try {
-      byte[] all = java.util.Base64.getUrlDecoder().decode(token);
+      byte[] all = Base64.getUrlDecoder().decode(token);
       CRC32C crc = new CRC32C();
       crc.update(all, 0, all.length - 4);
       if ((int) crc.getValue() != ByteBuffer.wrap(all, all.length - 4, 4).getInt()) {

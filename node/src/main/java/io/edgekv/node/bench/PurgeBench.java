@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
+import io.edgekv.client.EdgeKvException;
 
 /**
  * Measures purge-to-subscriber latency: {@code watchers} Watch streams, spread round-robin over
@@ -110,7 +111,7 @@ public final class PurgeBench implements AutoCloseable {
         }
 
         @Override
-        public void onDisconnected(io.edgekv.client.EdgeKvException cause, boolean willRetry) {
+        public void onDisconnected(EdgeKvException cause, boolean willRetry) {
           disconnects.incrementAndGet();
         }
       }));

@@ -1,8 +1,11 @@
 package io.edgekv.node.cli;
 
 import io.edgekv.node.EdgeKvNode;
+import io.edgekv.node.NodeEnvironment;
 import io.edgekv.node.config.ConfigFiles;
+import io.edgekv.node.config.Durations;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.node.dev.DevTopology;
 import io.edgekv.node.dev.ReadyProbe;
 import java.io.IOException;
@@ -18,7 +21,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code edgekv dev}: a local cluster in one process with no configuration. Every node has its
@@ -27,6 +32,9 @@ import picocli.CommandLine.Option;
 @Command(name = "dev", mixinStandardHelpOptions = true,
     description = "Start a local EdgeKV cluster in this process (Ctrl-C stops it).")
 public final class DevCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Option(names = "--regions", defaultValue = "3", description = "Regions (default ${DEFAULT-VALUE}).")
   int regions;
 
@@ -76,7 +84,7 @@ public final class DevCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--wan-delay must be >= 0 and --wan-loss between 0 and 100");
       }
       NodeConfig.ReplicationSettings replication =
-          new NodeConfig.ReplicationSettings(null, null, wanDelayMillis + "ms", wanLossPercent);
+          NodeConfig.ReplicationSettings.DEFAULT.withWan(Duration.ofMillis(wanDelayMillis), wanLossPercent);
       configs = DevTopology.configs(topology, bind, root, NodeConfig.RaftSettings.DEFAULT).stream()
           .map(c -> c.withReplication(replication).validate()).toList();
     } catch (IllegalArgumentException e) {
@@ -95,6 +103,8 @@ public final class DevCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
 
+    NodeEnvironment environment = NodeEnvironment.of(Clock.systemUTC())
+        .withUnsafe(UnsafeSwitches.from(EdgeKvCommand.root(spec).env()));
     List<EdgeKvNode> running = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -105,7 +115,7 @@ public final class DevCommand implements Callable<Integer> {
       stopped.countDown();
     }, "edgekv-dev-shutdown"));
     for (NodeConfig config : configs) {
-      EdgeKvNode node = new EdgeKvNode(config, Clock.systemUTC());
+      EdgeKvNode node = new EdgeKvNode(config, environment);
       synchronized (running) {
         running.add(node);
       }
@@ -118,7 +128,7 @@ public final class DevCommand implements Callable<Integer> {
     System.err.println("data in " + root + (temporary ? " (removed on exit)" : ""));
     ReadyProbe probe = new ReadyProbe(configs.stream().map(c -> c.self().httpAddress()).toList());
     if (!probe.awaitAllReady(readyTimeout)) {
-      System.err.println("error: UNAVAILABLE: cluster not ready within " + io.edgekv.node.config.Durations.format(readyTimeout)
+      System.err.println("error: UNAVAILABLE: cluster not ready within " + Durations.format(readyTimeout)
           + ": " + probe.lastProblem());
       return ExitCodes.UNAVAILABLE;
     }

@@ -1,5 +1,6 @@
 package io.edgekv.node.cli;
 
+import io.edgekv.api.ApiErrors;
 import io.edgekv.client.EdgeKvException;
 import io.edgekv.client.FieldViolation;
 import io.grpc.Status;
@@ -52,7 +53,7 @@ public final class ExitCodes {
         message.append(')');
       }
     }
-    String limit = e.errorMetadata().get("limit");
+    String limit = e.errorMetadata().get(ApiErrors.LIMIT);
     if (limit != null && !limit.isEmpty() && !message.toString().contains(limit)) {
       message.append(" (limit ").append(limit).append(')');
     }

@@ -4,12 +4,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The whole configuration of one node, as read from its YAML file. Every section has defaults;
- * {@link #validate()} rejects bad values with a message naming the key.
+ * The whole configuration of one node, as read from its YAML file. {@link #validate()} rejects
+ * bad values with a message naming the key.
  *
  * @param nodeId this node's id; it must appear in {@code topology}
  * @param dataDir where RocksDB and the Raft log live
@@ -17,10 +18,16 @@ import java.util.regex.Pattern;
  * @param join true for a node being added to a running region: it waits for
  *     {@code edgekv admin add-node} instead of forming the region's groups (default false)
  * @param invalidation buffers for Watch subscribers ({@link InvalidationSettings})
+ * @param tuning thread pools and housekeeping timings ({@link TuningSettings})
+ *
+ * <p>Every section has its defaults in one place, its {@code DEFAULT} constant ({@link
+ * #defaults(Limits)} for the whole file); a config file names only what differs, and {@link
+ * ConfigFiles} fills in the rest. In code, start from {@link #of} and change sections with the
+ * {@code with...} methods.
  */
 public record NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
-    RaftSettings raft, StorageSettings storage, Tls tls, Boolean join, ReplicationSettings replication,
-    InvalidationSettings invalidation) {
+    RaftSettings raft, StorageSettings storage, Tls tls, boolean join, ReplicationSettings replication,
+    InvalidationSettings invalidation, TuningSettings tuning) {
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
 
@@ -83,93 +90,52 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
   /**
    * Raft timing and log settings.
    *
+   * @param electionTimeoutMin lower bound of the randomized election timeout (default 1s)
+   * @param electionTimeoutMax upper bound of the randomized election timeout (default 2s)
+   * @param requestTimeout how long one write waits for its commit (default 3s)
    * @param snapshotEvery applied entries between snapshots (default 100000)
-   * @param segmentBytes Raft log segment size (default 32 MiB); only whole segments are purged
+   * @param segmentBytes Raft log segment size (default 32MiB); only whole segments are purged
    */
-  public record RaftSettings(String electionTimeoutMin, String electionTimeoutMax, String requestTimeout,
-      Long snapshotEvery, Long segmentBytes) {
-    public static final RaftSettings DEFAULT = new RaftSettings("1s", "2s", "3s");
+  public record RaftSettings(Duration electionTimeoutMin, Duration electionTimeoutMax, Duration requestTimeout,
+      long snapshotEvery, ByteSize segmentBytes) {
+    public static final RaftSettings DEFAULT = new RaftSettings(Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(3), 100_000, ByteSize.ofMiB(32));
 
-    public RaftSettings {
-      electionTimeoutMin = electionTimeoutMin == null ? "1s" : electionTimeoutMin;
-      electionTimeoutMax = electionTimeoutMax == null ? "2s" : electionTimeoutMax;
-      requestTimeout = requestTimeout == null ? "3s" : requestTimeout;
-      snapshotEvery = snapshotEvery == null ? 100_000L : snapshotEvery;
-      segmentBytes = segmentBytes == null ? 32L << 20 : segmentBytes;
+    /** A copy with other election and request timeouts. */
+    public RaftSettings withTimeouts(Duration electionMin, Duration electionMax, Duration request) {
+      return new RaftSettings(electionMin, electionMax, request, snapshotEvery, segmentBytes);
     }
 
-    public RaftSettings(String electionTimeoutMin, String electionTimeoutMax, String requestTimeout) {
-      this(electionTimeoutMin, electionTimeoutMax, requestTimeout, null, null);
-    }
-
-    public Duration electionMin() {
-      return Durations.parse(electionTimeoutMin, "raft.electionTimeoutMin");
-    }
-
-    public Duration electionMax() {
-      return Durations.parse(electionTimeoutMax, "raft.electionTimeoutMax");
-    }
-
-    public Duration request() {
-      return Durations.parse(requestTimeout, "raft.requestTimeout");
+    /** A copy with another snapshot interval and log segment size. */
+    public RaftSettings withLog(long everyEntries, ByteSize segment) {
+      return new RaftSettings(electionTimeoutMin, electionTimeoutMax, requestTimeout, everyEntries, segment);
     }
   }
 
   /**
    * RocksDB sizing and the disk-space floor.
    *
+   * @param blockCacheBytes LRU block cache shared by the column families (default 8MiB)
+   * @param writeBufferBytes memtable size per column family (default 4MiB)
+   * @param maxBackgroundJobs RocksDB flush and compaction threads (default 2)
    * @param minFreeBytes under this many free bytes in the data directory the node refuses writes
    *     ({@code RESOURCE_EXHAUSTED}, readiness reason {@code disk_full}) and keeps serving reads,
-   *     until space returns (default 256 MiB; 0 turns the check off)
+   *     until space returns (default 256MiB; 0 turns the check off)
    */
-  public record StorageSettings(long blockCacheBytes, long writeBufferBytes, int maxBackgroundJobs, Long minFreeBytes) {
-    public static final long DEFAULT_MIN_FREE_BYTES = 256L << 20;
-    public static final StorageSettings DEFAULT = new StorageSettings(8L << 20, 4L << 20, 2);
+  public record StorageSettings(ByteSize blockCacheBytes, ByteSize writeBufferBytes, int maxBackgroundJobs,
+      ByteSize minFreeBytes) {
+    public static final StorageSettings DEFAULT =
+        new StorageSettings(ByteSize.ofMiB(8), ByteSize.ofMiB(4), 2, ByteSize.ofMiB(256));
 
-    public StorageSettings {
-      minFreeBytes = minFreeBytes == null ? DEFAULT_MIN_FREE_BYTES : minFreeBytes;
-    }
-
-    public StorageSettings(long blockCacheBytes, long writeBufferBytes, int maxBackgroundJobs) {
-      this(blockCacheBytes, writeBufferBytes, maxBackgroundJobs, null);
+    /** A copy with other RocksDB sizes (the disk-space floor unchanged). */
+    public StorageSettings withSizes(ByteSize blockCache, ByteSize writeBuffer, int backgroundJobs) {
+      return new StorageSettings(blockCache, writeBuffer, backgroundJobs, minFreeBytes);
     }
   }
 
   /** Transport security; off until the security work turns it on (DESIGN.md section 10). */
   public record Tls(boolean enabled) {
     public static final Tls OFF = new Tls(false);
-  }
-
-  public NodeConfig {
-    limits = limits == null ? Limits.DEFAULT : limits;
-    raft = raft == null ? RaftSettings.DEFAULT : raft;
-    storage = storage == null ? StorageSettings.DEFAULT : storage;
-    tls = tls == null ? Tls.OFF : tls;
-    bindHost = bindHost == null ? "127.0.0.1" : bindHost;
-    join = join != null && join;
-    replication = replication == null ? ReplicationSettings.DEFAULT : replication;
-    invalidation = InvalidationSettings.withDefaults(invalidation, limits);
-  }
-
-  public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
-      RaftSettings raft, StorageSettings storage, Tls tls, Boolean join, ReplicationSettings replication) {
-    this(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, replication, null);
-  }
-
-  public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
-      RaftSettings raft, StorageSettings storage, Tls tls) {
-    this(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, false, null);
-  }
-
-  public NodeConfig(String nodeId, String dataDir, String bindHost, Topology topology, Limits limits,
-      RaftSettings raft, StorageSettings storage, Tls tls, Boolean join) {
-    this(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, null);
-  }
-
-  /** A copy with other replication settings. */
-  public NodeConfig withReplication(ReplicationSettings settings) {
-    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, settings,
-        invalidation);
   }
 
   /**
@@ -183,43 +149,95 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
    *     a region further behind is brought up to date by anti-entropy
    * @param tombstoneGrace how long a tombstone is kept after every region has applied it (default 1h)
    */
-  public record ReplicationSettings(String maxClockOffset, String gossipInterval, String wanDelay,
-      Double wanLossPercent, Long logRetention, String tombstoneGrace) {
-    public static final ReplicationSettings DEFAULT = new ReplicationSettings(null, null, null, null, null, null);
+  public record ReplicationSettings(Duration maxClockOffset, Duration gossipInterval, Duration wanDelay,
+      double wanLossPercent, long logRetention, Duration tombstoneGrace) {
+    public static final ReplicationSettings DEFAULT = new ReplicationSettings(Duration.ofMillis(500),
+        Duration.ofMillis(200), Duration.ZERO, 0, 1_000_000, Duration.ofHours(1));
 
-    public ReplicationSettings(String maxClockOffset, String gossipInterval, String wanDelay, Double wanLossPercent) {
-      this(maxClockOffset, gossipInterval, wanDelay, wanLossPercent, null, null);
+    public ReplicationSettings withGossipInterval(Duration interval) {
+      return new ReplicationSettings(maxClockOffset, interval, wanDelay, wanLossPercent, logRetention, tombstoneGrace);
     }
 
-    public ReplicationSettings(String maxClockOffset, String gossipInterval, String wanDelay, Double wanLossPercent,
-        Long logRetention) {
-      this(maxClockOffset, gossipInterval, wanDelay, wanLossPercent, logRetention, null);
+    /** A copy with an emulated WAN (dev and tests only). */
+    public ReplicationSettings withWan(Duration delay, double lossPercent) {
+      return new ReplicationSettings(maxClockOffset, gossipInterval, delay, lossPercent, logRetention, tombstoneGrace);
     }
 
-    public Duration tombstoneGraceDuration() {
-      return Durations.parse(tombstoneGrace, "replication.tombstoneGrace");
+    public ReplicationSettings withLogRetention(long entries) {
+      return new ReplicationSettings(maxClockOffset, gossipInterval, wanDelay, wanLossPercent, entries, tombstoneGrace);
     }
 
-    public ReplicationSettings {
-      maxClockOffset = maxClockOffset == null ? "500ms" : maxClockOffset;
-      gossipInterval = gossipInterval == null ? "200ms" : gossipInterval;
-      wanDelay = wanDelay == null ? "0ms" : wanDelay;
-      wanLossPercent = wanLossPercent == null ? 0.0 : wanLossPercent;
-      logRetention = logRetention == null ? 1_000_000L : logRetention;
-      tombstoneGrace = tombstoneGrace == null ? "1h" : tombstoneGrace;
+    public ReplicationSettings withTombstoneGrace(Duration grace) {
+      return new ReplicationSettings(maxClockOffset, gossipInterval, wanDelay, wanLossPercent, logRetention, grace);
     }
+  }
 
-    public Duration maxClockOffsetDuration() {
-      return Durations.parse(maxClockOffset, "replication.maxClockOffset");
-    }
+  public NodeConfig {
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(raft, "raft");
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(replication, "replication");
+    Objects.requireNonNull(invalidation, "invalidation");
+    Objects.requireNonNull(tuning, "tuning");
+  }
 
-    public Duration gossipIntervalDuration() {
-      return Durations.parse(gossipInterval, "replication.gossipInterval");
-    }
+  /**
+   * Every section at its default, with the Watch buffers sized for {@code limits}; the node's
+   * id, data directory and topology are left null (a config file must give them).
+   */
+  public static NodeConfig defaults(Limits limits) {
+    return new NodeConfig(null, null, "127.0.0.1", null, limits, RaftSettings.DEFAULT, StorageSettings.DEFAULT,
+        Tls.OFF, false, ReplicationSettings.DEFAULT, InvalidationSettings.defaultsFor(limits), TuningSettings.DEFAULT);
+  }
 
-    public Duration wanDelayDuration() {
-      return Durations.parse(wanDelay, "replication.wanDelay");
-    }
+  /** Node {@code nodeId} of {@code topology} with its data in {@code dataDir}, every section at its default. */
+  public static NodeConfig of(String nodeId, String dataDir, Topology topology) {
+    NodeConfig d = defaults(Limits.DEFAULT);
+    return new NodeConfig(nodeId, dataDir, d.bindHost, topology, d.limits, d.raft, d.storage, d.tls, d.join,
+        d.replication, d.invalidation, d.tuning);
+  }
+
+  public NodeConfig withBindHost(String host) {
+    return new NodeConfig(nodeId, dataDir, host, topology, limits, raft, storage, tls, join, replication,
+        invalidation, tuning);
+  }
+
+  /** A copy with other input limits, and the Watch buffers' defaults for them. */
+  public NodeConfig withLimits(Limits newLimits) {
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, newLimits, raft, storage, tls, join, replication,
+        InvalidationSettings.defaultsFor(newLimits), tuning);
+  }
+
+  public NodeConfig withRaft(RaftSettings settings) {
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, settings, storage, tls, join, replication,
+        invalidation, tuning);
+  }
+
+  public NodeConfig withStorage(StorageSettings settings) {
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, settings, tls, join, replication,
+        invalidation, tuning);
+  }
+
+  /** A copy that joins a running region ({@code true}) instead of forming its groups. */
+  public NodeConfig withJoin(boolean joining) {
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, joining, replication,
+        invalidation, tuning);
+  }
+
+  public NodeConfig withReplication(ReplicationSettings settings) {
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, settings,
+        invalidation, tuning);
+  }
+
+  public NodeConfig withInvalidation(InvalidationSettings settings) {
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, replication,
+        settings, tuning);
+  }
+
+  public NodeConfig withTuning(TuningSettings settings) {
+    return new NodeConfig(nodeId, dataDir, bindHost, topology, limits, raft, storage, tls, join, replication,
+        invalidation, settings);
   }
 
   public Path dataPath() {
@@ -266,32 +284,23 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
     require(topology.node(nodeId).isPresent(), "nodeId", "'" + nodeId + "' is not a node of the topology");
     require(limits.maxValueBytes() >= 1 && limits.maxValueBytes() <= Limits.MAX_VALUE_LIMIT, "limits.maxValueBytes",
         "must be between 1 and " + Limits.MAX_VALUE_LIMIT + " (16 MiB), was " + limits.maxValueBytes());
-    try {
-      Duration min = raft.electionMin();
-      Duration max = raft.electionMax();
-      Duration request = raft.request();
-      require(min.toMillis() >= 50, "raft.electionTimeoutMin", "must be at least 50ms, was " + raft.electionTimeoutMin());
-      require(max.compareTo(min) > 0, "raft.electionTimeoutMax",
-          "must be greater than raft.electionTimeoutMin, was " + raft.electionTimeoutMax());
-      require(request.toMillis() >= 100, "raft.requestTimeout", "must be at least 100ms, was " + raft.requestTimeout());
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(e.getMessage());
-    }
+    Duration min = raft.electionTimeoutMin();
+    require(min.toMillis() >= 50, "raft.electionTimeoutMin", "must be at least 50ms, was " + Durations.format(min));
+    require(raft.electionTimeoutMax().compareTo(min) > 0, "raft.electionTimeoutMax",
+        "must be greater than raft.electionTimeoutMin, was " + Durations.format(raft.electionTimeoutMax()));
+    require(raft.requestTimeout().toMillis() >= 100, "raft.requestTimeout",
+        "must be at least 100ms, was " + Durations.format(raft.requestTimeout()));
     require(raft.snapshotEvery() >= 1, "raft.snapshotEvery", "must be at least 1, was " + raft.snapshotEvery());
-    require(raft.segmentBytes() >= 16 << 10, "raft.segmentBytes", "must be at least 16384, was " + raft.segmentBytes());
-    require(storage.blockCacheBytes() >= 1 << 20, "storage.blockCacheBytes", "must be at least 1048576, was " + storage.blockCacheBytes());
-    require(storage.writeBufferBytes() >= 1 << 20, "storage.writeBufferBytes", "must be at least 1048576, was " + storage.writeBufferBytes());
-    require(storage.maxBackgroundJobs() >= 1, "storage.maxBackgroundJobs", "must be at least 1, was " + storage.maxBackgroundJobs());
-    require(storage.minFreeBytes() >= 0, "storage.minFreeBytes", "must be at least 0, was " + storage.minFreeBytes());
-    try {
-      replication.maxClockOffsetDuration();
-      require(replication.gossipIntervalDuration().toMillis() >= 10, "replication.gossipInterval",
-          "must be at least 10ms, was " + replication.gossipInterval());
-      replication.wanDelayDuration();
-      replication.tombstoneGraceDuration();
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(e.getMessage());
-    }
+    atLeast(raft.segmentBytes(), ByteSize.ofKiB(16), "raft.segmentBytes");
+    atLeast(storage.blockCacheBytes(), ByteSize.ofMiB(1), "storage.blockCacheBytes");
+    atLeast(storage.writeBufferBytes(), ByteSize.ofMiB(1), "storage.writeBufferBytes");
+    require(storage.maxBackgroundJobs() >= 1, "storage.maxBackgroundJobs",
+        "must be at least 1, was " + storage.maxBackgroundJobs());
+    require(!replication.maxClockOffset().isNegative(), "replication.maxClockOffset", "must not be negative");
+    require(replication.gossipInterval().toMillis() >= 10, "replication.gossipInterval",
+        "must be at least 10ms, was " + Durations.format(replication.gossipInterval()));
+    require(!replication.wanDelay().isNegative(), "replication.wanDelay", "must not be negative");
+    require(!replication.tombstoneGrace().isNegative(), "replication.tombstoneGrace", "must not be negative");
     require(replication.logRetention() >= 1, "replication.logRetention",
         "must be at least 1, was " + replication.logRetention());
     require(replication.wanLossPercent() >= 0 && replication.wanLossPercent() <= 100, "replication.wanLossPercent",
@@ -300,7 +309,13 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
         "topology.regions", "has two regions with the same name");
     require(!tls.enabled(), "tls.enabled", "TLS is not available in this release; set it to false");
     invalidation.validate(limits);
+    tuning.validate();
     return this;
+  }
+
+  private static void atLeast(ByteSize size, ByteSize least, String key) {
+    require(size.compareTo(least) >= 0, key, "must be at least " + least + " (" + least.bytes() + " bytes), was "
+        + size.bytes());
   }
 
   private static void port(int port, String key) {

@@ -10,9 +10,12 @@ import java.util.stream.Collectors;
  * Deliberate correctness bugs that exist only so the chaos harness can prove its checkers catch
  * them (chaos-tests' self-tests, docs/chaos.md). Never set them on a real node.
  *
- * <p>Read from the environment: {@code EDGEKV_UNSAFE_TEST_SWITCHES} is a comma-separated list of
- * switch names, and is refused (a {@link ConfigException} at start) unless {@code
- * EDGEKV_ALLOW_UNSAFE_TEST_SWITCHES=1} is set as well, so a stray variable cannot weaken a node.
+ * <p>Given to each node by whoever starts it ({@code NodeEnvironment}): the command line reads
+ * them from the process environment with {@link #from}, where {@code EDGEKV_UNSAFE_TEST_SWITCHES}
+ * is a comma-separated list of switch names, refused (a {@link ConfigException} at start) unless
+ * {@code EDGEKV_ALLOW_UNSAFE_TEST_SWITCHES=1} is set as well, so a stray variable cannot weaken a
+ * node; a test fixture sets them per node. A node with any switch on says so in an error-level
+ * log line when it starts.
  */
 public record UnsafeSwitches(Set<Switch> enabled) {
 
@@ -49,11 +52,6 @@ public record UnsafeSwitches(Set<Switch> enabled) {
     enabled = enabled.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(enabled));
   }
 
-  /** The switches the process environment names; refused unless explicitly allowed. */
-  public static UnsafeSwitches fromEnvironment() {
-    return from(System.getenv());
-  }
-
   /**
    * The switches {@code env} names.
    *
@@ -80,6 +78,11 @@ public record UnsafeSwitches(Set<Switch> enabled) {
               + Arrays.stream(Switch.values()).map(Switch::key).collect(Collectors.joining(", ")) + ")")));
     }
     return new UnsafeSwitches(out);
+  }
+
+  /** True if no switch is on (every real node). */
+  public boolean none() {
+    return enabled.isEmpty();
   }
 
   public boolean on(Switch s) {

@@ -47,8 +47,8 @@ public final class DevTopology {
       NodeConfig.RaftSettings raft) {
     List<NodeConfig> out = new ArrayList<>();
     for (NodeConfig.NodeAddress node : topology.allNodes()) {
-      out.add(new NodeConfig(node.id(), dataRoot.resolve(node.id()).toAbsolutePath().toString(), bindHost, topology,
-          NodeConfig.Limits.DEFAULT, raft, NodeConfig.StorageSettings.DEFAULT, NodeConfig.Tls.OFF).validate());
+      out.add(NodeConfig.of(node.id(), dataRoot.resolve(node.id()).toAbsolutePath().toString(), topology)
+          .withBindHost(bindHost).withRaft(raft).validate());
     }
     return out;
   }

@@ -7,6 +7,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import java.io.IOException;
 
 /** Polls nodes' {@code /readyz} over HTTP, as an anycast health checker would, with a deadline. */
 public final class ReadyProbe {
@@ -40,7 +41,7 @@ public final class ReadyProbe {
           lastProblem = address + " /readyz " + response.statusCode() + " " + response.body().trim();
           return false;
         }
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         lastProblem = address + " /readyz: " + e;
         return false;
       } catch (InterruptedException e) {

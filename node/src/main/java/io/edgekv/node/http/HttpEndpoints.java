@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
+import java.util.ArrayList;
 
 /**
  * The node's HTTP port: {@code /healthz} (the node can make progress: 503
@@ -39,7 +40,7 @@ public final class HttpEndpoints implements AutoCloseable {
     });
     server.createContext("/readyz", exchange -> {
       List<String> reasons = readiness.notReadyReasons();
-      List<String> shown = new java.util.ArrayList<>(reasons);
+      List<String> shown = new ArrayList<>(reasons);
       shown.addAll(readiness.degradedReasons());
       String body = "{\"ready\":" + reasons.isEmpty() + ",\"node\":\"" + nodeId + "\",\"reasons\":"
           + list(shown) + "}\n";

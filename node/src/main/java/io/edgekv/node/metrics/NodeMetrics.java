@@ -26,6 +26,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import io.edgekv.replication.raft.RegionReplica;
+import java.util.Set;
+import java.util.function.IntSupplier;
 
 /**
  * One node's meters, in its own registry (several nodes share a process in {@code edgekv dev}),
@@ -63,7 +66,7 @@ public final class NodeMetrics implements AutoCloseable {
   }
 
   /** Per-shard gauges of this replica: apply lag, RocksDB size and compaction state. */
-  public void bindShardGauges(io.edgekv.replication.raft.RegionReplica replica) {
+  public void bindShardGauges(RegionReplica replica) {
     for (int shard = 0; shard < replica.shards(); shard++) {
       int s = shard;
       Tags tags = Tags.of("shard", String.valueOf(shard));
@@ -84,7 +87,7 @@ public final class NodeMetrics implements AutoCloseable {
     }
   }
 
-  private static double rocks(io.edgekv.replication.raft.RegionReplica replica, int shard, String property) {
+  private static double rocks(RegionReplica replica, int shard, String property) {
     try {
       return property.equals("size")
           ? (double) replica.reads().sizeBytes(shard) : (double) replica.reads().storageProperty(shard, property);
@@ -109,7 +112,7 @@ public final class NodeMetrics implements AutoCloseable {
   }
 
   private volatile Supplier<List<LagReport>> lag = List::of;
-  private final java.util.Set<String> lagGauges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> lagGauges = ConcurrentHashMap.newKeySet();
 
   /** Registers gauges for region pairs seen so far (called periodically; gauges read the latest report). */
   public void refreshLagGauges() {
@@ -175,7 +178,7 @@ public final class NodeMetrics implements AutoCloseable {
   }
 
   /** The number of open Watch streams on this node. */
-  public void bindWatchers(java.util.function.IntSupplier watchers) {
+  public void bindWatchers(IntSupplier watchers) {
     Gauge.builder("edgekv.invalidation.subscribers", watchers::getAsInt)
         .description("Open Watch streams on this node")
         .register(registry);

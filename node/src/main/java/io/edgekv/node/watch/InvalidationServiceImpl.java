@@ -256,7 +256,7 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
       Command.Purge purge = new Command.Purge(namespace, selector, request.getSoft(), purgeId);
       List<Integer> shards = selector instanceof Command.PurgeSelector.Key k
           ? List.of(replica.shardOf(namespace, k.key())) : allShards();
-      Proposal proposal = new Proposal(requestId, 0, "", purge);
+      Proposal proposal = Proposal.of(requestId, purge);
       return writeAll(shards, proposal).thenApply(applied -> PurgeResponse.newBuilder().setPurgeId(purgeId)
           .setVersion(applied.getVersion()).setServedBy(servedBy(shards.get(0))).build());
     }, status -> {});
@@ -275,7 +275,7 @@ public final class InvalidationServiceImpl extends InvalidationServiceGrpc.Inval
           : validate.requestId(request.getPublishId());
       Command.Publish publish = new Command.Publish(namespace, topic, request.getPayload().toByteArray(), publishId);
       // The publish id doubles as request id: a retried publish is applied once in this region.
-      Proposal proposal = new Proposal("publish/" + publishId, 0, "", publish);
+      Proposal proposal = Proposal.of("publish/" + publishId, publish);
       return writeAll(List.of(0), proposal).thenApply(applied -> PublishResponse.newBuilder()
           .setPublishId(publishId).setVersion(applied.getVersion()).setServedBy(servedBy(0)).build());
     }, status -> {});

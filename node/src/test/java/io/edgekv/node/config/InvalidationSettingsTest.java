@@ -7,24 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class InvalidationSettingsTest {
-  private static final String TOPOLOGY = """
-      nodeId: node-0
-      dataDir: /tmp/edgekv-node-0
-      topology:
-        shards: 1
-        regions:
-        - name: eu-west
-          nodes:
-          - {id: node-0, host: 127.0.0.1, publicPort: 7400, httpPort: 7500, internalPort: 7600, raftPort: 7700}
-      """;
+  private static final String TOPOLOGY = ConfigFilesTest.TOPOLOGY;
 
   @Test
   void defaultsBoundWatchBuffersInBytesAndGrowWithTheValueLimit() {
     InvalidationSettings defaults = ConfigFiles.parse(TOPOLOGY).invalidation();
-    assertEquals(new InvalidationSettings(10_000, 8L << 20, 64L << 20), defaults);
+    assertEquals(new InvalidationSettings(10_000, ByteSize.ofMiB(8), ByteSize.ofMiB(64)), defaults);
     InvalidationSettings big = ConfigFiles.parse(TOPOLOGY + "limits: {maxValueBytes: 16777216}\n").invalidation();
-    assertEquals(32L << 20, big.streamBufferBytes());
-    assertEquals(64L << 20, big.nodeBufferBytes());
+    assertEquals(32L << 20, big.streamBufferBytes().bytes());
+    assertEquals(64L << 20, big.nodeBufferBytes().bytes());
   }
 
   @Test

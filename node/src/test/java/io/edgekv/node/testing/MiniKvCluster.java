@@ -3,7 +3,10 @@ package io.edgekv.node.testing;
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.RetryPolicy;
 import io.edgekv.node.EdgeKvNode;
+import io.edgekv.node.NodeEnvironment;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.config.UnsafeSwitches;
+import io.edgekv.node.dev.DevTopology;
 import io.edgekv.replication.storage.DiskSpace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,6 +42,8 @@ public final class MiniKvCluster implements AutoCloseable {
   private final Path root;
   private final List<EdgeKvClient> clients = new ArrayList<>();
   private final int initialSize;
+  /** Per node index, the unsafe test switches it runs with (none unless a test sets them). */
+  private final Map<Integer, UnsafeSwitches> unsafe;
 
   private MiniKvCluster(Builder builder) throws IOException {
     root = Files.createTempDirectory("edgekv-mini-");
@@ -50,7 +55,7 @@ public final class MiniKvCluster implements AutoCloseable {
         int[] ports = freePorts(4);
         addresses.add(new NodeConfig.NodeAddress("node-" + i, "127.0.0.1", ports[0], ports[1], ports[2], ports[3]));
       }
-      regions.add(new NodeConfig.Region(io.edgekv.node.dev.DevTopology.regionName(r), addresses));
+      regions.add(new NodeConfig.Region(DevTopology.regionName(r), addresses));
     }
     NodeConfig.Topology topology = new NodeConfig.Topology(builder.shards, regions);
     configs = new ArrayList<>();
@@ -75,18 +80,23 @@ public final class MiniKvCluster implements AutoCloseable {
       nodes.add(null);
     }
     initialSize = topology.allNodes().size();
+    unsafe = Map.copyOf(builder.unsafe);
   }
 
   private NodeConfig nodeConfig(NodeConfig.NodeAddress address, NodeConfig.Topology topology, Builder builder,
       NodeConfig.RaftSettings raft, boolean join) {
-    return new NodeConfig(address.id(), root.resolve(address.id()).toString(), "127.0.0.1", topology,
-        new NodeConfig.Limits(builder.maxValueBytes), raft, NodeConfig.StorageSettings.DEFAULT,
-        NodeConfig.Tls.OFF, join, builder.replication).validate();
+    return NodeConfig.of(address.id(), root.resolve(address.id()).toString(), topology)
+        .withLimits(new NodeConfig.Limits(builder.maxValueBytes)).withRaft(raft).withJoin(join)
+        .withReplication(builder.replication).validate();
   }
 
   public static Builder builder() {
     return new Builder();
   }
+
+  /** Elections in 400-800 ms instead of 1-2 s: the timings every in-process cluster starts with. */
+  public static final NodeConfig.RaftSettings FAST_RAFT = NodeConfig.RaftSettings.DEFAULT
+      .withTimeouts(Duration.ofMillis(400), Duration.ofMillis(800), Duration.ofSeconds(3));
 
   /** Fluent options; defaults: 1 region x 3 nodes, 1 shard, fast elections. */
   public static final class Builder {
@@ -94,9 +104,10 @@ public final class MiniKvCluster implements AutoCloseable {
     private int nodesPerRegion = 3;
     private int shards = 1;
     private int spareNodes = 0;
-    private NodeConfig.ReplicationSettings replication = new NodeConfig.ReplicationSettings(null, "100ms", null, null);
+    private NodeConfig.ReplicationSettings replication = NodeConfig.ReplicationSettings.DEFAULT.withGossipInterval(Duration.ofMillis(100));
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
-    private NodeConfig.RaftSettings raft = new NodeConfig.RaftSettings("400ms", "800ms", "3s");
+    private final Map<Integer, UnsafeSwitches> unsafe = new HashMap<>();
+    private NodeConfig.RaftSettings raft = FAST_RAFT;
     private final Map<Integer, NodeConfig.RaftSettings> raftOfNode = new HashMap<>();
 
     public Builder regions(int regions) {
@@ -127,6 +138,12 @@ public final class MiniKvCluster implements AutoCloseable {
 
     public Builder maxValueBytes(int bytes) {
       this.maxValueBytes = bytes;
+      return this;
+    }
+
+    /** Runs node {@code index} with deliberate bugs (the chaos harness's self-tests); others stay correct. */
+    public Builder unsafe(int index, UnsafeSwitches switches) {
+      this.unsafe.put(index, switches);
       return this;
     }
 
@@ -231,8 +248,9 @@ public final class MiniKvCluster implements AutoCloseable {
       throw new IllegalStateException("node " + i + " is already running");
     }
     AtomicLong simulated = simulatedFreeBytes.get(i);
-    EdgeKvNode node = new EdgeKvNode(configs.get(i), clocks.get(i),
-        dir -> simulated.get() >= 0 ? simulated.get() : DiskSpace.FILE_STORE.usableBytes(dir));
+    EdgeKvNode node = new EdgeKvNode(configs.get(i), NodeEnvironment.of(clocks.get(i))
+        .withFreeSpace(dir -> simulated.get() >= 0 ? simulated.get() : DiskSpace.FILE_STORE.usableBytes(dir))
+        .withUnsafe(unsafe.getOrDefault(i, UnsafeSwitches.NONE)));
     nodes.set(i, node);
     node.start();
   }

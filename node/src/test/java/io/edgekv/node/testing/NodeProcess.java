@@ -50,9 +50,9 @@ public final class NodeProcess implements AutoCloseable {
     int[] ports = MiniKvCluster.freePorts(4);
     NodeConfig.NodeAddress address = new NodeConfig.NodeAddress("node-0", "127.0.0.1", ports[0], ports[1], ports[2],
         ports[3]);
-    NodeConfig config = new NodeConfig("node-0", root.resolve("data").toString(), "127.0.0.1",
-        new NodeConfig.Topology(1, List.of(new NodeConfig.Region("proc", List.of(address)))), limits, null, null,
-        null).validate();
+    NodeConfig config = NodeConfig.of("node-0", root.resolve("data").toString(),
+        new NodeConfig.Topology(1, List.of(new NodeConfig.Region("proc", List.of(address))))).withLimits(limits)
+        .validate();
     Path file = root.resolve("node-0.yaml");
     ConfigFiles.write(config, file);
     Path log = root.resolve("node-0.log");

@@ -39,6 +39,13 @@ final class RangeTombstones {
   void putUnlessPurged(ApplyContext ctx, EntryKey key, StoredEntry existing, StoredEntry entry) {
     Version version = StoredEntries.version(entry);
     if (purgedAfter(ctx, key, entry.getTagsList(), version)) {
+      // Dead on arrival, but still newer than what the key holds: the older value must not stay
+      // live (a replica that got the write before the purge holds a tombstone of the write's
+      // version). Found by the deterministic simulation (docs/simulation.md).
+      if (existing != null && !existing.getTombstone() && StoredEntries.version(existing).compareTo(version) < 0) {
+        entries.putTombstone(ctx, key, existing, version);
+        ctx.emit(Entries.event(key, version, ChangeKind.DELETE, existing.getTagsList()));
+      }
       return;
     }
     entries.put(ctx, key, existing, entry);
@@ -94,6 +101,11 @@ final class RangeTombstones {
         if (existing != null && !existing.getTombstone() && !existing.getStale()) {
           entries.markStale(ctx, key, existing);
         }
+      } else if (purge.selector() instanceof Command.PurgeSelector.Tag && existing != null) {
+        // A tag purge hides the tagged entry, not the key: the tombstone keeps the entry's version,
+        // so that a newer write without the tag (arriving later, older than the purge) still wins,
+        // on every replica whatever the arrival order (the purge record covers tagged late arrivals).
+        entries.putTombstone(ctx, key, existing, StoredEntries.version(existing));
       } else if (existing != null || purge.selector() instanceof Command.PurgeSelector.Key) {
         entries.putTombstone(ctx, key, existing, version);
       }

@@ -3,6 +3,7 @@ package io.edgekv.replication.command;
 import io.edgekv.replication.Version;
 import java.util.List;
 import java.util.Map;
+import io.edgekv.internal.v1.Mutation;
 
 /**
  * A replicated command: data, encoded by {@link CommandCodec}, applied by one exhaustive
@@ -75,8 +76,8 @@ public sealed interface Command {
   record Publish(String namespace, String topic, byte[] payload, String publishId) implements Command {}
 
   /** Mutations of other regions, applied in per-origin order; duplicates and overlaps are skipped. */
-  record ApplyRemote(List<io.edgekv.internal.v1.Mutation> mutations) implements Command {}
+  record ApplyRemote(List<Mutation> mutations) implements Command {}
 
   /** Anti-entropy: another region's state for some keys, merged by last-writer-wins. */
-  record Repair(List<io.edgekv.internal.v1.Mutation> mutations, Map<String, Long> versionVector) implements Command {}
+  record Repair(List<Mutation> mutations, Map<String, Long> versionVector) implements Command {}
 }

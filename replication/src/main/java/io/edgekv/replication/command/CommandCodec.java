@@ -17,6 +17,7 @@ import io.edgekv.internal.v1.TxnCommand;
 import io.edgekv.replication.Version;
 import java.util.List;
 import java.util.Map;
+import io.edgekv.internal.v1.IncrementCommand;
 
 /** The one encoding of {@link Proposal}s in the Raft log. Format 1 is {@link RaftCommand}. */
 public final class CommandCodec {
@@ -45,7 +46,7 @@ public final class CommandCodec {
         out.setExpire(targets(expire.targets()));
       }
       case Command.Purge purge -> out.setPurge(purge(purge));
-      case Command.Increment inc -> out.setIncrement(io.edgekv.internal.v1.IncrementCommand.newBuilder()
+      case Command.Increment inc -> out.setIncrement(IncrementCommand.newBuilder()
           .setNamespace(inc.namespace()).setKey(ByteString.copyFrom(inc.key())).setDelta(inc.delta()));
       case Command.Publish publish -> out.setPublish(PublishCommand.newBuilder()
           .setNamespace(publish.namespace()).setTopic(publish.topic())

@@ -17,6 +17,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.zip.CRC32C;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.edgekv.replication.storage.StorageException;
 
 /**
  * Anti-entropy over a shard's whole state: entries are hashed into buckets by key; two
@@ -118,8 +120,8 @@ public final class AntiEntropy {
     Version version;
     try {
       version = Version.parseFrom(versionBytes);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new io.edgekv.replication.storage.StorageException("corrupt purge record", e);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StorageException("corrupt purge record", e);
     }
     return Mutation.newBuilder().setFormat(1).setKind(MutationKind.MUTATION_PURGE).setNamespace(namespace)
         .setOriginRegion(version.getOriginRegion()).setVersion(version).setPurge(purge).build();

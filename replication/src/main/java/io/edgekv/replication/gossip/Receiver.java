@@ -41,7 +41,8 @@ public final class Receiver {
   private final UnaryOperator<List<Mutation>> intake;
   /** When a request last came straight from each region (wall-clock millis of this node). */
   private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
-  private final long startedMillis;
+  /** When this node was first called by another region (-1: not yet). */
+  private volatile long firstCalledMillis = -1;
 
   /**
    * @param maxClockOffset how far ahead of this node's clock a remote timestamp may be
@@ -55,7 +56,6 @@ public final class Receiver {
     this.maxClockOffset = maxClockOffset;
     this.refusedSkew = refusedSkew;
     this.intake = intake;
-    this.startedMillis = replica.clock().clock().millis();
   }
 
   public Receiver(ReplicaLog replica, Duration maxClockOffset, Runnable refusedSkew) {
@@ -74,6 +74,9 @@ public final class Receiver {
   public CompletableFuture<ReplicateResponse> replicate(int shard, ReplicateRequest request, Deadline deadline) {
     long now = replica.clock().clock().millis();
     lastHeard.put(request.getFromRegion(), now);
+    if (firstCalledMillis < 0) {
+      firstCalledMillis = now;
+    }
     long limit = now + maxClockOffset.toMillis();
     for (Mutation m : request.getMutationsList()) {
       if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
@@ -96,9 +99,11 @@ public final class Receiver {
     Map<String, Long> all = vector(shard);
     ReplicateResponse.Builder answer = ReplicateResponse.newBuilder().setRegion(replica.region());
     long staleBefore = replica.clock().clock().millis() - STALE_AFTER_MILLIS;
+    // An origin never heard from is stale only twice the delay after the first call this node got:
+    // a node that just became the one other regions call (a new leader) has not missed anyone yet.
     List<String> stale = all.keySet().stream().sorted()
         .filter(origin -> !origin.equals(replica.region())
-            && lastHeard.getOrDefault(origin, startedMillis) < staleBefore)
+            && lastHeard.getOrDefault(origin, firstCalledMillis + STALE_AFTER_MILLIS) < staleBefore)
         .toList();
     answer.addAllStaleOrigins(stale);
     if (request.getFullVector()) {

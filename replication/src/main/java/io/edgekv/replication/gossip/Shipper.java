@@ -21,6 +21,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.edgekv.replication.storage.StorageException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.zip.CRC32C;
 
 /**
  * Cross-region replication from this node, for the shards it leads (DESIGN.md section 7).
@@ -95,7 +105,7 @@ public final class Shipper implements AutoCloseable {
     int failures;
     long lastFullVectorMillis;
     /** Origins the region last said it has not heard from directly: their mutations are relayed to it. */
-    volatile java.util.Set<String> staleOrigins = java.util.Set.of();
+    volatile Set<String> staleOrigins = Set.of();
     /** Since when the region has needed anti-entropy from this node's view (0: it does not). */
     long needsRepairSince;
     /** Per relayed origin: the next sequence to relay and when it is old enough to go. */
@@ -229,7 +239,7 @@ public final class Shipper implements AutoCloseable {
     Map<String, Long> merged = new HashMap<>(peer.vector == null ? Map.of() : peer.vector);
     response.getVersionVectorMap().forEach((origin, seq) -> merged.merge(origin, seq, Math::max));
     peer.vector = Map.copyOf(merged);
-    peer.staleOrigins = java.util.Set.copyOf(response.getStaleOriginsList());
+    peer.staleOrigins = Set.copyOf(response.getStaleOriginsList());
     if (full) {
       peer.lastFullVectorMillis = clock.millis();
     }
@@ -257,8 +267,8 @@ public final class Shipper implements AutoCloseable {
   }
 
   private static long order(String origin, String peer, String candidate) {
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update((origin + "\u0000" + peer + "\u0000" + candidate).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    CRC32C crc = new CRC32C();
+    crc.update((origin + "\u0000" + peer + "\u0000" + candidate).getBytes(StandardCharsets.UTF_8));
     return crc.getValue();
   }
 
@@ -272,8 +282,8 @@ public final class Shipper implements AutoCloseable {
     return link.rangeDigests(region, RangeDigestsRequest.newBuilder().setShard(shard).setBuckets(buckets).build())
         .thenCompose(theirs -> {
           Map<String, Long> vector = replica.versionVector(shard);
-          List<com.google.protobuf.ByteString> mine = replica.read(shard, engine -> AntiEntropy.digests(engine, buckets));
-          java.util.Set<Integer> differing = new java.util.HashSet<>();
+          List<ByteString> mine = replica.read(shard, engine -> AntiEntropy.digests(engine, buckets));
+          Set<Integer> differing = new HashSet<>();
           for (int i = 0; i < buckets; i++) {
             if (i >= theirs.getDigestsCount() || !mine.get(i).equals(theirs.getDigests(i))) {
               differing.add(i);
@@ -359,7 +369,7 @@ public final class Shipper implements AutoCloseable {
       boolean[] first = {true};
       replica.read(shard, engine -> {
         engine.replog.forEachFrom(start, (key, value) -> {
-          if (java.util.Arrays.compareUnsigned(key, end) >= 0) {
+          if (Arrays.compareUnsigned(key, end) >= 0) {
             return false;
           }
           Mutation m = parse(value);
@@ -451,13 +461,13 @@ public final class Shipper implements AutoCloseable {
    * {@code shard} (from the vectors last learned), or empty when some region's position is
    * unknown or behind the log's retention. With no other region, the current time.
    */
-  public java.util.OptionalLong stableBeforeMillis(int shard) {
+  public OptionalLong stableBeforeMillis(int shard) {
     long stable = clock.millis();
     Map<String, Long> mine = replica.versionVector(shard);
     for (String region : settings.otherRegions()) {
       Peer peer = peers.get(region + "/" + shard);
       if (peer == null || peer.vector == null) {
-        return java.util.OptionalLong.empty();
+        return OptionalLong.empty();
       }
       for (Map.Entry<String, Long> origin : mine.entrySet()) {
         long theirs = peer.vector.getOrDefault(origin.getKey(), 0L);
@@ -466,12 +476,12 @@ public final class Shipper implements AutoCloseable {
         }
         long next = nextStamp(shard, peer, origin.getKey(), theirs);
         if (next < 0) {
-          return java.util.OptionalLong.empty();
+          return OptionalLong.empty();
         }
         stable = Math.min(stable, next);
       }
     }
-    return java.util.OptionalLong.of(stable);
+    return OptionalLong.of(stable);
   }
 
   /** Replication lag toward every other region, for the shards this node leads. */
@@ -486,15 +496,15 @@ public final class Shipper implements AutoCloseable {
       out.add(new LagReport(parts[0], Integer.parseInt(parts[1]), peer.behindEntries, age / 1000, age,
           peer.needsRepair));
     }
-    out.sort(java.util.Comparator.comparing(LagReport::toRegion).thenComparing(LagReport::shard));
+    out.sort(Comparator.comparing(LagReport::toRegion).thenComparing(LagReport::shard));
     return out;
   }
 
   private static Mutation parse(byte[] bytes) {
     try {
       return Mutation.parseFrom(bytes);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new io.edgekv.replication.storage.StorageException("corrupt replication log entry", e);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StorageException("corrupt replication log entry", e);
     }
   }
 

@@ -5,10 +5,12 @@ import io.edgekv.internal.v1.ProposeResponse;
 import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.OverloadedException;
 import io.edgekv.replication.ProposalRejectedException;
+import io.edgekv.replication.ReadUnavailableException;
 import io.edgekv.replication.WriteUnavailableException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +26,8 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
 
 /**
  * The write and linearizable-read pipeline of one shard on one node (DESIGN section 14).
@@ -218,19 +222,22 @@ public final class ShardProposer {
 
   private void retryLater(byte[] proposal, boolean idempotent, Deadline deadline,
       CompletableFuture<CommandResult> result, String hint) {
-    later(deadline, result, () -> attempt(proposal, idempotent, deadline, result, hint));
+    later(deadline, result, () -> attempt(proposal, idempotent, deadline, result, hint),
+        e -> unavailable("node is shutting down", e));
   }
 
   /**
    * Runs {@code next} after a short pause (at most until the deadline) on the scheduler; the
-   * attempt it runs checks the deadline itself. Fails {@code result} if the node is shutting down.
+   * attempt it runs checks the deadline itself. Fails {@code result} with {@code shutdown}'s
+   * exception if the node is shutting down.
    */
-  private void later(Deadline deadline, CompletableFuture<?> result, Runnable next) {
+  private void later(Deadline deadline, CompletableFuture<?> result, Runnable next,
+      Function<RejectedExecutionException, RuntimeException> shutdown) {
     long pause = Math.max(1, Math.min(RETRY_PAUSE_MILLIS, deadline.remainingMillis()));
     try {
       scheduler.schedule(next, pause, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      result.completeExceptionally(unavailable("node is shutting down", e));
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(shutdown.apply(e));
     }
   }
 
@@ -239,7 +246,7 @@ public final class ShardProposer {
    * of the shard: the leader's read index, confirmed after this call by a majority of the group
    * still being in the leader's term ({@link #readIndexHere}). On a follower the leader is asked
    * through {@link LeaderLink#readIndex}. Refused at once when too many are outstanding; fails
-   * with {@link WriteUnavailableException} at the deadline (no leader or no quorum).
+   * with {@link ReadUnavailableException} at the deadline (no leader or no quorum).
    */
   public CompletableFuture<Long> readBarrier(Deadline deadline) {
     try {
@@ -259,7 +266,7 @@ public final class ShardProposer {
    */
   public CompletableFuture<ReadIndexResponse> readIndexHere(Deadline deadline) {
     if (deadline.expired()) {
-      return CompletableFuture.failedFuture(unavailable("the deadline passed before the read index was asked", null));
+      return CompletableFuture.failedFuture(readUnavailable("the deadline passed before the read index was asked", null));
     }
     try {
       reads.acquire(0);
@@ -274,7 +281,7 @@ public final class ShardProposer {
       return;
     }
     if (deadline.expired()) {
-      result.completeExceptionally(unavailable("no read index within the deadline (no leader or no quorum)", null));
+      result.completeExceptionally(readUnavailable("no read index within the deadline (no leader or no quorum)", null));
       return;
     }
     String target = hint != null && !hint.isEmpty() ? hint : leader.get();
@@ -290,7 +297,7 @@ public final class ShardProposer {
         if (cause instanceof OverloadedException) {
           result.completeExceptionally(cause);
         } else if (deadline.expired()) {
-          result.completeExceptionally(unavailable("no read index within the deadline (no leader or no quorum): "
+          result.completeExceptionally(readUnavailable("no read index within the deadline (no leader or no quorum): "
               + cause.getMessage(), cause));
         } else {
           // A read index changes nothing: asking again is always safe.
@@ -313,7 +320,7 @@ public final class ShardProposer {
   }
 
   private void scheduleRead(Deadline deadline, CompletableFuture<Long> result) {
-    later(deadline, result, () -> readAttempt(deadline, result, null));
+    later(deadline, result, () -> readAttempt(deadline, result, null), e -> readUnavailable("node is shutting down", e));
   }
 
   /**
@@ -344,7 +351,7 @@ public final class ShardProposer {
     CompletableFuture<RaftClientReply> local;
     try {
       local = server.submitClientRequestAsync(request);
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       local = CompletableFuture.failedFuture(e);
     }
     return local.orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS)
@@ -353,7 +360,7 @@ public final class ShardProposer {
             if (reply.getNotLeaderException() != null || reply.getLeaderNotReadyException() != null) {
               return CompletableFuture.completedFuture(notLeaderRead());
             }
-            return CompletableFuture.failedFuture(unavailable("read index: " + reply.getException(),
+            return CompletableFuture.failedFuture(readUnavailable("read index: " + reply.getException(),
                 reply.getException()));
           }
           return quorum.thenApply(confirmed -> confirmed != term || division.getInfo().getCurrentTerm() != term
@@ -381,8 +388,8 @@ public final class ShardProposer {
     RaftServer.Division division;
     try {
       division = server.getDivision(groupId);
-    } catch (java.io.IOException e) {
-      return CompletableFuture.failedFuture(unavailable("no Raft group here: " + e.getMessage(), e));
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(readUnavailable("no Raft group here: " + e.getMessage(), e));
     }
     return body.apply(division);
   }
@@ -398,7 +405,7 @@ public final class ShardProposer {
         RaftClientRequest.writeRequestType(), deadline);
     try {
       return server.submitClientRequestAsync(request);
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
@@ -426,7 +433,7 @@ public final class ShardProposer {
   private CommandResult decode(RaftClientReply reply) {
     try {
       return CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("shard " + shard + ": undecodable apply result", e);
     }
   }
@@ -444,6 +451,10 @@ public final class ShardProposer {
           Duration.ofMillis(100), "shard " + shard + ": the Raft leader's pending requests are full; retry shortly");
     }
     return unavailable(String.valueOf(e), e);
+  }
+
+  private ReadUnavailableException readUnavailable(String why, Throwable cause) {
+    return new ReadUnavailableException("shard " + shard + " of region " + region + ": " + why, cause);
   }
 
   private WriteUnavailableException unavailable(String why, Throwable cause) {

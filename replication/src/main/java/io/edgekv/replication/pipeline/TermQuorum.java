@@ -1,6 +1,6 @@
 package io.edgekv.replication.pipeline;
 
-import io.edgekv.replication.WriteUnavailableException;
+import io.edgekv.replication.ReadUnavailableException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -75,7 +75,7 @@ final class TermQuorum {
   private synchronized void answer(String peer, Long peerTerm) {
     answered.add(peer);
     if (peerTerm != null && peerTerm > term) {
-      result.completeExceptionally(new WriteUnavailableException("member " + peer + " is in term " + peerTerm
+      result.completeExceptionally(new ReadUnavailableException("member " + peer + " is in term " + peerTerm
           + ", later than this leader's " + term + ": this node no longer leads", null));
       return;
     }
@@ -96,7 +96,7 @@ final class TermQuorum {
       if (yes * 2 <= members.size()) {
         all = false;
         if ((yes + open) * 2 <= members.size()) {
-          result.completeExceptionally(new WriteUnavailableException("only " + yes + " of " + members.size()
+          result.completeExceptionally(new ReadUnavailableException("only " + yes + " of " + members.size()
               + " members confirmed term " + term + " (no majority reachable)", null));
           return;
         }

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.List;
 
 /**
  * The applied Raft index of one replica, with futures that complete once it reaches a target
@@ -64,7 +65,7 @@ public final class AppliedIndex {
 
   /** Futures currently waiting (bounded by the waits' deadlines). */
   public int waiting() {
-    return waiters.values().stream().mapToInt(java.util.List::size).sum();
+    return waiters.values().stream().mapToInt(List::size).sum();
   }
 
   void close() {

@@ -6,6 +6,7 @@ package io.edgekv.replication.raft;
  * the node's error translator maps it to a status.
  */
 public final class MembershipException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
 
   /** Why the operation did not happen. */
   public enum Reason {

@@ -1,6 +1,6 @@
 package io.edgekv.replication.raft;
 
-import io.edgekv.replication.WriteUnavailableException;
+import io.edgekv.replication.ReadUnavailableException;
 import io.edgekv.replication.pipeline.LeaderLink;
 import io.edgekv.replication.pipeline.PipelineLimits;
 import io.edgekv.replication.storage.DiskSpace;
@@ -205,7 +205,7 @@ final class RaftGroups implements AutoCloseable {
     try {
       return server.getDivision(groupIdOf(shard)).getInfo().getCurrentTerm();
     } catch (IOException e) {
-      throw new WriteUnavailableException("shard " + shard + ": no Raft group here: " + e.getMessage(), e);
+      throw new ReadUnavailableException("shard " + shard + ": no Raft group here: " + e.getMessage(), e);
     }
   }
 

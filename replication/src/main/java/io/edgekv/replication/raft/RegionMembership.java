@@ -31,6 +31,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.CompletionException;
 
 /**
  * The Raft membership and leadership of this node's region: who the members of each shard group
@@ -367,7 +368,7 @@ public final class RegionMembership implements AutoCloseable {
       for (CompletableFuture<Void> move : moves) {
         Throwable error = move.handle((v, e) -> e).join();
         if (error != null) {
-          Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+          Throwable cause = error instanceof CompletionException && error.getCause() != null
               ? error.getCause() : error;
           allRefused &= cause instanceof MembershipException m && m.reason() == Reason.REFUSED;
           failures.add(cause.getMessage());

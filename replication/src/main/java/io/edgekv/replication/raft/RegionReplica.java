@@ -4,6 +4,7 @@ import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.internal.v1.ProposeResponse;
 import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.ChangeListener;
+import io.edgekv.replication.ReadUnavailableException;
 import io.edgekv.replication.WriteUnavailableException;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
@@ -400,7 +401,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
    * Completes once this replica has applied everything committed in the shard's group when the
    * call was made (the leader's read index, confirmed after the call by a majority still in the
    * leader's term: {@link ShardProposer#readBarrier}), so that a local read that follows is
-   * linearizable. Fails with {@link WriteUnavailableException} without a quorum, or when this
+   * linearizable. Fails with {@link ReadUnavailableException} without a quorum, or when this
    * replica has not applied the index by the deadline; at once with {@link
    * io.edgekv.replication.OverloadedException} when too many are outstanding.
    */
@@ -415,7 +416,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
         .await(index, Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS)
         .thenApply(reached -> {
           if (reached < index) {
-            throw new WriteUnavailableException("shard " + shard + ": this replica had applied index " + reached
+            throw new ReadUnavailableException("shard " + shard + ": this replica had applied index " + reached
                 + " of the read index " + index + " by the deadline", null);
           }
           return reached;

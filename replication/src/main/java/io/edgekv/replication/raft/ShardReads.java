@@ -1,19 +1,15 @@
 package io.edgekv.replication.raft;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.edgekv.api.v1.ChangeEvent;
 import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.ShardFailedException;
-import io.edgekv.replication.storage.StorageException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BiPredicate;
 
 /**
  * What the rest of the node may read of this replica's local storage, shard by shard: entries,
- * purge receipts, the version vector and storage figures. The engine's tables stay inside
+ * the version vector and storage figures (the changelog and purge receipts, for Watch:
+ * {@link io.edgekv.replication.read.ChangelogReads}). The engine's tables stay inside
  * {@code replication/}. Every method throws {@link ShardFailedException} when the shard has
  * failed on this node or is being rebuilt.
  */
@@ -38,19 +34,6 @@ public final class ShardReads {
       engine.entries.forEachFrom(from, visitor);
       return null;
     });
-  }
-
-  /** The purge's receipt on this shard (its change event as this region applied it), if applied here. */
-  public Optional<ChangeEvent> purgeReceipt(int shard, String purgeId) {
-    byte[] bytes = replica.read(shard, engine -> engine.purgeReceipts.get(purgeId.getBytes(StandardCharsets.UTF_8)));
-    if (bytes == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(ChangeEvent.parseFrom(bytes));
-    } catch (InvalidProtocolBufferException e) {
-      throw new StorageException("corrupt purge receipt " + purgeId, e);
-    }
   }
 
   /**

@@ -6,6 +6,8 @@ package io.edgekv.replication.raft;
  * Nothing was changed (or the shard was put back as it was).
  */
 public final class ShardRebuildRefusedException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   public ShardRebuildRefusedException(String message) {
     super(message);
   }

@@ -134,12 +134,12 @@ final class ShardRebuilds {
       if (running) {
         if (replica.isLeader(shard)) {
           try {
-            replica.membership().transferLeadership(shard, "", java.time.Duration.ofMillis(remainingMillis(deadline)))
-                .get(remainingMillis(deadline) + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            replica.membership().transferLeadership(shard, "", Duration.ofMillis(remainingMillis(deadline)))
+                .get(remainingMillis(deadline) + 1000, TimeUnit.MILLISECONDS);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ShardRebuildRefusedException("interrupted while moving the leadership of shard " + shard);
-          } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+          } catch (ExecutionException | TimeoutException
               | RuntimeException e) {
             throw new ShardRebuildRefusedException("this node leads shard " + shard
                 + " and its leadership could not move to another member: " + e.getMessage());

@@ -2,6 +2,8 @@ package io.edgekv.replication.storage;
 
 /** A write refused because the data directory's free space is under {@code storage.minFreeBytes}. */
 public final class DiskFullException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   private final long freeBytes;
   private final long minFreeBytes;
 

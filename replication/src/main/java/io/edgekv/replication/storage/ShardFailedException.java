@@ -6,6 +6,8 @@ package io.edgekv.replication.storage;
  * reinstalls the shard from a healthy peer. {@link #corruption()} carries over from the cause.
  */
 public final class ShardFailedException extends StorageException {
+  private static final long serialVersionUID = 1L;
+
   private final int shard;
 
   public ShardFailedException(int shard, String cause, boolean corruption, String file) {

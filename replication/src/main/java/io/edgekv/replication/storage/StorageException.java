@@ -14,6 +14,8 @@ import org.rocksdb.Status;
  * worse than a dead one.
  */
 public class StorageException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   /** Files RocksDB names in its messages: tables, WALs, blobs, manifests. */
   private static final Pattern FILE = Pattern.compile("(\\S*(?:\\.sst|\\.log|\\.blob|MANIFEST-\\d+))");
 

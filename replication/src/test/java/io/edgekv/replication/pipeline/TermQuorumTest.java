@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.edgekv.replication.WriteUnavailableException;
+import io.edgekv.replication.ReadUnavailableException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +38,7 @@ class TermQuorumTest {
     CompletableFuture<Void> check = TermQuorum.confirm("a", 5, conf(List.of("a", "b", "c"), List.of()),
         peer -> CompletableFuture.completedFuture(peer.equals("b") ? 6L : 5L));
     ExecutionException e = assertThrows(ExecutionException.class, () -> check.get(1, TimeUnit.SECONDS));
-    assertInstanceOf(WriteUnavailableException.class, e.getCause());
+    assertInstanceOf(ReadUnavailableException.class, e.getCause());
   }
 
   @Test
@@ -46,7 +46,7 @@ class TermQuorumTest {
     CompletableFuture<Void> check = TermQuorum.confirm("a", 5, conf(List.of("a", "b", "c"), List.of()),
         peer -> CompletableFuture.failedFuture(new IllegalStateException("unreachable")));
     ExecutionException e = assertThrows(ExecutionException.class, () -> check.get(1, TimeUnit.SECONDS));
-    assertInstanceOf(WriteUnavailableException.class, e.getCause());
+    assertInstanceOf(ReadUnavailableException.class, e.getCause());
   }
 
   @Test
