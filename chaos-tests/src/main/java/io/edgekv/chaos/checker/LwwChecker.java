@@ -97,6 +97,10 @@ public final class LwwChecker implements Checker {
       if (problem != null) {
         verdict = Verdict.INVALID;
         add(anomalies, counts, "phantom-read", "key " + r.key() + ": " + problem, List.of(r));
+      } else if (r.completion().value().path("version").isTextual()) {
+        // a version a read observed (maybe of a write of unknown outcome) must not be lost either:
+        // the final version must be at least the highest any read saw
+        bump(maxAcked, r.key(), Version.parse(r.completion().value().path("version").asText()), r);
       }
     }
     int keys = 0;
@@ -145,8 +149,7 @@ public final class LwwChecker implements Checker {
             add(anomalies, counts, deleted ? "resurrected" : "lost-write", "key " + key + " on "
                 + read.invoke().node() + " ends with " + v.path("value").asText() + "@" + version
                 + (deleted ? ", but a delete with the greater version " + best.version() + " was acknowledged"
-                    : ", but a write of " + best.op().invoke().value().path("value").asText()
-                        + " with the greater version " + best.version() + " was acknowledged"),
+                    : ", but " + describe(best) + " with the greater version " + best.version()),
                 List.of(source, best.op(), read));
           } else if (source.ok()) {
             winnersAcked++;
@@ -155,15 +158,14 @@ public final class LwwChecker implements Checker {
           }
         } else {
           deletedAtEnd++;
-          if (best != null && "write".equals(best.op().f())) {
+          if (best != null && !"delete".equals(best.op().f())) {
             if (unknownDeletes.getOrDefault(key, 0) > 0) {
               winnersUnknown++;
             } else {
               verdict = Verdict.INVALID;
               add(anomalies, counts, "lost-write", "key " + key + " is missing on " + read.invoke().node()
-                  + ", but the greatest acknowledged version " + best.version() + " is a write of "
-                  + best.op().invoke().value().path("value").asText() + " and no delete of unknown outcome could"
-                  + " have superseded it", List.of(best.op(), read));
+                  + ", but the greatest version " + best.version() + " is " + describe(best)
+                  + " and no delete of unknown outcome could have superseded it", List.of(best.op(), read));
             }
           }
         }
@@ -192,6 +194,14 @@ public final class LwwChecker implements Checker {
       case UNKNOWN -> "a key could not be read on every node at the end " + counts;
     };
     return new CheckResult(name(), verdict, summary, anomalies, stats);
+  }
+
+  /** The operation that set a key's required final version: an acknowledged write, or a read that observed one. */
+  private static String describe(Acked best) {
+    Operation op = best.op();
+    return "read".equals(op.f())
+        ? "a read on " + op.completion().node() + " observed " + op.completion().value().path("value").asText()
+        : "an acknowledged write of " + op.invoke().value().path("value").asText();
   }
 
   private static void bump(Map<String, Acked> max, String key, Version version, Operation op) {

@@ -78,34 +78,45 @@ public final class ContainerCluster implements Cluster {
    * @param fakeTime preload libfaketime so the clock nemesis can skew nodes (on by default in the
    *     suite; {@code -Dchaos.clock=off} turns it off). With {@code FAKETIME_FORCE_MONOTONIC_FIX=0}
    *     the JVM starts as fast as without it (docs/chaos.md)
+   * @param disk where node data lives: the container's layer (a kill keeps the page cache) or
+   *     {@link LazyFs} (a kill loses what was not fsynced: power loss)
+   * @param shards the topology's shard count
    */
   public record Settings(int regions, int nodesPerRegion, Path nodeJar, Path workDir, String heap,
-      Map<String, String> env, String electionMin, String electionMax, boolean fakeTime) {
+      Map<String, String> env, String electionMin, String electionMax, boolean fakeTime, LazyFs.Disk disk,
+      int shards) {
     public Settings {
       env = Map.copyOf(env);
     }
 
     public static Settings regional(Path nodeJar, Path workDir) {
-      return new Settings(1, 3, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false);
+      return new Settings(1, 3, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false, LazyFs.Disk.LAYER, 1);
     }
 
     /** The cross-region shape: 3 regions x 1 node (each region its own Raft group of one). */
     public static Settings crossRegion(Path nodeJar, Path workDir) {
-      return new Settings(3, 1, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false);
+      return new Settings(3, 1, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false, LazyFs.Disk.LAYER, 1);
     }
 
     public Settings withEnv(Map<String, String> extra) {
       Map<String, String> all = new LinkedHashMap<>(env);
       all.putAll(extra);
-      return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, all, electionMin, electionMax, fakeTime);
+      return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, all, electionMin, electionMax, fakeTime,
+          disk, shards);
     }
 
     public Settings withNodesPerRegion(int n) {
-      return new Settings(regions, n, nodeJar, workDir, heap, env, electionMin, electionMax, fakeTime);
+      return new Settings(regions, n, nodeJar, workDir, heap, env, electionMin, electionMax, fakeTime, disk, shards);
     }
 
     public Settings withFakeTime(boolean on) {
-      return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, env, electionMin, electionMax, on);
+      return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, env, electionMin, electionMax, on, disk,
+          shards);
+    }
+
+    public Settings withDisk(LazyFs.Disk d, int shardCount) {
+      return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, env, electionMin, electionMax, fakeTime, d,
+          shardCount);
     }
   }
 
@@ -233,7 +244,7 @@ public final class ContainerCluster implements Cluster {
         Path clockDir = Files.createDirectories(dir.resolve("faketime"));
         Path clockFile = clockDir.resolve("offset");
         writeAtomically(clockFile, "+0\n");
-        GenericContainer<?> c = new GenericContainer<>(image)
+        GenericContainer<?> c = LazyFs.mount(settings.disk(), new GenericContainer<>(image)
             .withImagePullPolicy(name -> false)
             .withNetwork(networks.get(Integer.parseInt(p[3])))
             .withLabel(LABEL, "true")
@@ -251,13 +262,13 @@ public final class ContainerCluster implements Cluster {
             .withCreateContainerCmdModifier(cmd -> {
               cmd.withHostName(id).withIpv4Address(p[2]).withName("edgekv-chaos-" + id);
               cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
-            })
-            .withCommand(java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+            }), settings.workDir())
+            .withCommand(LazyFs.command(settings.disk(), java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-Xmx" + settings.heap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.io.edgekv=info",
                 "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-jar", "/opt/edgekv/edgekv-node.jar", "serve", "--config", "/etc/edgekv/node.yaml")
-            .waitingFor(Wait.forLogMessage(".*serving on.*", 1).withStartupTimeout(Duration.ofSeconds(90)));
+                "-jar", "/opt/edgekv/edgekv-node.jar", "serve", "--config", "/etc/edgekv/node.yaml"))
+            .waitingFor(Wait.forLogMessage(".*serving on.*", 1).withStartupTimeout(Duration.ofSeconds(240)));
         members.put(id, new Member(new NodeRef(id, p[1], p[2] + ":" + PUBLIC_PORT), p[2], c, clockFile));
       }
     } catch (IOException e) {
@@ -374,9 +385,12 @@ public final class ContainerCluster implements Cluster {
       }
       topology.add(new NodeConfig.Region((String) region.get("name"), addresses));
     }
-    NodeConfig config = NodeConfig.of(id, "/data", new NodeConfig.Topology(1, topology)).withBindHost("0.0.0.0")
+    NodeConfig config = NodeConfig.of(id, "/data", new NodeConfig.Topology(settings.shards(), topology)).withBindHost("0.0.0.0")
         .withRaft(NodeConfig.RaftSettings.DEFAULT.withTimeouts(Durations.parse(settings.electionMin(), "electionMin"),
-            Durations.parse(settings.electionMax(), "electionMax"), Duration.ofSeconds(3)))
+            Durations.parse(settings.electionMax(), "electionMax"), Duration.ofSeconds(3))
+              // snapshots in every run: a checkpoint every 100 entries, small segments so the log is
+              // purged, and restarted or lagging followers install snapshots (docs/chaos.md)
+              .withLog(100, ByteSize.ofKiB(64)))
         .withStorage(NodeConfig.StorageSettings.DEFAULT.withSizes(ByteSize.ofMiB(4), ByteSize.ofMiB(2), 1));
     return ConfigFiles.toYaml(config.validate());
   }
@@ -397,6 +411,9 @@ public final class ContainerCluster implements Cluster {
     EnumSet<FaultKind> kinds = EnumSet.allOf(FaultKind.class);
     if (!settings.fakeTime()) {
       kinds.remove(FaultKind.CLOCK);
+    }
+    if (settings.disk() == LazyFs.Disk.LAYER) {
+      kinds.remove(FaultKind.POWER_LOSS);
     }
     if (settings.regions() < 2) {
       kinds.remove(FaultKind.REGION_PARTITION);

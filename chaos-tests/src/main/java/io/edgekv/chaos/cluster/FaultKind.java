@@ -16,5 +16,11 @@ public enum FaultKind {
    */
   REGION_PARTITION,
   /** Delay and loss on the links between regions (the WAN relay). Only clusters of several regions. */
-  WAN
+  WAN,
+  /** Kill of nodes whose data lives on the power-loss file system: unsynced data is lost ({@code LazyFs}). */
+  POWER_LOSS,
+  /** Membership changes through the admin API (leadership transfers). */
+  MEMBERSHIP,
+  /** Load from outside the workload: an overload of writes, watchers that do not read. */
+  LOAD
 }

@@ -3,6 +3,7 @@ package io.edgekv.chaos.nemesis;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgekv.chaos.cluster.FaultKind;
 import io.edgekv.chaos.history.History;
+import java.util.List;
 
 /**
  * One fault of a schedule. A target of {@link #LEADER} is resolved when the fault starts (the
@@ -108,6 +109,90 @@ public sealed interface Fault {
     }
   }
 
+  /** Kills several nodes at once (a majority, or every node with {@code all}); restarted at the end of the window. */
+  record KillMajority(List<String> nodes, boolean all) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.KILL;
+    }
+
+    public String name() {
+      return "kill-majority";
+    }
+  }
+
+  /**
+   * Power loss: the nodes' containers killed at once with their data on the power-loss file
+   * system, so what they had not fsynced is gone; restarted at the end of the window.
+   */
+  record PowerLoss(List<String> nodes, String scope) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.POWER_LOSS;
+    }
+
+    public String name() {
+      return "power-loss";
+    }
+  }
+
+  /**
+   * A majorities ring: the nodes in {@code order} on a ring, each still reaching its neighbours
+   * within {@code reach} steps and cut from the others, so every node sees a majority and no two
+   * see the same one (needs 5 nodes to differ from no partition).
+   */
+  record Ring(List<String> order, int reach) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.PARTITION;
+    }
+
+    public String name() {
+      return "ring";
+    }
+  }
+
+  /** A clock strobe: the node's wall clock flips between +0 and {@code offsetMillis} every {@code periodMillis}. */
+  record Strobe(String node, long offsetMillis, long periodMillis) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.CLOCK;
+    }
+
+    public String name() {
+      return "strobe";
+    }
+  }
+
+  /** Leadership moved by the admin API, to {@code target} (or away from the leader when {@link #LEADER}). */
+  record Membership(String target, int transfers) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.MEMBERSHIP;
+    }
+
+    public String name() {
+      return "membership";
+    }
+  }
+
+  /** {@code writers} threads writing 4 KiB values as fast as the node takes them, through {@code node} only. */
+  record Overload(String node, int writers) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.LOAD;
+    }
+
+    public String name() {
+      return "overload";
+    }
+  }
+
+  /** {@code watches} watch streams on {@code node} whose listeners take 1 s per event, while writes go on. */
+  record SlowConsumer(String node, int watches) implements Fault {
+    public FaultKind kind() {
+      return FaultKind.LOAD;
+    }
+
+    public String name() {
+      return "slow-consumer";
+    }
+  }
+
   /** This fault as JSON, for the history and the report. */
   default ObjectNode toJson() {
     ObjectNode o = History.JSON.createObjectNode();
@@ -120,6 +205,13 @@ public sealed interface Fault {
       case Skew s -> o.put("node", s.node()).put("offsetMs", s.offsetMillis());
       case CutRegion r -> o.put("region", r.region());
       case RegionRelay r -> o.put("a", r.a()).put("relay", r.relay()).put("c", r.c());
+      case KillMajority k -> o.put("nodes", k.nodes().toString()).put("all", k.all());
+      case PowerLoss p -> o.put("nodes", p.nodes().toString()).put("scope", p.scope());
+      case Ring r -> o.put("order", r.order().toString()).put("reach", r.reach());
+      case Strobe s -> o.put("node", s.node()).put("offsetMs", s.offsetMillis()).put("periodMs", s.periodMillis());
+      case Membership m -> o.put("target", m.target()).put("transfers", m.transfers());
+      case Overload l -> o.put("node", l.node()).put("writers", l.writers());
+      case SlowConsumer c -> o.put("node", c.node()).put("watches", c.watches());
       case Wan w -> o.put("a", w.a()).put("b", w.b()).put("delayMs", w.delayMillis())
           .put("reverseDelayMs", w.reverseDelayMillis()).put("lossPercent", w.lossPercent());
     }

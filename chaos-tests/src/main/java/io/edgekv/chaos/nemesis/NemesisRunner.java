@@ -3,6 +3,7 @@ package io.edgekv.chaos.nemesis;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgekv.chaos.cluster.Cluster;
+import io.edgekv.chaos.cluster.FaultKind;
 import io.edgekv.chaos.cluster.NodeRef;
 import io.edgekv.chaos.history.History;
 import io.edgekv.chaos.history.Op;
@@ -26,20 +27,41 @@ public final class NemesisRunner {
   private final Cluster cluster;
   private final Recorder recorder;
   private final Supplier<Optional<String>> leader;
+  private final Disturbances disturbances;
+  private final Runnable awaitServing;
 
   /**
    * @param leader finds the node that leads the region's group now, if any
    */
   public NemesisRunner(Cluster cluster, Recorder recorder, Supplier<Optional<String>> leader) {
+    this(cluster, recorder, leader, () -> { });
+  }
+
+  /**
+   * @param awaitServing waits (bounded) until every node serves again; called after a window that
+   *     killed nodes, so the next window starts on a cluster that recovered (restarts take long on
+   *     a loaded machine) and the run is not one long outage
+   */
+  public NemesisRunner(Cluster cluster, Recorder recorder, Supplier<Optional<String>> leader, Runnable awaitServing) {
     this.cluster = cluster;
     this.recorder = recorder;
     this.leader = leader;
+    this.disturbances = new Disturbances(cluster, leader);
+    this.awaitServing = awaitServing;
   }
 
   /** Runs the schedule from now (the run's time zero is {@code startNanos}); returns after the last window. */
   public void run(Schedule schedule, long startNanos) throws InterruptedException {
+    // windows shift later when the nodes took longer to serve again than the planned gap (the
+    // history records when each really started); a calm of at least 2 s precedes each window
+    long shift = 0;
+    long earliest = 0;
     for (Schedule.Window w : schedule.windows()) {
-      sleepUntil(startNanos + TimeUnit.MILLISECONDS.toNanos(w.startMillis()));
+      long planned = startNanos + TimeUnit.MILLISECONDS.toNanos(w.startMillis());
+      if (earliest > planned + shift) {
+        shift = earliest - planned;
+      }
+      sleepUntil(planned + shift);
       ArrayNode applied = History.JSON.createArrayNode();
       for (Fault f : w.faults()) {
         try {
@@ -50,8 +72,16 @@ public final class NemesisRunner {
         }
       }
       recorder.record(Op.NEMESIS, Op.Type.INFO, "start", null, applied, null, null, false, null, null);
-      sleepUntil(startNanos + TimeUnit.MILLISECONDS.toNanos(w.startMillis() + w.durationMillis()));
+      sleepUntil(planned + shift + TimeUnit.MILLISECONDS.toNanos(w.durationMillis()));
       heal("stop", applied);
+      if (w.faults().stream().anyMatch(f -> f.kind() == FaultKind.KILL || f.kind() == FaultKind.POWER_LOSS)) {
+        try {
+          awaitServing.run();
+        } catch (RuntimeException e) {
+          LOG.warn("nodes not serving again after the window: {}", e.toString());
+        }
+      }
+      earliest = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
     }
   }
 
@@ -59,6 +89,7 @@ public final class NemesisRunner {
   public void heal(String f, ArrayNode what) {
     String error = null;
     try {
+      disturbances.stop();
       cluster.heal();
     } catch (RuntimeException e) {
       LOG.warn("heal failed: {}", e.toString());
@@ -106,6 +137,24 @@ public final class NemesisRunner {
         cluster.wan(w.a(), w.b(), Duration.ofMillis(w.delayMillis()), w.lossPercent() / 100.0);
         cluster.wan(w.b(), w.a(), Duration.ofMillis(w.reverseDelayMillis()), w.lossPercent() / 100.0);
       }
+      case Fault.KillMajority k -> k.nodes().forEach(cluster::kill);
+      case Fault.PowerLoss p -> p.nodes().forEach(cluster::kill);
+      case Fault.Ring r -> {
+        List<String> ring = r.order();
+        int n = ring.size();
+        for (int i = 0; i < n; i++) {
+          for (int j = i + 1; j < n; j++) {
+            int distance = Math.min(j - i, n - (j - i));
+            if (distance > r.reach()) {
+              cluster.cut(ring.get(i), ring.get(j));
+            }
+          }
+        }
+      }
+      case Fault.Strobe s -> disturbances.strobe(s, o);
+      case Fault.Membership m -> disturbances.membership(m, o);
+      case Fault.Overload l -> disturbances.overload(l, o);
+      case Fault.SlowConsumer c -> disturbances.slowConsumer(c, o);
       case Fault.RegionRelay r -> {
         for (NodeRef a : inRegion(r.a())) {
           for (NodeRef c : inRegion(r.c())) {

@@ -2,11 +2,11 @@ package io.edgekv.chaos.nemesis;
 
 import io.edgekv.chaos.cluster.FaultKind;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
-import java.util.Collections;
 
 /**
  * A seeded fault schedule: windows of faults over the fault period, with quiet gaps between
@@ -30,14 +30,29 @@ public record Schedule(List<Window> windows) {
     /** {@code region}: cut a region from the others, or cut two regions and leave the third as relay. */
     NONE, PARTITION, KILL, PAUSE, CLOCK, REGION,
     /** {@code wan}: delay (20-150 ms each way) and loss (0-5 %) between some or all pairs of regions. */
-    WAN, MIXED;
+    WAN,
+    /** {@code kill-majority}: kill a majority of the nodes at once, sometimes every node. */
+    KILL_MAJORITY,
+    /** {@code power-loss}: kills on the power-loss file system; the first one hits every node of a region. */
+    POWER_LOSS,
+    /** {@code membership}: leadership transfers through the admin API, under a partition or a kill. */
+    MEMBERSHIP,
+    /** {@code ring}: a majorities ring (5 nodes). */
+    RING,
+    /** {@code strobe}: a node's clock flipping back and forth. */
+    STROBE,
+    /** {@code overload}: a flood of writes through one node. */
+    OVERLOAD,
+    /** {@code slow-consumer}: watch streams whose listeners do not keep up. */
+    SLOW_CONSUMER,
+    MIXED;
 
     public static Nemesis parse(String s) {
-      return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     }
 
     public String key() {
-      return name().toLowerCase(Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
   }
 
@@ -59,6 +74,50 @@ public record Schedule(List<Window> windows) {
     return generate(nemesis, seed, faultMillis, nodes, List.of(), supported);
   }
 
+  /** The fault shapes of a nemesis, before the cluster's support filters them. */
+  private static List<String> shapes(Nemesis nemesis, int regions) {
+    return switch (nemesis) {
+      case NONE -> List.of();
+      case PARTITION -> List.of("partition");
+      case KILL -> List.of("kill");
+      case PAUSE -> List.of("pause");
+      case CLOCK -> List.of("clock");
+      case REGION -> List.of("region");
+      case WAN -> List.of("wan");
+      case KILL_MAJORITY -> List.of("kill-majority");
+      case POWER_LOSS -> List.of("power-loss");
+      case MEMBERSHIP -> List.of("membership");
+      case RING -> List.of("ring");
+      case STROBE -> List.of("strobe");
+      case OVERLOAD -> List.of("overload");
+      case SLOW_CONSUMER -> List.of("slow-consumer");
+      case MIXED -> {
+        List<String> all = new ArrayList<>(List.of("partition", "kill", "pause", "clock", "kill-majority",
+            "power-loss", "membership", "strobe", "kill+partition"));
+        if (regions >= 2) {
+          // on several regions, region faults are the point: twice the weight of each node fault
+          all.addAll(List.of("region", "region", "wan"));
+        }
+        yield all;
+      }
+    };
+  }
+
+  private static FaultKind kindOf(String shape) {
+    return switch (shape) {
+      case "partition", "ring", "kill+partition" -> FaultKind.PARTITION;
+      case "kill", "kill-majority" -> FaultKind.KILL;
+      case "pause" -> FaultKind.PAUSE;
+      case "clock", "strobe" -> FaultKind.CLOCK;
+      case "region" -> FaultKind.REGION_PARTITION;
+      case "wan" -> FaultKind.WAN;
+      case "power-loss" -> FaultKind.POWER_LOSS;
+      case "membership" -> FaultKind.MEMBERSHIP;
+      case "overload", "slow-consumer" -> FaultKind.LOAD;
+      default -> throw new IllegalArgumentException(shape);
+    };
+  }
+
   /**
    * Generates a schedule for a cluster of several regions.
    *
@@ -72,76 +131,128 @@ public record Schedule(List<Window> windows) {
     if (nemesis == Nemesis.NONE) {
       return new Schedule(out);
     }
-    List<FaultKind> kinds = new ArrayList<>();
-    switch (nemesis) {
-      case PARTITION -> kinds.add(FaultKind.PARTITION);
-      case KILL -> kinds.add(FaultKind.KILL);
-      case PAUSE -> kinds.add(FaultKind.PAUSE);
-      case CLOCK -> kinds.add(FaultKind.CLOCK);
-      case REGION -> kinds.add(FaultKind.REGION_PARTITION);
-      case WAN -> kinds.add(FaultKind.WAN);
-      default -> {
-        kinds.addAll(List.of(FaultKind.PARTITION, FaultKind.KILL, FaultKind.PAUSE, FaultKind.CLOCK));
-        if (regions.size() >= 2) {
-          // on several regions, region faults are the point: twice the weight of each node fault
-          kinds.add(FaultKind.REGION_PARTITION);
-          kinds.add(FaultKind.REGION_PARTITION);
-          kinds.add(FaultKind.WAN);
-        }
-      }
-    }
-    kinds.retainAll(supported);
+    List<String> shapes = new ArrayList<>(shapes(nemesis, regions.size()));
+    shapes.removeIf(s -> !supported.contains(kindOf(s)) || (s.equals("kill+partition") && !supported.contains(FaultKind.KILL)));
     if (regions.size() < 2) {
-      kinds.remove(FaultKind.REGION_PARTITION);
-      kinds.remove(FaultKind.WAN);
+      shapes.removeIf(s -> s.equals("region") || s.equals("wan"));
     }
-    if (kinds.isEmpty()) {
+    if (shapes.isEmpty()) {
       throw new IllegalArgumentException("the cluster supports none of the faults of nemesis " + nemesis.key());
     }
+    // mixed: the first windows are fixed so that every run has a partition and a kill (and, when the
+    // disk allows, a power loss of every node of a region); the rest is drawn from the seed
+    List<String> first = new ArrayList<>();
+    if (nemesis == Nemesis.MIXED) {
+      first.add(regions.size() >= 2 && shapes.contains("region") ? "region" : "partition");
+      first.add(shapes.contains("power-loss") ? "power-loss" : "kill");
+      if (regions.size() < 2) {
+        first.add("kill+partition");
+      }
+      first.removeIf(f -> !shapes.contains(f));
+    }
+    boolean regionPowerLossDone = false;
     long t = 2_000 + random.nextInt(1_000);
+    int index = 0;
     while (true) {
-      long duration = 4_000 + random.nextInt(4_000);
+      // the fixed first windows are short, so that the short suite's 20 s hold both of them
+      long duration = index < first.size() ? 4_000 : 4_000 + random.nextInt(4_000);
       if (t + duration > faultMillis) {
         break;
       }
+      String shape = index < first.size() ? first.get(index) : shapes.get(random.nextInt(shapes.size()));
+      index++;
       List<Fault> faults = new ArrayList<>();
-      FaultKind kind = kinds.get(random.nextInt(kinds.size()));
-      if (kind == FaultKind.WAN) {
-        faults.addAll(wanFaults(random, regions));
-      } else {
-        faults.add(fault(kind, random, nodes, regions));
+      switch (shape) {
+        case "wan" -> faults.addAll(wanFaults(random, regions));
+        case "power-loss" -> {
+          faults.add(powerLoss(random, nodes, regions.size(), !regionPowerLossDone));
+          regionPowerLossDone = true;
+        }
+        case "membership" -> {
+          faults.add(new Fault.Membership(random.nextBoolean() ? Fault.LEADER : pick(random, nodes), 1 + random.nextInt(3)));
+          // membership changes during faults: a partition or a kill of a node on top
+          faults.add(random.nextBoolean() ? new Fault.Isolate(pick(random, nodes)) : new Fault.Kill(pick(random, nodes)));
+        }
+        case "kill+partition" -> {
+          List<String> two = shuffled(random, nodes);
+          faults.add(new Fault.Kill(two.get(0)));
+          faults.add(nodes.size() >= 3 ? new Fault.Bridge(two.get(1), two.get(0), two.get(2)) : new Fault.Isolate(two.get(1)));
+        }
+        default -> faults.add(fault(shape, random, nodes, regions));
       }
+      String kindShape = shape;
       // combinations: a clock jump on top of another fault, now and then
-      if (nemesis == Nemesis.MIXED && kind != FaultKind.CLOCK && kinds.contains(FaultKind.CLOCK)
-          && random.nextInt(4) == 0) {
-        faults.add(fault(FaultKind.CLOCK, random, nodes, regions));
+      if (nemesis == Nemesis.MIXED && !kindShape.equals("clock") && !kindShape.equals("strobe")
+          && supported.contains(FaultKind.CLOCK) && random.nextInt(4) == 0) {
+        faults.add(fault("clock", random, nodes, regions));
       }
       // on several regions, node and region faults often come with a slow, lossy WAN on top
-      if (nemesis == Nemesis.MIXED && kind != FaultKind.WAN && kinds.contains(FaultKind.WAN)
-          && random.nextInt(3) == 0) {
+      if (nemesis == Nemesis.MIXED && !kindShape.equals("wan") && shapes.contains("wan") && random.nextInt(3) == 0) {
         faults.addAll(wanFaults(random, regions));
       }
       out.add(new Window(t, duration, faults));
-      t += duration + 2_000 + random.nextInt(2_000);
+      t += duration + (index <= first.size() ? 2_000 : 2_000 + random.nextInt(2_000));
     }
     return new Schedule(out);
   }
 
-  private static Fault fault(FaultKind kind, Random random, List<String> nodes, List<String> regions) {
-    String node = nodes.get(random.nextInt(nodes.size()));
+  /** Neighbours reached on each side in a majorities ring: with itself, a node sees a bare majority. */
+  static int ringReach(int n) {
+    return Math.max(1, (n / 2 + 1) / 2);
+  }
+
+  private static String pick(Random random, List<String> nodes) {
+    return nodes.get(random.nextInt(nodes.size()));
+  }
+
+  private static List<String> shuffled(Random random, List<String> nodes) {
+    List<String> s = new ArrayList<>(nodes);
+    Collections.shuffle(s, random);
+    return s;
+  }
+
+  /** A power loss: every node (the region) the first time, then one node, a majority or every node. */
+  private static Fault powerLoss(Random random, List<String> nodes, int regions, boolean wholeRegion) {
+    int dice = random.nextInt(3);
+    List<String> s = shuffled(random, nodes);
+    if (regions >= 2 && nodes.size() == regions) {
+      // one node per region: that node is its region
+      return new Fault.PowerLoss(List.of(s.getFirst()), "region");
+    }
+    if (wholeRegion || dice == 0) {
+      return new Fault.PowerLoss(List.copyOf(nodes), "region");
+    }
+    return dice == 1 ? new Fault.PowerLoss(List.of(s.getFirst()), "node")
+        : new Fault.PowerLoss(List.copyOf(s.subList(0, nodes.size() / 2 + 1)), "majority");
+  }
+
+  private static Fault fault(String shape, Random random, List<String> nodes, List<String> regions) {
+    String node = pick(random, nodes);
     String target = random.nextBoolean() ? Fault.LEADER : node;
-    return switch (kind) {
-      case PARTITION -> {
+    return switch (shape) {
+      case "partition" -> {
+        if (nodes.size() >= 5 && random.nextInt(3) == 0) {
+          yield new Fault.Ring(shuffled(random, nodes), ringReach(nodes.size()));
+        }
         if (nodes.size() >= 3 && random.nextInt(3) == 0) {
-          List<String> shuffled = new ArrayList<>(nodes);
-          Collections.shuffle(shuffled, random);
-          yield new Fault.Bridge(shuffled.get(0), shuffled.get(1), shuffled.get(2));
+          List<String> s = shuffled(random, nodes);
+          yield new Fault.Bridge(s.get(0), s.get(1), s.get(2));
         }
         yield new Fault.Isolate(target);
       }
-      case KILL -> new Fault.Kill(target);
-      case PAUSE -> new Fault.Pause(target);
-      case CLOCK -> {
+      case "ring" -> new Fault.Ring(shuffled(random, nodes), ringReach(nodes.size()));
+      case "kill" -> new Fault.Kill(target);
+      case "kill-majority" -> {
+        boolean all = random.nextInt(3) == 0;
+        List<String> s = shuffled(random, nodes);
+        yield new Fault.KillMajority(List.copyOf(all ? s : s.subList(0, nodes.size() / 2 + 1)), all);
+      }
+      case "pause" -> new Fault.Pause(target);
+      case "strobe" -> new Fault.Strobe(node, (random.nextBoolean() ? 1 : -1) * (200 + random.nextInt(1_800)),
+          1_000 + random.nextInt(1_000));
+      case "overload" -> new Fault.Overload(node, 16 + random.nextInt(16));
+      case "slow-consumer" -> new Fault.SlowConsumer(node, 8 + random.nextInt(8));
+      case "clock" -> {
         // mostly small skews (under the 500 ms max offset), sometimes large jumps either way. On
         // several regions the large jumps stay under 2 s: a region whose clock ran far ahead has its
         // replication refused by the others (timestamps beyond replication.maxClockOffset) until
@@ -151,15 +262,15 @@ public record Schedule(List<Window> windows) {
         long ms = random.nextInt(3) == 0 ? big : 50 + random.nextInt(950);
         yield new Fault.Skew(node, random.nextBoolean() ? ms : -ms);
       }
-      case WAN -> wanFaults(random, regions).getFirst();
-      case REGION_PARTITION -> {
-        List<String> shuffled = new ArrayList<>(regions);
-        Collections.shuffle(shuffled, random);
+      case "wan" -> wanFaults(random, regions).getFirst();
+      case "region" -> {
+        List<String> s = shuffled(random, regions);
         if (regions.size() >= 3 && random.nextBoolean()) {
-          yield new Fault.RegionRelay(shuffled.get(0), shuffled.get(1), shuffled.get(2));
+          yield new Fault.RegionRelay(s.get(0), s.get(1), s.get(2));
         }
-        yield new Fault.CutRegion(shuffled.get(0));
+        yield new Fault.CutRegion(s.get(0));
       }
+      default -> throw new IllegalArgumentException("unknown fault shape " + shape);
     };
   }
 

@@ -41,6 +41,7 @@ public final class ResultsJson {
     o.put("passed", result.passed());
     o.put("seconds", Math.round(result.seconds() * 10) / 10.0);
     o.put("operations", result.operations());
+    result.opsPerNode().forEach(o.putObject("opsPerNode")::put);
     o.set("schedule", schedule == null ? History.JSON.createArrayNode() : NemesisRunner.describe(schedule));
     ArrayNode checkers = o.putArray("checkers");
     for (CheckResult r : result.results()) {

@@ -88,7 +88,8 @@ public final class ChaosRun {
       // time zero of the history: the cluster is up and the clients start
       try (Recorder recorder = new Recorder(dir.resolve("history.jsonl"))) {
 
-      NemesisRunner nemesis = new NemesisRunner(cluster, recorder, () -> leader(clients));
+      NemesisRunner nemesis = new NemesisRunner(cluster, recorder, () -> leader(clients),
+          () -> awaitEveryNodeServes(clients, READY_TIMEOUT));
       AtomicBoolean stop = new AtomicBoolean();
       List<Thread> workers = new ArrayList<>();
       for (int w = 0; w < workload.concurrency(); w++) {
@@ -102,6 +103,8 @@ public final class ChaosRun {
       } finally {
         nemesis.heal("heal", JsonNodeFactory.instance.arrayNode());
       }
+      // the recovery period counts from when every node serves again (a restarted JVM takes a while)
+      awaitEveryNodeServes(clients, READY_TIMEOUT);
       sleepUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.recoverySeconds()));
       stop.set(true);
       for (Thread t : workers) {
@@ -125,6 +128,7 @@ public final class ChaosRun {
     }
     List<Checker> checkers = new ArrayList<>(workload.checkers());
     checkers.add(new ConvergenceChecker());
+    checkers.add(new io.edgekv.chaos.checker.ClientExceptionsChecker());
     for (Checker c : checkers) {
       try {
         results.add(c.check(history));
@@ -135,14 +139,17 @@ public final class ChaosRun {
     }
     double seconds = (System.nanoTime() - began) / 1e9;
     int operations = (int) history.ops().stream().filter(o -> !o.isNemesis() && o.isInvoke()).count();
-    RunResult result = new RunResult(spec, dir, results, seconds, operations);
+    Map<String, Long> perNode = new TreeMap<>();
+    history.ops().stream().filter(o -> !o.isNemesis() && o.type() == io.edgekv.chaos.history.Op.Type.OK && o.node() != null)
+        .forEach(o -> perNode.merge(o.node(), 1L, Long::sum));
+    RunResult result = new RunResult(spec, dir, results, seconds, operations, perNode);
     ResultsJson.write(dir.resolve("results.json"), result, schedule);
     HtmlReport.write(dir.resolve("report.html"), result, history);
     for (CheckResult r : results) {
       System.out.println("  " + r.checker() + ": " + r.verdict() + " — " + r.summary());
     }
-    System.out.printf("chaos run %s: %s in %.0f s, %d operations, report %s%n", spec.id(), result.outcome(), seconds,
-        operations, dir.resolve("report.html"));
+    System.out.printf("chaos run %s: %s in %.0f s, %d operations (ok per node %s), report %s%n", spec.id(),
+        result.outcome(), seconds, operations, perNode, dir.resolve("report.html"));
     return result;
   }
 

@@ -1,6 +1,9 @@
 package io.edgekv.chaos.run;
 
 import io.edgekv.chaos.cluster.ContainerCluster;
+import io.edgekv.chaos.cluster.LazyFs;
+import io.edgekv.chaos.nemesis.Schedule;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,13 +16,19 @@ import java.nio.file.Files;
  * {@code -Dchaos.clock=off} (see {@link ContainerCluster.Settings#fakeTime()}).
  */
 public final class ContainerClusters {
+  /** The self-test switch of the power-loss file system: fsync acknowledged, nothing persisted. */
+  public static final String SKIP_FSYNC = "skip-fsync";
+
   private ContainerClusters() {}
 
   public static ClusterFactory regional(Path nodeJar) {
     return (spec, runDir) -> {
       Map<String, String> env = new LinkedHashMap<>();
-      if (!spec.unsafeSwitches().isEmpty()) {
-        env.put("EDGEKV_UNSAFE_TEST_SWITCHES", String.join(",", spec.unsafeSwitches()));
+      // skip-fsync is the power-loss file system's switch (fsync acknowledged, nothing persisted),
+      // the others are the node's own (UnsafeSwitches)
+      List<String> nodeSwitches = spec.unsafeSwitches().stream().filter(s -> !SKIP_FSYNC.equals(s)).toList();
+      if (!nodeSwitches.isEmpty()) {
+        env.put("EDGEKV_UNSAFE_TEST_SWITCHES", String.join(",", nodeSwitches));
         env.put("EDGEKV_ALLOW_UNSAFE_TEST_SWITCHES", "1");
       }
       // libfaketime in every node (clock nemesis) unless -Dchaos.clock=off
@@ -34,7 +43,15 @@ public final class ContainerClusters {
           : ContainerCluster.Settings.regional(nodeJar, runDir);
       if (spec.nodesPerRegion() > 0) {
         shape = shape.withNodesPerRegion(spec.nodesPerRegion());
+      } else if (spec.nemesis() == Schedule.Nemesis.RING && !spec.workload().crossRegion()) {
+        shape = shape.withNodesPerRegion(5); // a majorities ring of 3 is no partition at all
       }
+      // the power-loss file system where power losses can happen (a kill on it loses unsynced data)
+      boolean lazy = spec.nemesis() == Schedule.Nemesis.POWER_LOSS || spec.nemesis() == Schedule.Nemesis.MIXED
+          || spec.unsafeSwitches().contains(SKIP_FSYNC);
+      LazyFs.Disk disk = !lazy ? LazyFs.Disk.LAYER
+          : spec.unsafeSwitches().contains(SKIP_FSYNC) ? LazyFs.Disk.LAZY_IGNORE_FSYNC : LazyFs.Disk.LAZY;
+      shape = shape.withDisk(disk, spec.workload().shards());
       return ContainerCluster.start(shape.withEnv(env).withFakeTime(fakeTime));
     };
   }

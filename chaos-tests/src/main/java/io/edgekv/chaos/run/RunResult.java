@@ -5,6 +5,7 @@ import io.edgekv.chaos.checker.Verdict;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The outcome of one run.
@@ -14,8 +15,14 @@ import java.util.Locale;
  * @param results one per checker
  * @param seconds wall-clock duration of the whole run, cluster start included
  * @param operations client operations in the history
+ * @param opsPerNode completed (ok) client operations per node that served them
  */
-public record RunResult(RunSpec spec, Path dir, List<CheckResult> results, double seconds, int operations) {
+public record RunResult(RunSpec spec, Path dir, List<CheckResult> results, double seconds, int operations,
+    Map<String, Long> opsPerNode) {
+
+  public RunResult(RunSpec spec, Path dir, List<CheckResult> results, double seconds, int operations) {
+    this(spec, dir, results, seconds, operations, Map.of());
+  }
 
   /** The combined verdict of all checkers. */
   public Verdict verdict() {

@@ -14,7 +14,9 @@ import java.util.Properties;
  *   <li>{@code chaos.suite=standard} (default): every workload once under the mixed schedule (the
  *       cross-region ones, {@code lww} and {@code set-xr}, on 3 regions x 1 node, where mixed
  *       includes the region faults), then every self-test;
- *   <li>{@code chaos.suite=short} (CI): the regional workloads only, at most 20 s of faults, one self-test;
+ *   <li>{@code chaos.suite=short} (CI): {@link #SHORT} under mixed faults (every run has a partition and a
+ *       kill), at most 20 s of faults, one self-test rotated by the seed;
+ *   <li>{@code chaos.suite=soak}: one run of 30 minutes of mixed faults;
  *   <li>{@code chaos.suite=full}: every workload under every nemesis (plus {@code region} and
  *       {@code wan}, and a mixed run on 3 regions x 3 nodes, for each cross-region workload), then
  *       every self-test.
@@ -32,7 +34,15 @@ public final class Suite {
   static final List<SelfTest> SELF_TESTS = List.of(
       new SelfTest("strong-reads-local", Kind.REGISTER, Nemesis.PARTITION, "linearizable-register"),
       new SelfTest("session-reads-local", Kind.SESSION, Nemesis.PARTITION, "session-guarantees"),
-      new SelfTest("remote-restamp", Kind.LWW, Nemesis.WAN, "lww"));
+      new SelfTest("remote-restamp", Kind.LWW, Nemesis.WAN, "lww"),
+      new SelfTest("skip-fsync", Kind.SET, Nemesis.POWER_LOSS, "set-no-lost-writes"),
+      new SelfTest("strong-reads-local", Kind.APPEND, Nemesis.PARTITION, "append-strict-serializable"));
+
+  /** The short suite (CI): these workloads under mixed faults (a partition and a kill in every run), then one self-test. */
+  static final List<Kind> SHORT = List.of(Kind.REGISTER, Kind.SET, Kind.SESSION, Kind.COUNTER, Kind.APPEND);
+
+  /** How long a soak run's faults last unless -Dchaos.time asks for longer. */
+  static final int SOAK_SECONDS = 1800;
 
   private Suite() {}
 
@@ -50,28 +60,38 @@ public final class Suite {
       Kind kind = Kind.parse(workload);
       Nemesis n = nemesis.isEmpty() ? Nemesis.MIXED : Nemesis.parse(nemesis);
       List<String> switches = unsafe.isEmpty() ? List.of() : List.of(unsafe.split(","));
+      // the self-test of this switch on this workload, else of this switch on any workload
       String expect = switches.isEmpty() ? null : SELF_TESTS.stream().filter(s -> switches.contains(s.unsafeSwitch()))
-          .map(SelfTest::checker).findFirst().orElse(null);
+          .sorted(java.util.Comparator.comparing((SelfTest s) -> s.workload() != kind)).map(SelfTest::checker)
+          .findFirst().orElse(null);
       runs.add(new RunSpec(id(0, kind, n, switches), kind, n, time, RECOVERY_SECONDS, seed, switches, expect,
           nodesPerRegion));
       return runs;
     }
+    if ("soak".equals(suite)) {
+      // one long run of mixed faults (30 minutes unless -Dchaos.time says more)
+      Kind kind = Kind.APPEND;
+      runs.add(new RunSpec(id(0, kind, Nemesis.MIXED, List.of()) + "-soak", kind, Nemesis.MIXED,
+          Math.max(time, SOAK_SECONDS), RECOVERY_SECONDS, seed, List.of(), null));
+      return runs;
+    }
     List<Nemesis> nemeses = switch (suite) {
-      case "full" -> List.of(Nemesis.PARTITION, Nemesis.KILL, Nemesis.PAUSE, Nemesis.CLOCK, Nemesis.MIXED);
+      case "full" -> List.of(Nemesis.PARTITION, Nemesis.KILL, Nemesis.PAUSE, Nemesis.CLOCK, Nemesis.KILL_MAJORITY,
+          Nemesis.POWER_LOSS, Nemesis.MEMBERSHIP, Nemesis.RING, Nemesis.STROBE, Nemesis.MIXED);
       case "standard", "short" -> List.of(nemesis.isEmpty() ? Nemesis.MIXED : Nemesis.parse(nemesis));
-      default -> throw new IllegalArgumentException("chaos.suite must be short, standard or full, was '" + suite + "'");
+      default -> throw new IllegalArgumentException("chaos.suite must be short, standard, full or soak, was '" + suite + "'");
     };
     int faultTime = "short".equals(suite) ? Math.min(time, 20) : time;
     for (Nemesis n : nemeses) {
       for (Kind k : Kind.values()) {
-        if (k.crossRegion() && "short".equals(suite)) {
-          continue; // short is CI's: regional runs only (docs/chaos.md, "Cross-region runs")
+        if ("short".equals(suite) && !SHORT.contains(k)) {
+          continue; // short is CI's: a few workloads, one of them cross-region (docs/chaos.md)
         }
         if (!k.crossRegion() && (n == Nemesis.REGION || n == Nemesis.WAN)) {
           continue; // one region: no region to cut, no WAN
         }
-        if (k == Kind.CACHE_STALENESS && "short".equals(suite)) {
-          continue; // not yet proven reliable enough for CI (docs/chaos.md)
+        if (k.crossRegion() && (n == Nemesis.POWER_LOSS || n == Nemesis.MEMBERSHIP || n == Nemesis.RING)) {
+          continue; // one node per region: no membership to change, no ring; power loss is regional
         }
         runs.add(new RunSpec(id(runs.size(), k, n, List.of()), k, n, faultTime, RECOVERY_SECONDS, seed + runs.size(),
             List.of(), null));
@@ -90,7 +110,9 @@ public final class Suite {
         }
       }
     }
-    List<SelfTest> selfTests = "short".equals(suite) ? SELF_TESTS.subList(0, 1) : SELF_TESTS;
+    // short: one self-test, rotated by the seed (every CI run proves one checker can fail)
+    List<SelfTest> selfTests = "short".equals(suite)
+        ? List.of(SELF_TESTS.get((int) Math.floorMod(seed, (long) SELF_TESTS.size()))) : SELF_TESTS;
     for (SelfTest s : selfTests) {
       runs.add(new RunSpec(id(runs.size(), s.workload(), s.nemesis(), List.of(s.unsafeSwitch())), s.workload(),
           s.nemesis(), faultTime, RECOVERY_SECONDS, seed + runs.size(), List.of(s.unsafeSwitch()), s.checker()));

@@ -86,7 +86,7 @@ public final class CacheStalenessWorkload implements Workload {
     return caches.computeIfAbsent(proc.worker(), w -> {
       // each reader's cache prefers its own node (the watch and the loads go there first)
       String node = proc.clients().nodes().get(w % proc.clients().nodes().size()).id();
-      return NearCache.builder(proc.clients().via(node)).maxStaleness(MAX_STALENESS).prefix(prefix).build();
+      return NearCache.builder(proc.clients().failover(node)).maxStaleness(MAX_STALENESS).prefix(prefix).build();
     });
   }
 

@@ -10,15 +10,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The harness's EdgeKV clients: per node, one that starts at that node and fails over to the
- * others (what an edge function would use), and one pinned to it without retries (to read one
- * replica's state at the end). Deadlines are short so that a stuck call becomes an {@code info}
- * quickly and its process retires.
+ * The harness's EdgeKV clients, per node: {@link #via} talks to that node only, retrying on it
+ * (each logical process is pinned to a node, so every node, restarted ones included, serves its
+ * share; a client that fails over would stick to the node that last answered); {@link #failover}
+ * starts at that node and fails over to the others (final reads, which must not depend on one
+ * node); {@link #regional} fails over within the region; {@link #only} is pinned without retries
+ * (to read one replica's state at the end). Deadlines are short so that a stuck call becomes an
+ * {@code info} quickly and its process retires.
  */
 public final class Clients implements AutoCloseable {
   private final List<NodeRef> nodes;
   private final Map<String, EdgeKvClient> preferring = new LinkedHashMap<>();
   private final Map<String, EdgeKvClient> pinned = new LinkedHashMap<>();
+  private final Map<String, EdgeKvClient> sticky = new LinkedHashMap<>();
   private final Map<String, EdgeKvClient> regional = new LinkedHashMap<>();
 
   public Clients(List<NodeRef> nodes, Duration deadline) {
@@ -41,6 +45,10 @@ public final class Clients implements AutoCloseable {
           .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(50))
               .maxBackoff(Duration.ofMillis(300)).perAttemptTimeout(deadline.dividedBy(2)).build())
           .build());
+      sticky.put(nodes.get(i).id(), EdgeKvClient.builder().endpoint(nodes.get(i).endpoint()).deadline(deadline)
+          .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(50))
+              .maxBackoff(Duration.ofMillis(300)).perAttemptTimeout(deadline.dividedBy(2)).build())
+          .build());
       pinned.put(nodes.get(i).id(), EdgeKvClient.builder().endpoint(nodes.get(i).endpoint())
           .deadline(Duration.ofSeconds(3)).retryPolicy(RetryPolicy.noRetries()).build());
     }
@@ -50,8 +58,13 @@ public final class Clients implements AutoCloseable {
     return nodes;
   }
 
-  /** A client that starts at {@code node} and fails over to the others. */
+  /** A client of {@code node} alone, retrying on it within the deadline (the workloads' processes). */
   public EdgeKvClient via(String node) {
+    return sticky.get(node);
+  }
+
+  /** A client that starts at {@code node} and fails over to the others. */
+  public EdgeKvClient failover(String node) {
     return preferring.get(node);
   }
 
@@ -76,6 +89,7 @@ public final class Clients implements AutoCloseable {
   public void close() {
     preferring.values().forEach(EdgeKvClient::close);
     pinned.values().forEach(EdgeKvClient::close);
+    sticky.values().forEach(EdgeKvClient::close);
     regional.values().forEach(EdgeKvClient::close);
   }
 }

@@ -45,9 +45,45 @@ public final class Proc {
     return clients;
   }
 
-  /** A random node to send the next operation to. */
+  /**
+   * The node this logical process is pinned to: process {@code p} talks to node {@code p mod n},
+   * so a process that retires (after an unknown outcome) continues on the next node, and every
+   * node, restarted ones included, serves its share of the operations.
+   */
+  public String node() {
+    return clients.nodes().get(Math.floorMod(process, clients.nodes().size())).id();
+  }
+
+  /** The node of the next operation: the process's own ({@link #node()}). */
   public String randomNode() {
+    return node();
+  }
+
+  /** A node drawn at random (final reads, which are not pinned). */
+  public String anyNode() {
     return clients.nodes().get(random.nextInt(clients.nodes().size())).id();
+  }
+
+  /** How long a final read keeps retrying (through every node) before it is recorded as failed. */
+  public static final java.time.Duration FINAL_DEADLINE = java.time.Duration.ofSeconds(60);
+
+  /**
+   * Calls {@code read} until it succeeds or {@link #FINAL_DEADLINE} passes, for the final reads
+   * (which have no effect, so retrying inside one recorded operation is sound): a loaded machine
+   * must not turn one slow read into an undecided run. Rethrows the last failure.
+   */
+  public static <T> T untilDeadline(java.util.function.Supplier<T> read) {
+    long deadline = System.nanoTime() + FINAL_DEADLINE.toNanos();
+    while (true) {
+      try {
+        return read.get();
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250));
+      }
+    }
   }
 
   /** Per-process workload state; null after the process retires. */
@@ -110,6 +146,12 @@ public final class Proc {
      * timeout is {@code info}.
      */
     public void failed(JsonNode value, RuntimeException e, boolean mutates) {
+      if (!(e instanceof EdgeKvException)) {
+        // not a refusal or a transport failure but a bug on the client side, maybe after the call
+        // succeeded: unknown outcome for the models, an anomaly for the client-exceptions checker
+        info(value, UNEXPECTED + e);
+        return;
+      }
       String error = describe(e);
       if (definite(e, mutates)) {
         fail(value, error);
@@ -118,6 +160,9 @@ public final class Proc {
       }
     }
   }
+
+  /** The error prefix of an exception that is neither a refusal nor a transport failure (an anomaly). */
+  public static final String UNEXPECTED = io.edgekv.chaos.checker.ClientExceptionsChecker.PREFIX;
 
   static boolean definite(RuntimeException e, boolean mutates) {
     if (e instanceof ConditionFailedException) {

@@ -17,8 +17,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A linearizable register per key: {@code STRONG} reads, writes, compare-and-sets and deletes of
- * small integers (0..4, so compare-and-sets often succeed), all processes on the current key
+ * A linearizable register per key: {@code STRONG} reads, writes, compare-and-sets and deletes.
+ * Every value written is unique in the run, so an old value reappearing (ABA) cannot hide a
+ * stale read; a compare-and-set expects the value its process last read on the key (or the
+ * last value written), so it still often succeeds. All processes work on the current key
  * until it has had {@link #OPS_PER_KEY} operations, then a fresh key (independent keys keep each
  * key's search small).
  *
@@ -41,6 +43,10 @@ public final class RegisterWorkload implements Workload {
   private final AtomicInteger keyNumber = new AtomicInteger();
   private final AtomicInteger opsOnKey = new AtomicInteger();
   private final AtomicInteger unknownOnKey = new AtomicInteger();
+  /** The next value to write: unique in the run. */
+  private final java.util.concurrent.atomic.AtomicLong nextValue = new java.util.concurrent.atomic.AtomicLong(1);
+  /** The last value invoked for a write on each key (what a compare-and-set expects when its process read nothing). */
+  private final java.util.Map<String, Long> lastWritten = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<String> keys = new CopyOnWriteArrayList<>();
 
   public RegisterWorkload(String prefix) {
@@ -86,7 +92,8 @@ public final class RegisterWorkload implements Workload {
     if (dice < 40) {
       read(proc, key, node, false);
     } else if (dice < 70) {
-      long v = proc.random().nextInt(5);
+      long v = nextValue.getAndIncrement();
+      lastWritten.put(key, v);
       Proc.Invocation inv = proc.invoke("write", key, JSON.numberNode(v), node, null, false);
       try {
         PutResult r = proc.clients().via(node).put(key, Long.toString(v));
@@ -96,7 +103,11 @@ public final class RegisterWorkload implements Workload {
         noteUnknown(key);
       }
     } else if (dice < 95) {
-      cas(proc, key, node, proc.random().nextInt(5), proc.random().nextInt(5));
+      Long seen = proc.state() instanceof long[] last && last[0] == key.hashCode() ? Long.valueOf(last[1]) : null;
+      long expected = seen != null ? seen : lastWritten.getOrDefault(key, 0L);
+      long replacement = nextValue.getAndIncrement();
+      lastWritten.put(key, replacement);
+      cas(proc, key, node, expected, replacement);
     } else {
       Proc.Invocation inv = proc.invoke("delete", key, NullNode.getInstance(), node, null, false);
       try {
@@ -121,8 +132,13 @@ public final class RegisterWorkload implements Workload {
   private void read(Proc proc, String key, String node, boolean fin) {
     Proc.Invocation inv = proc.invoke("read", key, NullNode.getInstance(), node, "STRONG", fin);
     try {
-      GetResult r = proc.clients().via(node).get(key, STRONG);
-      inv.ok(value(r), r.servedBy().node());
+      GetResult r = fin ? Proc.untilDeadline(() -> proc.clients().failover(node).get(key, STRONG))
+          : proc.clients().via(node).get(key, STRONG);
+      JsonNode v = value(r);
+      inv.ok(v, r.servedBy().node());
+      if (!v.isNull()) {
+        proc.state(new long[] {key.hashCode(), v.asLong()});
+      }
     } catch (RuntimeException e) {
       inv.failed(NullNode.getInstance(), e, false);
     }
@@ -160,7 +176,7 @@ public final class RegisterWorkload implements Workload {
   @Override
   public void finalReads(Proc proc) {
     for (String key : keys) {
-      read(proc, key, proc.randomNode(), true);
+      read(proc, key, proc.anyNode(), true);
     }
   }
 

@@ -59,6 +59,12 @@ public final class SetWorkload implements Workload {
 
   @Override
   public void step(Proc proc) {
+    if (!everyNode && proc.random().nextInt(10) == 0 && !sets.isEmpty()) {
+      // set-full: a STRONG read of the newest set now and then (the checker judges every read)
+      ScanOptions scan = ScanOptions.builder().limit(ScanOptions.MAX_LIMIT).read(ReadOptions.of(Consistency.STRONG)).build();
+      read(proc, sets.getLast(), proc.randomNode(), scan, false);
+      return;
+    }
     long e = nextElement.getAndIncrement();
     String set = prefix + (e / ADDS_PER_SET);
     synchronized (sets) {
@@ -80,7 +86,7 @@ public final class SetWorkload implements Workload {
   public void finalReads(Proc proc) {
     ScanOptions scan = ScanOptions.builder().limit(ScanOptions.MAX_LIMIT).read(ReadOptions.of(Consistency.STRONG)).build();
     for (String set : sets) {
-      List<String> nodes = everyNode ? proc.clients().nodes().stream().map(n -> n.id()).toList() : List.of(proc.randomNode());
+      List<String> nodes = everyNode ? proc.clients().nodes().stream().map(n -> n.id()).toList() : List.of(proc.anyNode());
       for (String node : nodes) {
         finalRead(proc, set, node, scan);
       }
@@ -88,15 +94,24 @@ public final class SetWorkload implements Workload {
   }
 
   private void finalRead(Proc proc, String set, String node, ScanOptions scan) {
-      Proc.Invocation inv = proc.invoke("read", set, NullNode.getInstance(), node, "STRONG", true);
-      try {
-        ArrayNode elements = JSON.arrayNode();
-        (everyNode ? proc.clients().only(node) : proc.clients().via(node)).scanAll((set + "/").getBytes(StandardCharsets.UTF_8), scan)
-            .map(KvEntry::valueAsString).map(Long::parseLong).sorted().forEach(elements::add);
-        inv.ok(elements, node);
-      } catch (RuntimeException ex) {
-        inv.failed(NullNode.getInstance(), ex, false);
-      }
+    read(proc, set, node, scan, true);
+  }
+
+  private void read(Proc proc, String set, String node, ScanOptions scan, boolean fin) {
+    Proc.Invocation inv = proc.invoke("read", set, NullNode.getInstance(), node, "STRONG", fin);
+    byte[] prefix = (set + "/").getBytes(StandardCharsets.UTF_8);
+    try {
+      ArrayNode elements = JSON.arrayNode();
+      // final reads retry until their deadline (pinned to the node across regions, else failing over)
+      List<Long> read = !fin ? proc.clients().via(node).scanAll(prefix, scan).map(KvEntry::valueAsString)
+              .map(Long::parseLong).sorted().toList()
+          : Proc.untilDeadline(() -> (everyNode ? proc.clients().only(node) : proc.clients().failover(node))
+              .scanAll(prefix, scan).map(KvEntry::valueAsString).map(Long::parseLong).sorted().toList());
+      read.forEach(elements::add);
+      inv.ok(elements, node);
+    } catch (RuntimeException ex) {
+      inv.failed(NullNode.getInstance(), ex, false);
+    }
   }
 
   @Override

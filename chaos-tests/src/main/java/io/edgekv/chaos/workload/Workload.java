@@ -39,7 +39,13 @@ public interface Workload {
     /** Cross-region: CRDT counters incremented in every region. */
     COUNTER,
     /** One region: near-cache reads (Watch invalidation) against writers of increasing values. */
-    CACHE_STALENESS;
+    CACHE_STALENESS,
+    /** One region, one shard: list-append transactions (BatchGet, then Txn), checked for strict serializability. */
+    APPEND,
+    /** One region, 4 shards: keys with TTLs read against their expiry under clock skew. */
+    TTL,
+    /** One region, 4 shards: purges by tag and by prefix among writes and reads. */
+    PURGE;
 
     public static Kind parse(String s) {
       return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
@@ -54,6 +60,11 @@ public interface Workload {
       return this == LWW || this == SET_XR || this == COUNTER;
     }
 
+    /** The topology's shard count for this workload's runs (transactions need their keys in one shard). */
+    public int shards() {
+      return this == SET || this == TTL || this == PURGE ? 4 : 1;
+    }
+
     public Workload create(String prefix) {
       return switch (this) {
         case REGISTER -> new RegisterWorkload(prefix);
@@ -63,6 +74,9 @@ public interface Workload {
         case SET_XR -> new SetWorkload(prefix, true);
         case COUNTER -> new CounterWorkload(prefix);
         case CACHE_STALENESS -> new CacheStalenessWorkload(prefix);
+        case APPEND -> new AppendWorkload(prefix);
+        case TTL -> new TtlWorkload(prefix);
+        case PURGE -> new PurgeWorkload(prefix);
       };
     }
   }

@@ -49,6 +49,12 @@ final class Histories {
     return add(process, outcome, f, key, outcomeValue, null, false, consistency);
   }
 
+  /** Moves the clock on. */
+  Histories sleep(long millis) {
+    time += millis * 1_000_000;
+    return this;
+  }
+
   History build() {
     return new History(ops);
   }

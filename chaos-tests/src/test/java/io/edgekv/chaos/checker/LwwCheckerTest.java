@@ -107,6 +107,20 @@ class LwwCheckerTest {
   }
 
   @Test
+  void aWriteOfUnknownOutcomeThatAReadObservedMustNotBeLost() {
+    Histories h = new Histories();
+    write(h, 1, "lww/k0", "v0", "100@eu-west");
+    h.invoke(2, "write", "lww/k0", "{\"value\":\"v1\"}", null);
+    h.info(2, "write", "lww/k0", "{\"value\":\"v1\"}");
+    h.invoke(3, "read", "lww/k0", null, "EVENTUAL");
+    h.ok(3, "read", "lww/k0", "{\"value\":\"v1\",\"version\":\"120@us-east\"}", "EVENTUAL");
+    finalEverywhere(h, "lww/k0", "v0", "100@eu-west");
+    CheckResult r = checker.check(h.build());
+    assertEquals(Verdict.INVALID, r.verdict(), r.summary());
+    assertTrue(r.anomalies().getFirst().path("message").asText().contains("a read on"), r.summary());
+  }
+
+  @Test
   void nodesThatDisagreeDiverge() {
     Histories h = new Histories();
     write(h, 1, "lww/k0", "v0", "100@eu-west");

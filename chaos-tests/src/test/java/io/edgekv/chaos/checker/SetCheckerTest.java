@@ -73,4 +73,29 @@ class SetCheckerTest {
     finalReadOn(h, "n2", Op.Type.FAIL, null);
     assertEquals(Verdict.UNKNOWN, checker.check(h.build()).verdict());
   }
+
+  @Test
+  void aFailedAddThatAppearsIsCaught() {
+    CheckResult r = checker.check(finalRead(adds(), "[1,2,3]").build());
+    assertEquals(Verdict.INVALID, r.verdict());
+    assertTrue(r.summary().contains("failed-add-present"), r.summary());
+  }
+
+  @Test
+  void aReadDuringTheRunMissingAnEarlierAcknowledgedAddIsCaught() {
+    Histories h = adds();
+    h.op(5, "read", "s", null, Op.Type.OK, "[2,4]", "STRONG");
+    CheckResult r = checker.check(finalRead(h, "[1,2,4]").build());
+    assertEquals(Verdict.INVALID, r.verdict());
+    assertTrue(r.anomalies().getFirst().path("message").asText().contains("element 1"), r.summary());
+  }
+
+  @Test
+  void anElementOfUnknownOutcomeThatDisappearsIsCaught() {
+    Histories h = adds();
+    h.op(5, "read", "s", null, Op.Type.OK, "[1,2,4]", "STRONG");
+    CheckResult r = checker.check(finalRead(h, "[1,2]").build());
+    assertEquals(Verdict.INVALID, r.verdict());
+    assertTrue(r.summary().contains("disappeared"), r.summary());
+  }
 }

@@ -68,4 +68,15 @@ class ScheduleTest {
     }
     assertTrue(cut && relay, "both region faults should appear in 20 seeds");
   }
+
+  @Test
+  void mixedAlwaysHasAPartitionAndAKillWithinTwentySeconds() {
+    for (long seed = 0; seed < 50; seed++) {
+      Schedule s = Schedule.generate(Schedule.Nemesis.MIXED, seed, 20_000, NODES, EnumSet.allOf(FaultKind.class));
+      java.util.Set<String> names = new java.util.HashSet<>();
+      s.windows().forEach(w -> w.faults().forEach(f -> names.add(f.name())));
+      assertTrue(names.contains("isolate") || names.contains("bridge"), "seed " + seed + ": " + s);
+      assertTrue(names.contains("power-loss"), "seed " + seed + ": " + s);
+    }
+  }
 }

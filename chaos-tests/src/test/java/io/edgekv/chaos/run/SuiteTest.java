@@ -29,11 +29,20 @@ class SuiteTest {
   }
 
   @Test
-  void shortCapsTheFaultTimeAndRunsRegionalWorkloadsOnly() {
-    List<RunSpec> runs = runs("chaos.suite", "short", "chaos.time", "30");
+  void shortCapsTheFaultTimeRunsItsWorkloadsUnderMixedAndRotatesTheSelfTest() {
+    List<RunSpec> runs = runs("chaos.suite", "short", "chaos.time", "30", "chaos.seed", "5");
     assertTrue(runs.stream().allMatch(r -> r.faultSeconds() == 20));
-    assertTrue(runs.stream().noneMatch(r -> r.workload().crossRegion()));
-    assertTrue(runs.stream().noneMatch(r -> r.workload() == Workload.Kind.CACHE_STALENESS));
+    assertEquals(Suite.SHORT, runs.stream().filter(r -> !r.selfTest()).map(RunSpec::workload).toList());
+    assertTrue(runs.stream().anyMatch(r -> r.workload().crossRegion()));
+    assertTrue(runs.stream().filter(r -> !r.selfTest()).allMatch(r -> r.nemesis() == Schedule.Nemesis.MIXED));
+    List<RunSpec> selfTests = runs.stream().filter(RunSpec::selfTest).toList();
+    assertEquals(1, selfTests.size());
+    java.util.Set<String> rotated = new java.util.HashSet<>();
+    for (int seed = 0; seed < Suite.SELF_TESTS.size(); seed++) {
+      rotated.add(runs("chaos.suite", "short", "chaos.seed", Integer.toString(seed)).getLast().expectInvalid());
+    }
+    assertEquals(Suite.SELF_TESTS.stream().map(Suite.SelfTest::checker).collect(java.util.stream.Collectors.toSet()),
+        rotated);
   }
 
   @Test
@@ -70,8 +79,10 @@ class SuiteTest {
   void fullIsTheMatrix() {
     long crossRegion = java.util.Arrays.stream(Workload.Kind.values()).filter(Workload.Kind::crossRegion).count();
     List<RunSpec> full = runs("chaos.suite", "full");
-    // every workload x 5 nemeses; per cross-region workload: region, wan and a 3x3 mixed run
-    assertEquals(5 * Workload.Kind.values().length + 3 * crossRegion + Suite.SELF_TESTS.size(), full.size());
+    // every workload x 10 nemeses (cross-region ones without power-loss, membership and ring);
+    // per cross-region workload: region, wan and a 3x3 mixed run
+    assertEquals(10 * Workload.Kind.values().length - 3 * crossRegion + 3 * crossRegion + Suite.SELF_TESTS.size(),
+        full.size());
     assertEquals(crossRegion, full.stream().filter(r -> r.nodesPerRegion() == 3).count());
     assertTrue(full.stream().filter(r -> r.nodesPerRegion() == 3).allMatch(r -> r.replay().endsWith("-Dchaos.nodesPerRegion=3")));
   }

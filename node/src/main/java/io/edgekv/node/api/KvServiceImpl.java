@@ -38,6 +38,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -102,10 +104,24 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
       }
       return barriers.awaitAll(request.getRead()).thenApply(token -> {
         long now = clock.millis();
+        // every key of one shard from one RocksDB snapshot, so that a transaction applied meanwhile
+        // is seen whole or not at all (a read-only transaction is one STRONG BatchGet)
+        Map<Integer, List<Integer>> byShard = new TreeMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+          byShard.computeIfAbsent(replica.shardOf(namespace, keys.get(i)), s -> new ArrayList<>()).add(i);
+        }
+        StoredEntry[] read = new StoredEntry[keys.size()];
+        byShard.forEach((shard, indexes) -> {
+          List<EntryKey> entryKeys = indexes.stream().map(i -> new EntryKey(namespace, keys.get(i))).toList();
+          List<StoredEntry> values = replica.reads().entries(shard, entryKeys);
+          for (int j = 0; j < indexes.size(); j++) {
+            read[indexes.get(j)] = values.get(j);
+          }
+        });
         BatchGetResponse.Builder out = BatchGetResponse.newBuilder();
-        for (byte[] key : keys) {
-          int shard = replica.shardOf(namespace, key);
-          StoredEntry stored = replica.reads().entry(shard, new EntryKey(namespace, key));
+        for (int i = 0; i < keys.size(); i++) {
+          byte[] key = keys.get(i);
+          StoredEntry stored = read[i];
           KeyResult.Builder result = KeyResult.newBuilder().setKey(ByteString.copyFrom(key));
           if (StoredEntries.isLive(stored, now)) {
             result.setFound(true).setEntry(toEntry(key, stored, true));

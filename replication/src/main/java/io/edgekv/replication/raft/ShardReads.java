@@ -3,6 +3,7 @@ package io.edgekv.replication.raft;
 import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.ShardFailedException;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiPredicate;
 
@@ -23,6 +24,14 @@ public final class ShardReads {
   /** The key's stored entry, tombstones included (see {@code StoredEntries.isLive}), or null. */
   public StoredEntry entry(int shard, EntryKey key) {
     return replica.read(shard, engine -> engine.entries.get(key));
+  }
+
+  /**
+   * Several keys' stored entries, in order (null where absent), read from one snapshot of the
+   * shard: a transaction applied meanwhile is seen whole or not at all (BatchGet relies on it).
+   */
+  public List<StoredEntry> entries(int shard, List<EntryKey> keys) {
+    return replica.read(shard, engine -> engine.entries.getAll(keys));
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.edgekv.replication.storage;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiPredicate;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -11,6 +13,19 @@ import org.rocksdb.WriteBatch;
  */
 interface Family {
   byte[] get(byte[] key) throws RocksDBException;
+
+  /**
+   * Point reads of several keys from one consistent view: a batch written meanwhile is seen by
+   * all of them or by none. The default reads one by one, which is consistent only where nothing
+   * writes concurrently (the single-threaded in-memory store).
+   */
+  default List<byte[]> getAll(List<byte[]> keys) throws RocksDBException {
+    List<byte[]> out = new ArrayList<>(keys.size());
+    for (byte[] key : keys) {
+      out.add(get(key));
+    }
+    return out;
+  }
 
   void put(WriteBatch batch, byte[] key, byte[] value) throws RocksDBException;
 

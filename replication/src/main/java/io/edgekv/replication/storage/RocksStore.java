@@ -21,6 +21,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -89,6 +90,20 @@ final class RocksStore implements Store {
       @Override
       public byte[] get(byte[] key) throws RocksDBException {
         return db.get(handle, key);
+      }
+
+      @Override
+      public List<byte[]> getAll(List<byte[]> keys) throws RocksDBException {
+        Snapshot snapshot = db.getSnapshot();
+        try (ReadOptions options = new ReadOptions().setSnapshot(snapshot)) {
+          List<byte[]> out = new ArrayList<>(keys.size());
+          for (byte[] key : keys) {
+            out.add(db.get(handle, options, key));
+          }
+          return out;
+        } finally {
+          db.releaseSnapshot(snapshot);
+        }
       }
 
       @Override

@@ -1,5 +1,7 @@
 package io.edgekv.replication.storage;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiPredicate;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -29,6 +31,26 @@ public final class Table<K, V> {
     try {
       byte[] bytes = family.get(keyCodec.encode(key));
       return bytes == null ? null : valueCodec.decode(bytes);
+    } catch (RocksDBException e) {
+      throw StorageException.of("read from " + name, e);
+    }
+  }
+
+  /**
+   * Reads {@code keys} from one consistent view of the store (RocksDB: one snapshot): an atomic
+   * batch applied meanwhile is seen by all of them or by none (a read-only transaction, BatchGet,
+   * relies on it).
+   *
+   * @return the values in key order, null where a key is absent
+   */
+  public List<V> getAll(List<K> keys) {
+    try {
+      List<byte[]> raw = family.getAll(keys.stream().map(keyCodec::encode).toList());
+      List<V> out = new ArrayList<>(raw.size());
+      for (byte[] bytes : raw) {
+        out.add(bytes == null ? null : valueCodec.decode(bytes));
+      }
+      return out;
     } catch (RocksDBException e) {
       throw StorageException.of("read from " + name, e);
     }

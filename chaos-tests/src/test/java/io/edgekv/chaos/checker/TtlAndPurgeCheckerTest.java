@@ -1,0 +1,61 @@
+package io.edgekv.chaos.checker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.edgekv.chaos.history.Op;
+import org.junit.jupiter.api.Test;
+
+class TtlAndPurgeCheckerTest {
+  private static Histories scan(Histories h, String present) {
+    h.add(9, Op.Type.INVOKE, "scan", "p/", null, "n1", true, "STRONG");
+    return h.add(9, Op.Type.OK, "scan", "p/", present, "n1", true, "STRONG");
+  }
+
+  @Test
+  void ttlReadsWithinTheToleranceAreValidAndAnExpiredReadIsCaught() {
+    TtlChecker checker = new TtlChecker(500);
+    Histories h = new Histories().op(0, "write", "ttl/1", "{\"value\":1,\"ttlMs\":1000}", Op.Type.OK,
+        "{\"value\":1,\"ttlMs\":1000}", null);
+    h.sleep(2_000).op(1, "read", "ttl/1", null, Op.Type.OK, "1", "STRONG"); // 1 s late: within 0.5 + 1.5 s
+    CheckResult ok = checker.check(scan(h, "[]").build());
+    assertEquals(Verdict.VALID, ok.verdict(), ok.summary());
+    assertEquals(2_000L, ok.stats().get("toleranceMs"));
+    h.sleep(5_000).op(1, "read", "ttl/1", null, Op.Type.OK, "1", "STRONG");
+    CheckResult bad = checker.check(scan(h, "[]").build());
+    assertEquals(Verdict.INVALID, bad.verdict());
+    assertTrue(bad.summary().contains("expired-read"), bad.summary());
+  }
+
+  @Test
+  void ttlAnEarlyMissIsCaughtAndTheInjectedSkewWidensTheTolerance() {
+    Histories h = new Histories().op(0, "write", "ttl/1", "{\"value\":1,\"ttlMs\":10000}", Op.Type.OK,
+        "{\"value\":1,\"ttlMs\":10000}", null);
+    h.op(1, "read", "ttl/1", null, Op.Type.OK, "null", "STRONG");
+    CheckResult early = new TtlChecker(500).check(scan(h, "[]").build());
+    assertEquals(Verdict.INVALID, early.verdict());
+    assertTrue(early.summary().contains("early-expiry"), early.summary());
+    h.add(Op.NEMESIS, Op.Type.INFO, "start", null, "[{\"fault\":\"skew\",\"node\":\"n1\",\"offsetMs\":9000}]", null,
+        false, null);
+    CheckResult skewed = new TtlChecker(500).check(scan(h, "[]").build());
+    assertEquals(Verdict.VALID, skewed.verdict(), skewed.summary());
+    assertEquals(9_000L, skewed.stats().get("injectedSkewMs"));
+  }
+
+  @Test
+  void aPurgedKeyReadAfterThePurgeIsCaughtAndUnpurgedWritesMustSurvive() {
+    PurgeChecker checker = new PurgeChecker();
+    Histories h = new Histories()
+        .op(0, "write", "purge/g0/1", "{\"value\":1,\"group\":0}", Op.Type.OK, "{\"value\":1,\"group\":0}", null)
+        .op(0, "write", "purge/g1/2", "{\"value\":2,\"group\":1}", Op.Type.OK, "{\"value\":2,\"group\":1}", null)
+        .op(1, "purge", "purge/g0/", "{\"group\":0,\"by\":\"tag\"}", Op.Type.OK, "{\"group\":0,\"by\":\"tag\"}", null);
+    CheckResult ok = checker.check(scan(h, "[2]").build());
+    assertEquals(Verdict.VALID, ok.verdict(), ok.summary());
+    CheckResult readable = checker.check(scan(h, "[1,2]").build());
+    assertEquals(Verdict.INVALID, readable.verdict());
+    assertTrue(readable.summary().contains("purged-readable"), readable.summary());
+    CheckResult lost = checker.check(scan(h, "[]").build());
+    assertEquals(Verdict.INVALID, lost.verdict());
+    assertTrue(lost.summary().contains("lost-write"), lost.summary());
+  }
+}
