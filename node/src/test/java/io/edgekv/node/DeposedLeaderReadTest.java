@@ -59,7 +59,7 @@ class DeposedLeaderReadTest {
         CodeInjectionForTesting.put(REQUEST_VOTE, cut);
         MiniKvCluster.await(WAIT, "node 1 or 2 leads a later term", () -> newLeader(cluster, term).isPresent());
         int leader = newLeader(cluster, term).orElseThrow();
-        assertEquals("LEADER", cluster.node(0).replica().groups().get(0).role(),
+        assertTrue(cluster.node(0).replica().groups().get(0).isLeader(),
             "node 0 should still believe it leads (its election timeout is 60 s)");
         cluster.client(List.of(cluster.publicAddress(leader))).put("k", "new");
 
@@ -74,7 +74,7 @@ class DeposedLeaderReadTest {
             // UNAVAILABLE or deadline: the deposed leader cannot confirm a read index. Correct.
           }
         }
-        assertEquals("LEADER", cluster.node(0).replica().groups().get(0).role(),
+        assertTrue(cluster.node(0).replica().groups().get(0).isLeader(),
             "the check above only counts while node 0 still believes it leads");
       } finally {
         CodeInjectionForTesting.remove(APPEND_ENTRIES);
@@ -105,7 +105,7 @@ class DeposedLeaderReadTest {
   private static Optional<Integer> newLeader(MiniKvCluster cluster, long term) {
     for (int i = 1; i < cluster.size(); i++) {
       GroupInfo g = cluster.node(i).replica().groups().get(0);
-      if ("LEADER".equals(g.role()) && g.term() > term) {
+      if (g.isLeader() && g.term() > term) {
         return Optional.of(i);
       }
     }
@@ -122,7 +122,7 @@ class DeposedLeaderReadTest {
     MiniKvCluster.await(WAIT, "node " + node + " leads and every node knows it", () -> {
       for (int i = 0; i < cluster.size(); i++) {
         if (!target.equals(cluster.node(i).replica().groups().get(0).leader())
-            && !(i == node && "LEADER".equals(cluster.node(i).replica().groups().get(0).role()))) {
+            && !(i == node && cluster.node(i).replica().groups().get(0).isLeader())) {
           return false;
         }
       }

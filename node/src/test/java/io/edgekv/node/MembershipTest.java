@@ -10,9 +10,11 @@ import io.edgekv.api.v1.MemberSpec;
 import io.edgekv.api.v1.MembershipResponse;
 import io.edgekv.api.v1.RemoveNodeRequest;
 import io.edgekv.api.v1.TransferLeaderRequest;
+import io.edgekv.client.Consistency;
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.EdgeKvException;
 import io.edgekv.client.GetResult;
+import io.edgekv.client.ReadOptions;
 import io.edgekv.node.testing.MiniKvCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -70,6 +72,11 @@ class MembershipTest {
 
         admin(channel).transferLeader(TransferLeaderRequest.newBuilder().setShard(0).setTarget(spareAddress.id()).build());
         MiniKvCluster.await(WAIT, "the new member leads", () -> cluster.leaderIndex().orElse(-1) == spare);
+        // node-0 does not know the new leader's internal address (it is not in node-0's topology):
+        // its STRONG read asks the leader for the read index through Raft.
+        cluster.client(List.of(cluster.publicAddress(spare))).put("after-move", "yes");
+        assertEquals("yes", cluster.client(List.of(cluster.publicAddress(0)))
+            .get("after-move", ReadOptions.of(Consistency.STRONG)).valueAsString());
 
         MembershipResponse removed = admin(channel).removeNode(RemoveNodeRequest.newBuilder().setId("node-2").build());
         assertEquals(3, removed.getShards(0).getMembersCount());

@@ -51,6 +51,8 @@ import java.io.IOException;
 public final class ShardProposer {
   /** Pause between attempts while the shard has no (ready) leader. */
   static final long RETRY_PAUSE_MILLIS = 25;
+  /** How long one round of term questions may take (reads waiting for it retry after it fails). */
+  static final long TERM_ROUND_MILLIS = 1000;
 
   private final int shard;
   private final String region;
@@ -63,6 +65,8 @@ public final class ShardProposer {
   private final ScheduledExecutorService scheduler;
   private final Admission proposals;
   private final Admission reads;
+  /** The leader's term confirmations, one round in flight, shared by the reads that wait for it. */
+  private final TermRounds termRounds = new TermRounds(this::termRound);
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 
@@ -299,6 +303,9 @@ public final class ShardProposer {
           // A read index changes nothing: asking again is always safe.
           scheduleRead(deadline, result);
         }
+      } else if (response.getFormat() != 1) {
+        // Never read an empty answer (an older release) as index 0.
+        scheduleRead(deadline, result);
       } else if (response.getNotLeader()) {
         String next = response.getLeader();
         if (!next.isEmpty() && !next.equals(target) && !next.equals(self.toString())) {
@@ -319,7 +326,8 @@ public final class ShardProposer {
   /**
    * The read index on this node, if it leads: Ratis' read on the local server (which waits until
    * the leader has committed an entry of its term and applied its read index) and, at the same
-   * time, {@link TermQuorum}: a majority of the members asked now is still at most in this
+   * time, {@link TermQuorum}: a majority of the members, asked in a round that starts after this
+   * call ({@link TermRounds}, shared by the reads waiting for it), is still at most in this
    * leader's term. Ratis' own majority confirmation is not enough: Ratis 3.3 skips it when the
    * commit index has not moved since an earlier confirmation (ReadIndexHeartbeats), which is
    * exactly the state of a leader cut off from its group, so a deposed leader answered STRONG
@@ -329,18 +337,16 @@ public final class ShardProposer {
    * replica's state machine never reaches as applied commands.)
    */
   private CompletableFuture<ReadIndexResponse> confirmedReadIndex(Deadline deadline) {
-    RaftServer.Division division;
-    try {
-      division = server.getDivision(groupId);
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(readUnavailable("no Raft group here: " + e.getMessage(), e));
-    }
+    return withDivision(division -> confirmedReadIndex(division, deadline));
+  }
+
+  private CompletableFuture<ReadIndexResponse> confirmedReadIndex(RaftServer.Division division, Deadline deadline) {
     long term = division.getInfo().getCurrentTerm();
     if (!division.getInfo().isLeader()) {
       return CompletableFuture.completedFuture(notLeaderRead());
     }
-    CompletableFuture<Void> quorum = TermQuorum.confirm(self.toString(), term, division.getRaftConf(),
-        peer -> link.term(peer, shard, deadline));
+    // A round that starts now or after the one in flight: never one sent before this read arrived.
+    CompletableFuture<Long> quorum = termRounds.next();
     RaftClientRequest request = request(Message.EMPTY, RaftClientRequest.readRequestType(), deadline);
     CompletableFuture<RaftClientReply> local;
     try {
@@ -357,9 +363,35 @@ public final class ShardProposer {
             return CompletableFuture.failedFuture(readUnavailable("read index: " + reply.getException(),
                 reply.getException()));
           }
-          return quorum.thenApply(confirmed -> division.getInfo().getCurrentTerm() != term ? notLeaderRead()
+          return quorum.thenApply(confirmed -> confirmed != term || division.getInfo().getCurrentTerm() != term
+              ? notLeaderRead()
               : ReadIndexResponse.newBuilder().setFormat(1).setIndex(applied.getAsLong()).build());
-        });
+        })
+        .orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * One round of {@link TermQuorum}: the members are asked now whether any is in a later term than
+   * this node's current one; completes with that term. Bounded by {@link #TERM_ROUND_MILLIS}.
+   */
+  private CompletableFuture<Long> termRound() {
+    return withDivision(division -> {
+      long term = division.getInfo().getCurrentTerm();
+      Deadline deadline = Deadline.afterMillis(TERM_ROUND_MILLIS);
+      return TermQuorum.confirm(self.toString(), term, division.getRaftConf(), peer -> link.term(peer, shard, deadline))
+          .thenApply(confirmed -> term);
+    });
+  }
+
+  /** {@code body} with the shard's Raft division on this server, or failed when the group is not here. */
+  private <T> CompletableFuture<T> withDivision(Function<RaftServer.Division, CompletableFuture<T>> body) {
+    RaftServer.Division division;
+    try {
+      division = server.getDivision(groupId);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(readUnavailable("no Raft group here: " + e.getMessage(), e));
+    }
+    return body.apply(division);
   }
 
   private ReadIndexResponse notLeaderRead() {

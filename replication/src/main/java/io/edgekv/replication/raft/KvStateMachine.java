@@ -78,6 +78,8 @@ public final class KvStateMachine extends BaseStateMachine {
   /** Set once, by the first storage error that stopped this replica. */
   private final AtomicReference<Failure> failure = new AtomicReference<>();
   private volatile Consumer<String> onFailure = cause -> {};
+  private volatile Function<Message, CompletableFuture<Message>> queries =
+      request -> CompletableFuture.completedFuture(Message.EMPTY);
 
   /** Seals log entries and table values on disk. */
   private final AtRest atRest;
@@ -162,6 +164,11 @@ public final class KvStateMachine extends BaseStateMachine {
   public Optional<String> failure() {
     Failure failed = failure.get();
     return failed == null ? Optional.empty() : Optional.of(failed.cause());
+  }
+
+  /** Answers Raft read-only requests ({@link #query}); must not block. */
+  public void onQuery(Function<Message, CompletableFuture<Message>> answer) {
+    this.queries = answer;
   }
 
   /** Runs once, with the cause, when the shard fails; on the failing thread, so it must not block. */
@@ -396,12 +403,12 @@ public final class KvStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Read barrier for linearizable reads: Ratis calls this once this replica has applied the
-   * group's read index, after which the caller reads RocksDB directly.
+   * A Raft read-only request: the questions members ask of a member whose internal address they
+   * do not know ({@link RaftRouteLink}); reads themselves go to RocksDB directly.
    */
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(Message.EMPTY);
+    return queries.apply(request);
   }
 
   @Override

@@ -1,12 +1,6 @@
 package io.edgekv.replication.raft;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import io.edgekv.internal.v1.CommandResult;
-import io.edgekv.internal.v1.ProposeResponse;
-import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.ReadUnavailableException;
-import io.edgekv.replication.WriteUnavailableException;
-import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.pipeline.LeaderLink;
 import io.edgekv.replication.pipeline.PipelineLimits;
 import io.edgekv.replication.storage.DiskSpace;
@@ -16,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
@@ -29,7 +22,6 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -43,7 +35,6 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -161,48 +152,11 @@ final class RaftGroups implements AutoCloseable {
   }
 
   /**
-   * The node's link to a shard leader, or, for a leader whose internal address this node does not
-   * know (a member added at run time), the shard's Raft client.
+   * The node's link to the shard's members: their internal service, or, for a member whose
+   * internal address this node does not know (added at run time), the shard's Raft client.
    */
   LeaderLink viaRaftWhenUnknown(int shard, LeaderLink leaderLink) {
-    return new LeaderLink() {
-      @Override
-      public CompletableFuture<ReadIndexResponse> readIndex(String leaderId, int s, Deadline deadline) {
-        return leaderLink.reaches(leaderId) ? leaderLink.readIndex(leaderId, s, deadline)
-            : CompletableFuture.failedFuture(unreachable(leaderId));
-      }
-
-      @Override
-      public CompletableFuture<Long> term(String nodeId, int s, Deadline deadline) {
-        return leaderLink.reaches(nodeId) ? leaderLink.term(nodeId, s, deadline)
-            : CompletableFuture.failedFuture(unreachable(nodeId));
-      }
-
-      private WriteUnavailableException unreachable(String nodeId) {
-        return new WriteUnavailableException("shard " + shard + ": the internal address of member " + nodeId
-            + " is not known here (added at run time, not in this node's topology)", null);
-      }
-
-      @Override
-      public CompletableFuture<ProposeResponse> propose(String leaderId, int s, byte[] proposal, Deadline deadline) {
-        if (leaderLink.reaches(leaderId)) {
-          return leaderLink.propose(leaderId, s, proposal, deadline);
-        }
-        return clients.get(shard).async().send(Message.valueOf(ByteString.copyFrom(proposal)))
-            .orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS)
-            .thenApply(reply -> {
-              if (!reply.isSuccess()) {
-                throw new WriteUnavailableException("shard " + s + ": " + reply.getException(), reply.getException());
-              }
-              try {
-                return ProposeResponse.newBuilder().setResult(
-                    CommandResult.parseFrom(reply.getMessage().getContent().toByteArray())).build();
-              } catch (InvalidProtocolBufferException e) {
-                throw new IllegalStateException("undecodable apply result", e);
-              }
-            });
-      }
-    };
+    return new RaftRouteLink(shard, leaderLink, () -> clients.get(shard));
   }
 
   /**
@@ -382,6 +336,7 @@ final class RaftGroups implements AutoCloseable {
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     // Leader lease: while a majority answered within 0.9 of the minimum election timeout, the leader
     // confirms a read index without a heartbeat round (Ratis batches the rounds it still needs).
+    // Linearizability never rests on it: ShardProposer confirms the leader's term with a majority.
     RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
     // A read index not served within a request timeout fails; the pipeline retries until its deadline.
     RaftServerConfigKeys.Read.setTimeout(p, millis(tuning.requestTimeout().toMillis()));

@@ -40,6 +40,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.zip.CRC32C;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -186,6 +187,11 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
         listener, atRest);
     machine.onApplied(afterApply);
     machine.onFailure(cause -> rebuilds.leaveAfterFailure(shard));
+    // Read index and term asked through Raft by members that do not know this node's internal address.
+    machine.onQuery(request -> shard < proposers.size()
+        ? RaftRouteLink.answer(request, proposers.get(shard), () -> term(shard),
+            Deadline.after(settings.tuning().requestTimeout()))
+        : CompletableFuture.completedFuture(Message.EMPTY));
     return machine;
   }
 
