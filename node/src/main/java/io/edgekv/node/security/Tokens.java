@@ -86,6 +86,19 @@ public final class Tokens {
         Base64.getUrlDecoder().decode(token.substring(dot + 1)), key);
   }
 
+  /**
+   * The bytes of unpadded base64url {@code text}, refusing any other spelling of them: the last
+   * character of unpadded base64 has unused bits a lenient decoder ignores, so without this a
+   * token with its last character changed would still verify.
+   */
+  private static byte[] canonical(String text) {
+    byte[] bytes = Base64.getUrlDecoder().decode(text);
+    if (!B64.encodeToString(bytes).equals(text)) {
+      throw new IllegalArgumentException("not canonical base64url");
+    }
+    return bytes;
+  }
+
   /** The token's grant, or why it is not valid (malformed, unknown key, bad signature, expired). */
   public AccessToken verify(String token) throws InvalidTokenException {
     if (token == null || token.isEmpty()) {
@@ -101,8 +114,8 @@ public final class Tokens {
     byte[] body;
     byte[] signature;
     try {
-      body = Base64.getUrlDecoder().decode(token.substring(PREFIX.length(), dot));
-      signature = Base64.getUrlDecoder().decode(token.substring(dot + 1));
+      body = canonical(token.substring(PREFIX.length(), dot));
+      signature = canonical(token.substring(dot + 1));
     } catch (IllegalArgumentException e) {
       throw new InvalidTokenException("malformed token");
     }
