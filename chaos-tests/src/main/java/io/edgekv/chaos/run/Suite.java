@@ -38,6 +38,15 @@ public final class Suite {
       new SelfTest("skip-fsync", Kind.SET, Nemesis.POWER_LOSS, "set-no-lost-writes"),
       new SelfTest("strong-reads-local", Kind.APPEND, Nemesis.PARTITION, "append-strict-serializable"));
 
+  /**
+   * The self-tests the short suite rotates through: those that have reached their verdict in CI.
+   * {@code skip-fsync} is left to the standard suite: after a whole-region power loss with
+   * fsync ignored, a node may refuse to start on its damaged Raft log, and the run then ends
+   * without a verdict instead of being caught by its checker.
+   */
+  static final List<SelfTest> SHORT_SELF_TESTS = SELF_TESTS.stream()
+      .filter(s -> !"skip-fsync".equals(s.unsafeSwitch())).toList();
+
   /** The short suite (CI): these workloads under mixed faults (a partition and a kill in every run), then one self-test. */
   static final List<Kind> SHORT = List.of(Kind.REGISTER, Kind.SET, Kind.SESSION, Kind.COUNTER, Kind.APPEND);
 
@@ -112,7 +121,7 @@ public final class Suite {
     }
     // short: one self-test, rotated by the seed (every CI run proves one checker can fail)
     List<SelfTest> selfTests = "short".equals(suite)
-        ? List.of(SELF_TESTS.get((int) Math.floorMod(seed, (long) SELF_TESTS.size()))) : SELF_TESTS;
+        ? List.of(SHORT_SELF_TESTS.get((int) Math.floorMod(seed, (long) SHORT_SELF_TESTS.size()))) : SELF_TESTS;
     for (SelfTest s : selfTests) {
       runs.add(new RunSpec(id(runs.size(), s.workload(), s.nemesis(), List.of(s.unsafeSwitch())), s.workload(),
           s.nemesis(), faultTime, RECOVERY_SECONDS, seed + runs.size(), List.of(s.unsafeSwitch()), s.checker()));
