@@ -1,21 +1,13 @@
 package io.edgekv.chaos.workload;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgekv.chaos.checker.Checker;
 import io.edgekv.chaos.checker.PurgeChecker;
-import io.edgekv.client.Consistency;
-import io.edgekv.client.GetResult;
 import io.edgekv.client.InvalidationClient;
-import io.edgekv.client.KvEntry;
 import io.edgekv.client.PurgeResult;
 import io.edgekv.client.PutOptions;
 import io.edgekv.client.PutResult;
-import io.edgekv.client.ReadOptions;
-import io.edgekv.client.ScanOptions;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +25,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PurgeWorkload implements Workload {
   static final int GROUPS = 4;
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-  private static final ReadOptions STRONG = ReadOptions.of(Consistency.STRONG);
 
   private final String prefix;
   private final AtomicLong next = new AtomicLong();
@@ -92,32 +83,14 @@ public final class PurgeWorkload implements Workload {
       }
     } else {
       String key = recent.get(proc.random().nextInt(recent.size()));
-      Proc.Invocation inv = proc.invoke("read", key, NullNode.getInstance(), node, "STRONG", false);
-      try {
-        GetResult r = proc.clients().via(node).get(key, STRONG);
-        inv.ok(r.found() ? JSON.numberNode(Long.parseLong(r.valueAsString())) : NullNode.getInstance(),
-            r.servedBy().node());
-      } catch (RuntimeException e) {
-        inv.failed(NullNode.getInstance(), e, false);
-      }
+      NumberedKeys.read(proc, key, node);
     }
   }
 
   /** One STRONG scan of every key still there (value: the values present). */
   @Override
   public void finalReads(Proc proc) {
-    String node = proc.anyNode();
-    Proc.Invocation inv = proc.invoke("scan", prefix, NullNode.getInstance(), node, "STRONG", true);
-    ScanOptions scan = ScanOptions.builder().limit(ScanOptions.MAX_LIMIT).read(STRONG).build();
-    try {
-      List<Long> present = Proc.untilDeadline(() -> proc.clients().failover(node)
-          .scanAll(prefix.getBytes(StandardCharsets.UTF_8), scan).map(KvEntry::valueAsString).map(Long::parseLong).toList());
-      ArrayNode out = JSON.arrayNode();
-      present.forEach(out::add);
-      inv.ok(out, node);
-    } catch (RuntimeException e) {
-      inv.failed(NullNode.getInstance(), e, false);
-    }
+    NumberedKeys.finalScan(proc, prefix);
   }
 
   @Override

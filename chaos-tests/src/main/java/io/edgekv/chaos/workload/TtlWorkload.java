@@ -1,19 +1,11 @@
 package io.edgekv.chaos.workload;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgekv.chaos.checker.Checker;
 import io.edgekv.chaos.checker.TtlChecker;
-import io.edgekv.client.Consistency;
-import io.edgekv.client.GetResult;
-import io.edgekv.client.KvEntry;
 import io.edgekv.client.PutOptions;
 import io.edgekv.client.PutResult;
-import io.edgekv.client.ReadOptions;
-import io.edgekv.client.ScanOptions;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,7 +21,6 @@ public final class TtlWorkload implements Workload {
   /** The nodes' {@code replication.maxClockOffset} (the default; the chaos configs do not change it). */
   public static final long MAX_CLOCK_OFFSET_MS = 500;
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-  private static final ReadOptions STRONG = ReadOptions.of(Consistency.STRONG);
 
   private final String prefix;
   private final AtomicLong next = new AtomicLong();
@@ -77,30 +68,13 @@ public final class TtlWorkload implements Workload {
       return;
     }
     String key = recent.get(proc.random().nextInt(recent.size()));
-    Proc.Invocation inv = proc.invoke("read", key, NullNode.getInstance(), node, "STRONG", false);
-    try {
-      GetResult r = proc.clients().via(node).get(key, STRONG);
-      inv.ok(r.found() ? JSON.numberNode(Long.parseLong(r.valueAsString())) : NullNode.getInstance(), r.servedBy().node());
-    } catch (RuntimeException e) {
-      inv.failed(NullNode.getInstance(), e, false);
-    }
+    NumberedKeys.read(proc, key, node);
   }
 
   /** One STRONG scan of every key still there (value: the list of values present). */
   @Override
   public void finalReads(Proc proc) {
-    String node = proc.anyNode();
-    Proc.Invocation inv = proc.invoke("scan", prefix, NullNode.getInstance(), node, "STRONG", true);
-    ScanOptions scan = ScanOptions.builder().limit(ScanOptions.MAX_LIMIT).read(STRONG).build();
-    try {
-      List<Long> present = Proc.untilDeadline(() -> proc.clients().failover(node)
-          .scanAll(prefix.getBytes(StandardCharsets.UTF_8), scan).map(KvEntry::valueAsString).map(Long::parseLong).toList());
-      ArrayNode out = JSON.arrayNode();
-      present.forEach(out::add);
-      inv.ok(out, node);
-    } catch (RuntimeException e) {
-      inv.failed(NullNode.getInstance(), e, false);
-    }
+    NumberedKeys.finalScan(proc, prefix);
   }
 
   @Override
