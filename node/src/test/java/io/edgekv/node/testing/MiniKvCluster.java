@@ -6,6 +6,8 @@ import io.edgekv.client.auth.ClientCredentials;
 import io.edgekv.node.EdgeKvNode;
 import io.edgekv.node.NodeEnvironment;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.config.QuotaSettings;
+import io.edgekv.node.config.SecuritySettings;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.node.dev.DevTopology;
 import io.edgekv.node.security.FleetCredentials;
@@ -103,7 +105,8 @@ public final class MiniKvCluster implements AutoCloseable {
       NodeConfig.RaftSettings raft, boolean join) {
     return NodeConfig.of(address.id(), root.resolve(address.id()).toString(), topology)
         .withLimits(new NodeConfig.Limits(builder.maxValueBytes)).withRaft(raft).withJoin(join)
-        .withReplication(builder.replication).validate();
+        .withReplication(builder.replication)
+        .withSecurity(SecuritySettings.DEFAULT.withQuotas(builder.quotas)).validate();
   }
 
   public static Builder builder() {
@@ -128,6 +131,7 @@ public final class MiniKvCluster implements AutoCloseable {
     private int shards = 1;
     private int spareNodes = 0;
     private boolean secure = Boolean.getBoolean(SECURE_PROPERTY);
+    private QuotaSettings quotas = QuotaSettings.NONE;
     private NodeConfig.ReplicationSettings replication = NodeConfig.ReplicationSettings.DEFAULT.withGossipInterval(Duration.ofMillis(100));
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
     private final Map<Integer, UnsafeSwitches> unsafe = new HashMap<>();
@@ -137,6 +141,12 @@ public final class MiniKvCluster implements AutoCloseable {
     /** TLS, mutual TLS between nodes, client tokens and encryption at rest, as {@code dev --secure}. */
     public Builder secure() {
       this.secure = true;
+      return this;
+    }
+
+    /** Rate limits and storage quotas of every node's public port. */
+    public Builder quotas(QuotaSettings settings) {
+      this.quotas = settings;
       return this;
     }
 

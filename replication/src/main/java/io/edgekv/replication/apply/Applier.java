@@ -67,6 +67,7 @@ public final class Applier {
   private final Counters counters;
   private final ReplicationLog log;
   private final Changelog changelog;
+  private final NamespaceUsage usage;
 
   public Applier(KvEngine engine, int shard) {
     this.engine = engine;
@@ -78,6 +79,7 @@ public final class Applier {
     this.log = new ReplicationLog(engine);
     this.counters = new Counters(entries, purges, log);
     this.changelog = new Changelog(engine);
+    this.usage = new NamespaceUsage(engine);
   }
 
   /** The outcome of one proposal: its reply and the change events it produced. */
@@ -133,6 +135,7 @@ public final class Applier {
             "index " + index + " could not be applied (" + e.getClass().getSimpleName() + ")"));
       }
     }
+    usage.flush(batch, ctx);
     log.flush(batch);
     changelog.write(batch, index, ctx.events);
     requests.record(batch, requestId, proposalMillis, result);

@@ -30,6 +30,8 @@ final class ApplyContext {
   final List<ChangeEvent> events = new ArrayList<>(1);
   final Map<EntryKey, Optional<StoredEntry>> stagedEntries = new HashMap<>();
   final Map<ByteBuffer, byte[]> stagedPurges = new HashMap<>();
+  /** Per namespace, the change of its stored entries and bytes by this apply ({@link NamespaceUsage}). */
+  final Map<String, NamespaceUsage.Usage> usage = new HashMap<>(2);
 
   ApplyContext(int shard, WriteBatch batch, long index, Proposal proposal) {
     this.shard = shard;
