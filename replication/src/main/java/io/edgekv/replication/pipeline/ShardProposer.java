@@ -13,6 +13,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.List;
+import io.edgekv.replication.command.CommandCodec;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -25,8 +28,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 
 /**
@@ -37,6 +39,8 @@ import java.io.IOException;
  *       outstanding; beyond that a request is refused at once ({@link OverloadedException}).
  *   <li>Deadlines: every request carries one; nothing is proposed after it, every retry ends at
  *       it, and the returned future completes by it.
+ *   <li>Group commit: on the leader, proposals that queue while a batch is being committed go to
+ *       Raft together as one entry ({@link GroupCommit}), each with its own result.
  *   <li>No hop to itself: on the leader a proposal goes straight to the local Ratis server; on a
  *       follower it is forwarded to the leader's internal service ({@link LeaderLink}); while no
  *       leader is known it is retried briefly, until the deadline.
@@ -67,6 +71,8 @@ public final class ShardProposer {
   private final Admission reads;
   /** The leader's term confirmations, one round in flight, shared by the reads that wait for it. */
   private final TermRounds termRounds = new TermRounds(this::termRound);
+  /** The leader's group commit: proposals queued while a batch is being committed go together. */
+  private final GroupCommit groupCommit;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 
@@ -89,6 +95,7 @@ public final class ShardProposer {
         limits.maxPendingBytes(), limits.retryAfter());
     this.reads = new Admission("shard " + shard + " read barriers", limits.maxPendingReads(), Long.MAX_VALUE,
         limits.retryAfter());
+    this.groupCommit = new GroupCommit(shard, limits.maxBatchBytes(), this::submitLocal);
   }
 
   public Admission proposals() {
@@ -136,13 +143,16 @@ public final class ShardProposer {
     } catch (OverloadedException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return submitLocal(proposal, deadline).handle((reply, error) -> {
+    return groupCommit.add(proposal, deadline).handle((answer, error) -> {
       proposals.release(proposal.length);
       if (error != null) {
-        throw error instanceof CompletionException c ? c : new CompletionException(error);
+        Throwable cause = unwrap(error);
+        throw new CompletionException(cause instanceof TimeoutException
+            ? unavailable("no commit within the deadline (outcome unknown)", cause) : cause);
       }
+      RaftClientReply reply = answer.reply();
       if (reply.isSuccess()) {
-        return ProposeResponse.newBuilder().setResult(decode(reply)).build();
+        return ProposeResponse.newBuilder().setResult(answer.result()).build();
       }
       if (reply.getNotLeaderException() != null || reply.getLeaderNotReadyException() != null) {
         return notLeader();
@@ -176,11 +186,15 @@ public final class ShardProposer {
       return;
     }
     if (target.equals(self.toString())) {
-      submitLocal(proposal, deadline).whenComplete((reply, error) -> {
+      groupCommit.add(proposal, deadline).whenComplete((answer, error) -> {
+        RaftClientReply reply = answer == null ? null : answer.reply();
         if (error != null) {
-          result.completeExceptionally(unavailable(String.valueOf(unwrap(error).getMessage()), unwrap(error)));
+          Throwable cause = unwrap(error);
+          result.completeExceptionally(cause instanceof TimeoutException
+              ? unavailable("no commit within the deadline (outcome unknown)", cause)
+              : unavailable(String.valueOf(cause.getMessage()), cause));
         } else if (reply.isSuccess()) {
-          complete(result, reply);
+          result.complete(answer.result());
         } else if (reply.getNotLeaderException() != null || reply.getLeaderNotReadyException() != null) {
           var suggested = reply.getNotLeaderException() == null ? null
               : reply.getNotLeaderException().getSuggestedLeader();
@@ -400,8 +414,9 @@ public final class ShardProposer {
         .setLeader(known.equals(self.toString()) ? "" : known).build();
   }
 
-  private CompletableFuture<RaftClientReply> submitLocal(byte[] proposal, Deadline deadline) {
-    RaftClientRequest request = request(Message.valueOf(ByteString.copyFrom(proposal)),
+  /** One group-commit batch ({@link GroupCommit}) to the local Ratis server: one request, one Raft entry. */
+  private CompletableFuture<RaftClientReply> submitLocal(List<byte[]> batch, Deadline deadline) {
+    RaftClientRequest request = request(Message.valueOf(UnsafeByteOperations.unsafeWrap(CommandCodec.encodeBatch(batch))),
         RaftClientRequest.writeRequestType(), deadline);
     try {
       return server.submitClientRequestAsync(request);
@@ -420,22 +435,6 @@ public final class ShardProposer {
         .setType(type)
         .setTimeoutMs(Math.max(1, deadline.remainingMillis()))
         .build();
-  }
-
-  private void complete(CompletableFuture<CommandResult> result, RaftClientReply reply) {
-    try {
-      result.complete(decode(reply));
-    } catch (RuntimeException e) {
-      result.completeExceptionally(e);
-    }
-  }
-
-  private CommandResult decode(RaftClientReply reply) {
-    try {
-      return CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("shard " + shard + ": undecodable apply result", e);
-    }
   }
 
   private RuntimeException failure(RaftClientReply reply) {
