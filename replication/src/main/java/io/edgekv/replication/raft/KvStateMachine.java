@@ -13,6 +13,7 @@ import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.command.Refusal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.NotInMemoryException;
 import io.edgekv.replication.storage.ShardFailedException;
 import io.edgekv.replication.storage.StorageException;
 import io.edgekv.replication.storage.StorageOptions;
@@ -134,6 +135,15 @@ public final class KvStateMachine extends BaseStateMachine {
     checkHealthy();
     engineLock.readLock().lock();
     try {
+      return readLocked(reader);
+    } finally {
+      engineLock.readLock().unlock();
+    }
+  }
+
+  /** Runs {@code reader} with the engine lock held; corruption it finds fails the shard. */
+  private <T> T readLocked(Function<KvEngine, T> reader) {
+    try {
       if (engine.isClosed()) {
         throw new StorageException("shard " + shard + " is closed", null);
       }
@@ -143,6 +153,25 @@ public final class KvStateMachine extends BaseStateMachine {
         throw fail("a read found corrupt data: " + e.getMessage(), e);
       }
       throw e;
+    }
+  }
+
+  /**
+   * {@link #read} for a caller that must not wait (a transport thread): empty when the engine is
+   * being swapped (a snapshot install holds it) or when {@code reader} needs the disk
+   * ({@link NotInMemoryException}); then the caller reads where it may wait.
+   *
+   * @throws ShardFailedException as {@link #read}
+   */
+  public <T> Optional<T> tryRead(Function<KvEngine, T> reader) {
+    checkHealthy();
+    if (!engineLock.readLock().tryLock()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(readLocked(reader));
+    } catch (NotInMemoryException e) {
+      return Optional.empty();
     } finally {
       engineLock.readLock().unlock();
     }
@@ -313,13 +342,18 @@ public final class KvStateMachine extends BaseStateMachine {
 
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-    byte[] content = request.getMessage().getContent().toByteArray();
-    List<byte[]> elements = requestBatch(content);
+    byte[] opened;
+    try {
+      opened = atRest.open(request.getMessage().getContent().toByteArray());
+    } catch (StorageException e) {
+      throw new IOException("rejected proposal: " + e.getMessage(), e);
+    }
+    List<byte[]> elements = requestBatch(opened);
     byte[] logData;
     if (elements == null) {
       Proposal proposal;
       try {
-        proposal = CommandCodec.decode(atRest.open(content));
+        proposal = CommandCodec.decode(opened);
       } catch (IllegalArgumentException e) {
         throw new IOException("rejected proposal: " + e.getMessage(), e);
       }
@@ -355,22 +389,15 @@ public final class KvStateMachine extends BaseStateMachine {
 
   /**
    * The proposals of a batch request (ShardProposer's group commit: a plain envelope of sealed
-   * proposals), or null for a single sealed proposal (a proposal sent through a Raft client).
-   * Sealed bytes that open are a single proposal whatever they look like.
+   * proposals), or null for a single proposal (one sent through a Raft client), told apart by
+   * the format of the opened bytes (a sealed proposal opens to format 1; the envelope is never
+   * sealed as a whole, so it opens to itself).
    */
-  private List<byte[]> requestBatch(byte[] content) {
-    if (atRest != AtRest.PLAINTEXT) {
-      try {
-        atRest.open(content);
-        return null;
-      } catch (StorageException notSealed) {
-        // a batch envelope is not sealed as a whole
-      }
-    }
+  private static List<byte[]> requestBatch(byte[] opened) {
     try {
-      return CommandCodec.batchElements(content);
+      return CommandCodec.batchElements(opened);
     } catch (IllegalArgumentException e) {
-      return null; // the single proposal's own decoding below names the problem
+      return null; // the single proposal's own decoding names the problem
     }
   }
 
