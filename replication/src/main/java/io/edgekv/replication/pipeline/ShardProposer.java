@@ -57,6 +57,8 @@ public final class ShardProposer {
   static final long RETRY_PAUSE_MILLIS = 25;
   /** How long one round of term questions may take (reads waiting for it retry after it fails). */
   static final long TERM_ROUND_MILLIS = 1000;
+  /** How long one shared read-index round may take (a read whose round failed asks again, until its deadline). */
+  static final long READ_ROUND_MILLIS = 3000;
 
   private final int shard;
   private final String region;
@@ -70,7 +72,15 @@ public final class ShardProposer {
   private final Admission proposals;
   private final Admission reads;
   /** The leader's term confirmations, one round in flight, shared by the reads that wait for it. */
-  private final TermRounds termRounds = new TermRounds(this::termRound);
+  private final SharedRounds<Long> termRounds = new SharedRounds<>(this::termRound);
+  /**
+   * Confirmed read indexes on this node while it leads: one round in flight (one Ratis read
+   * index and one term round), shared by every read, local or forwarded, that arrived before it.
+   */
+  private final SharedRounds<ReadIndexResponse> localReadRounds =
+      new SharedRounds<>(() -> confirmedReadIndex(Deadline.afterMillis(READ_ROUND_MILLIS)));
+  /** This node's reads asking the leader it knows (itself included): one question in flight. */
+  private final SharedRounds<ReadIndexResponse> leaderReadRounds = new SharedRounds<>(this::askLeader);
   /** The leader's group commit: proposals queued while a batch is being committed go together. */
   private final GroupCommit groupCommit;
   private final ClientId clientId = ClientId.randomId();
@@ -287,7 +297,22 @@ public final class ShardProposer {
     } catch (OverloadedException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return confirmedReadIndex(deadline).whenComplete((r, e) -> reads.release(0));
+    return within(localReadRounds.next(), deadline).whenComplete((r, e) -> reads.release(0));
+  }
+
+  /** One round of {@link #leaderReadRounds}: the read index of the leader this node knows now. */
+  private CompletableFuture<ReadIndexResponse> askLeader() {
+    String target = leader.get();
+    if (target.isEmpty()) {
+      return CompletableFuture.failedFuture(readUnavailable("no leader known", null));
+    }
+    return target.equals(self.toString()) ? localReadRounds.next()
+        : link.readIndex(target, shard, Deadline.afterMillis(READ_ROUND_MILLIS));
+  }
+
+  /** A shared round's answer, waited for until {@code deadline} without ending the round for the others. */
+  private static <T> CompletableFuture<T> within(CompletableFuture<T> shared, Deadline deadline) {
+    return shared.copy().orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS);
   }
 
   private void readAttempt(Deadline deadline, CompletableFuture<Long> result, String hint) {
@@ -298,12 +323,15 @@ public final class ShardProposer {
       result.completeExceptionally(readUnavailable("no read index within the deadline (no leader or no quorum)", null));
       return;
     }
-    String target = hint != null && !hint.isEmpty() ? hint : leader.get();
+    boolean hinted = hint != null && !hint.isEmpty();
+    String target = hinted ? hint : leader.get();
     if (target.isEmpty()) {
       scheduleRead(deadline, result);
       return;
     }
-    CompletableFuture<ReadIndexResponse> asked = target.equals(self.toString()) ? confirmedReadIndex(deadline)
+    // Reads share rounds: one read index in flight per shard serves every read that arrived before it.
+    CompletableFuture<ReadIndexResponse> asked = !hinted ? within(leaderReadRounds.next(), deadline)
+        : target.equals(self.toString()) ? within(localReadRounds.next(), deadline)
         : link.readIndex(target, shard, deadline);
     asked.whenComplete((response, error) -> {
       if (error != null) {
@@ -341,7 +369,7 @@ public final class ShardProposer {
    * The read index on this node, if it leads: Ratis' read on the local server (which waits until
    * the leader has committed an entry of its term and applied its read index) and, at the same
    * time, {@link TermQuorum}: a majority of the members, asked in a round that starts after this
-   * call ({@link TermRounds}, shared by the reads waiting for it), is still at most in this
+   * call ({@link SharedRounds}, shared by the reads waiting for it), is still at most in this
    * leader's term. Ratis' own majority confirmation is not enough: Ratis 3.3 skips it when the
    * commit index has not moved since an earlier confirmation (ReadIndexHeartbeats), which is
    * exactly the state of a leader cut off from its group, so a deposed leader answered STRONG
