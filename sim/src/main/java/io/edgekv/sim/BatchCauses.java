@@ -72,10 +72,6 @@ final class BatchCauses {
       if (there) {
         alreadyThere += size;
       }
-      if (System.getProperty("simdebug") != null && cause == Cause.RELAY) {
-        System.err.println("RELAY t=" + sim.loop().now() + " from=" + a + " to=" + to.index() + " origin=" + origin
-            + " seq=" + m.getSeq() + " there=" + there + " connected=" + sim.network().connected(origin, to.index()));
-      }
     }
     bytes.merge(Cause.FRAMING, request.getSerializedSize() - inMutations + Traffic.GRPC_PREFIX_BYTES, Long::sum);
   }

@@ -18,7 +18,6 @@ import io.edgekv.replication.apply.Applier;
 import io.edgekv.replication.raft.GroupInfo;
 import io.edgekv.replication.raft.ReplicaLog;
 import io.edgekv.replication.storage.KvEngine;
-import io.edgekv.replication.storage.ReplicationKeys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

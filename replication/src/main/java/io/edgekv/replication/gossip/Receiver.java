@@ -11,6 +11,7 @@ import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.raft.ReplicaLog;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -114,11 +115,15 @@ public final class Receiver {
     // An origin never heard from is stale only twice the delay after the first call this node got:
     // a node that just became the one other regions call (a new leader) has not missed anyone yet.
     // Nor is any origin stale sooner than that after this node was unreachable from every region.
-    List<String> stale = all.keySet().stream().sorted()
-        .filter(origin -> !origin.equals(replica.region())
-            && Math.max(lastHeard.getOrDefault(origin, firstCalledMillis + STALE_AFTER_MILLIS), resumedMillis)
-                < staleBefore)
-        .toList();
+    List<String> stale = new ArrayList<>();
+    for (String origin : all.keySet()) {
+      if (!origin.equals(replica.region())
+          && Math.max(lastHeard.getOrDefault(origin, firstCalledMillis + STALE_AFTER_MILLIS), resumedMillis)
+              < staleBefore) {
+        stale.add(origin);
+      }
+    }
+    stale.sort(null);
     answer.addAllStaleOrigins(stale);
     if (request.getFullVector()) {
       answer.putAllVersionVector(all);

@@ -55,10 +55,11 @@ import java.util.zip.CRC32C;
  * <p>Relay: a region is never sent the mutations it originated; this region's own go at once; a
  * third region's only to a region whose answers list that origin as stale (not heard from
  * directly lately: a cut link), and only once they are {@code relayAfterMillis} times (1 + this
- * region's rank among the possible relays) old and the region has listed the origin stale for
- * {@value #RELAY_CONFIRM_MILLIS} ms plus that delay, so usually one region relays, the next only
- * if that did not help, and none when a healed partition lets the origin reach the region itself. Anti-entropy toward a region behind the log's retention is staggered by
- * the same kind of rank.
+ * region's rank among the possible relays) old and, for {@value #RELAY_CONFIRM_MILLIS} ms plus
+ * that delay, the region has listed the origin stale and its vector has not advanced for that
+ * origin beyond what this node relayed: usually one region relays, the next only if that did not
+ * help, and none when the origin (after a healed partition) or another relay reaches the region.
+ * Anti-entropy toward a region behind the log's retention is staggered by the same kind of rank.
  *
  * <p>Thread-safe: the per-region state is touched only on the given single-threaded scheduler.
  */
@@ -80,10 +81,10 @@ public final class Shipper implements AutoCloseable {
   /**
    * How long a region must have reported an origin stale before this node relays that origin's
    * mutations to it (plus the rank's delay): when a partition heals, the origin reaches the
-   * region again within its back-off ({@value #MAX_BACKOFF_MILLIS} ms) and a heartbeat, and
-   * relaying its backlog meanwhile would send it twice.
+   * region again within its back-off ({@value #MAX_BACKOFF_MILLIS} ms), and relaying its backlog
+   * meanwhile would send it twice.
    */
-  static final long RELAY_CONFIRM_MILLIS = 2 * MAX_BACKOFF_MILLIS;
+  static final long RELAY_CONFIRM_MILLIS = MAX_BACKOFF_MILLIS;
 
   /** Tunables. {@code maxBatchBytes} must fit a Raft entry of the receiving region. */
   public record Settings(List<String> otherRegions, int maxBatchCount, int maxBatchBytes, long gossipIntervalMillis,
@@ -125,6 +126,10 @@ public final class Shipper implements AutoCloseable {
     volatile List<String> staleOriginsInOrder = List.of();
     /** Per stale origin: since when the region's answers have listed it. */
     final Map<String, Long> staleSince = new HashMap<>();
+    /** Per origin: when the region's vector last advanced beyond what this node relayed to it (someone else delivers). */
+    final Map<String, Long> advancedAt = new HashMap<>();
+    /** Per origin: the highest sequence this node relayed to the region. */
+    final Map<String, Long> relayedUpTo = new HashMap<>();
     /** Since when the region has needed anti-entropy from this node's view (0: it does not). */
     long needsRepairSince;
     /** Per relayed origin: the next sequence to relay and when it is old enough to go. */
@@ -224,6 +229,9 @@ public final class Shipper implements AutoCloseable {
     for (Mutation m : batch) {
       last.merge(m.getOriginRegion(), m.getSeq(), Math::max);
       peer.sent.merge(m.getOriginRegion(), m.getSeq(), Math::max);
+      if (!m.getOriginRegion().equals(replica.region())) {
+        peer.relayedUpTo.merge(m.getOriginRegion(), m.getSeq(), Math::max);
+      }
     }
     peer.lastSentMillis = now;
     peer.inFlight++;
@@ -261,19 +269,43 @@ public final class Shipper implements AutoCloseable {
       }
       updateLag(shard, peer);
       if (error == null && (!batch.isEmpty() || peer.behindEntries > 0)) {
-        wake();
+        // Only this region may have more to get now: a run over every region per answer would
+        // cost (regions - 1) squared ship attempts per write at hundreds of regions.
+        shipAgain(region, shard, peer);
       }
     }, scheduler);
   }
 
+  /** Ships to one region again (after its answer), if this node still leads the shard. */
+  private void shipAgain(String region, int shard, Peer peer) {
+    if (closed) {
+      return;
+    }
+    try {
+      for (GroupInfo group : replica.groups()) {
+        if (group.shard() == shard && group.isLeader()) {
+          ship(region, shard, replica.versionVector(shard), peer);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("replication to {} failed on {}", region, replica.nodeId(), e);
+    }
+  }
+
   /** Merges what an answer says of the region's vector (each origin only grows) and its stale origins. */
   private void learn(Peer peer, ReplicateResponse response, boolean full) {
+    long now = clock.millis();
     Map<String, Long> merged = new HashMap<>(peer.vector == null ? Map.of() : peer.vector);
-    response.getVersionVectorMap().forEach((origin, seq) -> merged.merge(origin, seq, Math::max));
+    response.getVersionVectorMap().forEach((origin, seq) -> {
+      Long known = merged.get(origin);
+      if (known != null && seq > known && seq > peer.relayedUpTo.getOrDefault(origin, 0L)) {
+        peer.advancedAt.put(origin, now);
+      }
+      merged.merge(origin, seq, Math::max);
+    });
     peer.vector = Map.copyOf(merged);
     peer.staleOrigins = Set.copyOf(response.getStaleOriginsList());
     peer.staleOriginsInOrder = List.copyOf(response.getStaleOriginsList());
-    long now = clock.millis();
     peer.staleSince.keySet().retainAll(peer.staleOrigins);
     peer.staleOrigins.forEach(origin -> peer.staleSince.putIfAbsent(origin, now));
     if (full) {
@@ -405,8 +437,11 @@ public final class Shipper implements AutoCloseable {
         continue; // the next one to relay is still too young (no need to read it again)
       }
       long relayDelay = relayed ? settings.relayAfterMillis() * (1 + rank(originName, region, replica.region())) : 0;
-      if (relayed && now - peer.staleSince.getOrDefault(originName, now) < RELAY_CONFIRM_MILLIS + relayDelay) {
-        continue; // not stale for long enough: the origin may reach the region itself
+      if (relayed && now - Math.max(peer.staleSince.getOrDefault(originName, now),
+          peer.advancedAt.getOrDefault(originName, 0L)) < RELAY_CONFIRM_MILLIS + relayDelay) {
+        // Not stale for long enough, or another region (the origin itself, another relay) still
+        // brings the region this origin's mutations: relaying them too would send them twice.
+        continue;
       }
       long relayBefore = now - relayDelay;
       byte[] start = ReplicationKeys.logKey(originName, from);
