@@ -72,6 +72,7 @@ public final class Applier {
   private final Counters counters;
   private final ReplicationLog log;
   private final Changelog changelog;
+  private final NamespaceUsage usage;
 
   public Applier(KvEngine engine, int shard) {
     this.engine = engine;
@@ -83,6 +84,7 @@ public final class Applier {
     this.log = new ReplicationLog(engine);
     this.counters = new Counters(entries, purges, log);
     this.changelog = new Changelog(engine);
+    this.usage = new NamespaceUsage(engine);
   }
 
   /** The outcome of one proposal: its reply and the change events it produced. */
@@ -123,6 +125,7 @@ public final class Applier {
           entry.events.addAll(outcome.events());
           outcomes.add(outcome);
         }
+        usage.flush(batch, entry.usage);
         log.flush(batch);
         changelog.write(batch, index, entry.events);
       }
@@ -139,6 +142,8 @@ public final class Applier {
     final Map<ByteBuffer, byte[]> stagedPurges = new HashMap<>();
     final Map<ByteBuffer, CommandResult> requestIds = new HashMap<>();
     final List<ChangeEvent> events = new ArrayList<>();
+    /** Per namespace, the change of its stored entries and bytes by the entry's applied commands. */
+    final Map<String, NamespaceUsage.Usage> usage = new HashMap<>(2);
   }
 
   /** Everything one proposal changes, added to {@code batch}; nothing is written or published yet. */
@@ -174,6 +179,8 @@ public final class Applier {
             "index " + index + " could not be applied (" + e.getClass().getSimpleName() + ")"));
       }
     }
+    // a command that failed has a fresh context: it changed no counts
+    ctx.usage.forEach((namespace, delta) -> entry.usage.merge(namespace, delta, NamespaceUsage.Usage::plus));
     requests.record(batch, requestId, proposalMillis, result, entry.requestIds);
     return new Outcome(result, ctx.events);
   }

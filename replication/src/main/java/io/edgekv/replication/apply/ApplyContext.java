@@ -30,6 +30,8 @@ final class ApplyContext {
   final List<ChangeEvent> events = new ArrayList<>(1);
   final Staged<EntryKey, Optional<StoredEntry>> stagedEntries;
   final Staged<ByteBuffer, byte[]> stagedPurges;
+  /** Per namespace, the change of its stored entries and bytes by this command ({@link NamespaceUsage}). */
+  final Map<String, NamespaceUsage.Usage> usage = new HashMap<>(2);
 
   /** The context of an entry's only command. */
   ApplyContext(int shard, WriteBatch batch, long index, Proposal proposal) {
