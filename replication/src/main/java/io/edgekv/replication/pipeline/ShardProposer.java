@@ -83,7 +83,8 @@ public final class ShardProposer {
   private final SharedRounds<ReadIndexResponse> localReadRounds =
       new SharedRounds<>(() -> confirmedReadIndex(Deadline.afterMillis(READ_ROUND_MILLIS)), READ_ROUNDS_IN_FLIGHT);
   /** This node's reads asking the leader it knows (itself included): a few questions in flight, shared. */
-  private final SharedRounds<ReadIndexResponse> leaderReadRounds = new SharedRounds<>(this::askLeader, READ_ROUNDS_IN_FLIGHT);
+  private final SharedRounds<ReadIndexResponse> leaderReadRounds =
+      new SharedRounds<>(this::askLeader, READ_ROUNDS_IN_FLIGHT);
   /** The leader's group commit: proposals queued while a batch is being committed go together. */
   private final GroupCommit groupCommit;
   private final ClientId clientId = ClientId.randomId();
