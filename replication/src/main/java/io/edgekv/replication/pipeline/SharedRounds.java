@@ -5,33 +5,49 @@ import java.util.function.Supplier;
 
 /**
  * Batches one shard's rounds of a question whose answer must postdate the read that asks it: the
- * leader's term confirmations ({@link TermQuorum}) and whole read indexes. At most one round is
- * in flight, and every read that arrives meanwhile shares the next round, which starts when the
- * current one ends (etcd's linearizable read loop). A read never joins a round that started
- * before it arrived: that round's answers could predate the read. The futures handed out are
- * shared: a caller that bounds its wait must do so on a {@code copy()}.
+ * leader's term confirmations ({@link TermQuorum}) and whole read indexes. At most
+ * {@code maxInFlight} rounds are in flight; a read that arrives while that many are shares the
+ * next round, which starts when one of them ends (etcd's linearizable read loop, for one in
+ * flight). A read never joins a round that started before it arrived: that round's answers
+ * could predate the read. The futures handed out are shared: a caller that bounds its wait must
+ * do so on a {@code copy()}.
+ *
+ * <p>More than one in flight shortens the wait where rounds nest (a follower's shared question
+ * to the leader waits for a round on the leader): a read waits for one round, not for the end
+ * of the one in flight and then its own.
  */
 final class SharedRounds<T> {
   private final Supplier<CompletableFuture<T>> round;
-  private boolean running;
+  private final int maxInFlight;
+  private int running;
   private CompletableFuture<T> queued;
 
-  /** @param round starts one round; completes with its answer */
+  /** One round in flight at a time. */
   SharedRounds(Supplier<CompletableFuture<T>> round) {
-    this.round = round;
+    this(round, 1);
   }
 
-  /** A round that starts now or, while one is in flight, right after it: completes with its answer. */
+  /** @param round starts one round; completes with its answer */
+  SharedRounds(Supplier<CompletableFuture<T>> round, int maxInFlight) {
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
+    }
+    this.round = round;
+    this.maxInFlight = maxInFlight;
+  }
+
+  /** A round that starts now or, while the most are in flight, when one ends: completes with its answer. */
   CompletableFuture<T> next() {
     CompletableFuture<T> mine;
     synchronized (this) {
-      if (running) {
-        if (queued == null) {
-          queued = new CompletableFuture<>();
-        }
+      if (queued != null) {
         return queued;
       }
-      running = true;
+      if (running >= maxInFlight) {
+        queued = new CompletableFuture<>();
+        return queued;
+      }
+      running++;
       mine = new CompletableFuture<>();
     }
     start(mine);
@@ -50,7 +66,9 @@ final class SharedRounds<T> {
       synchronized (this) {
         following = queued;
         queued = null;
-        running = following != null;
+        if (following == null) {
+          running--;
+        }
       }
       if (error != null) {
         out.completeExceptionally(error);
