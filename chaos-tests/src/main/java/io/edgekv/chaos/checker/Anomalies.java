@@ -8,13 +8,13 @@ import io.edgekv.chaos.history.Operation;
 import java.util.Collection;
 
 /** Builds anomaly records: a kind, a message and the operations involved, as they are in the history. */
-final class Anomalies {
+public final class Anomalies {
   /** Anomaly lists are cut here; the summary still gives the full count. */
   static final int MAX = 25;
 
   private Anomalies() {}
 
-  static ObjectNode of(String kind, String message) {
+  public static ObjectNode of(String kind, String message) {
     ObjectNode a = History.JSON.createObjectNode();
     a.put("kind", kind);
     a.put("message", message);

@@ -93,7 +93,7 @@ public record Schedule(List<Window> windows) {
       case SLOW_CONSUMER -> List.of("slow-consumer");
       case MIXED -> {
         List<String> all = new ArrayList<>(List.of("partition", "kill", "pause", "clock", "kill-majority",
-            "power-loss", "membership", "strobe", "kill+partition"));
+            "power-loss", "membership", "strobe", "kill+partition", "overload", "slow-consumer"));
         if (regions >= 2) {
           // on several regions, region faults are the point: twice the weight of each node fault
           all.addAll(List.of("region", "region", "wan"));

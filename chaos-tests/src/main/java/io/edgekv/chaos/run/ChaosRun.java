@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgekv.api.v1.GroupStatus;
 import io.edgekv.api.v1.NodeStatus;
+import io.edgekv.chaos.checker.Anomalies;
 import io.edgekv.chaos.checker.CheckResult;
 import io.edgekv.chaos.checker.Checker;
+import io.edgekv.chaos.checker.ClientExceptionsChecker;
 import io.edgekv.chaos.checker.ConvergenceChecker;
 import io.edgekv.chaos.checker.Verdict;
 import io.edgekv.chaos.cluster.Cluster;
@@ -78,6 +80,7 @@ public final class ChaosRun {
     Schedule schedule;
     History history;
     List<CheckResult> results = new ArrayList<>();
+    List<String> notServing = new ArrayList<>();
     try (Cluster cluster = factory.start(spec, dir.resolve("cluster"));
          Clients clients = new Clients(cluster.nodes(), CLIENT_DEADLINE)) {
       List<String> ids = cluster.nodes().stream().map(NodeRef::id).toList();
@@ -103,22 +106,27 @@ public final class ChaosRun {
       } finally {
         nemesis.heal("heal", JsonNodeFactory.instance.arrayNode());
       }
-      // the recovery period counts from when every node serves again (a restarted JVM takes a while)
-      awaitEveryNodeServes(clients, READY_TIMEOUT);
+      // the recovery period counts from when every node serves again (a restarted JVM takes a
+      // while). A node that does not come back (say its disk lost what it had acknowledged) does
+      // not stop the run: the final reads go to the nodes that answer, and `recovery` reports it
+      List<String> down = nodesNotServing(clients, READY_TIMEOUT);
       sleepUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(spec.recoverySeconds()));
       stop.set(true);
       for (Thread t : workers) {
         t.join(TimeUnit.SECONDS.toMillis(30));
       }
       workload.close();
-      awaitEveryNodeServes(clients, READY_TIMEOUT);
+      down = nodesNotServing(clients, down.isEmpty() ? READY_TIMEOUT : Duration.ofSeconds(20));
+      notServing.addAll(down);
+      List<NodeRef> serving = clients.nodes().stream().filter(n -> !notServing.contains(n.id())).toList();
       // across regions replication is asynchronous: give it (bounded) time to converge before
       // the workload's own final reads, which are then taken on every node
-      boolean agreed = awaitConvergence(clients, workload.keyPrefix(), CONVERGENCE_TIMEOUT);
+      boolean agreed = awaitConvergence(clients, serving, workload.keyPrefix(), CONVERGENCE_TIMEOUT);
       Proc finalProc = new Proc(1000, 1, spec.seed(), clients, recorder);
       workload.finalReads(finalProc);
       // if the nodes did not agree within the timeout, they will not a moment later: no second long wait
-      convergenceReads(clients, recorder, workload.keyPrefix(), agreed ? CONVERGENCE_TIMEOUT : Duration.ofSeconds(2));
+      convergenceReads(clients, serving, recorder, workload.keyPrefix(),
+          agreed ? CONVERGENCE_TIMEOUT : Duration.ofSeconds(2));
       history = recorder.history();
       }
       cluster.saveLogs(dir);
@@ -128,7 +136,8 @@ public final class ChaosRun {
     }
     List<Checker> checkers = new ArrayList<>(workload.checkers());
     checkers.add(new ConvergenceChecker());
-    checkers.add(new io.edgekv.chaos.checker.ClientExceptionsChecker());
+    checkers.add(new ClientExceptionsChecker());
+    results.add(recovery(notServing));
     for (Checker c : checkers) {
       try {
         results.add(c.check(history));
@@ -169,20 +178,58 @@ public final class ChaosRun {
   static void awaitEveryNodeServes(Clients clients, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (NodeRef n : clients.nodes()) {
-      RuntimeException last = null;
-      while (true) {
-        try {
-          clients.only(n.id()).get("__chaos_ready", ReadOptions.of(Consistency.STRONG));
-          break;
-        } catch (RuntimeException e) {
-          last = e;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("node " + n.id() + " did not serve a STRONG read within " + timeout, last);
-        }
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
+      awaitServes(clients, n, deadline, timeout);
+    }
+  }
+
+  private static void awaitServes(Clients clients, NodeRef n, long deadlineNanos, Duration timeout) {
+    RuntimeException last = null;
+    while (true) {
+      try {
+        clients.only(n.id()).get("__chaos_ready", ReadOptions.of(Consistency.STRONG));
+        return;
+      } catch (RuntimeException e) {
+        last = e;
+      }
+      if (System.nanoTime() > deadlineNanos) {
+        throw new IllegalStateException("node " + n.id() + " did not serve a STRONG read within " + timeout, last);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
+    }
+  }
+
+  /**
+   * Waits, at most {@code timeout} in all, until every node answers a STRONG read itself; returns
+   * the nodes that still did not (empty when all serve). Never throws.
+   */
+  static List<String> nodesNotServing(Clients clients, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<String> down = new ArrayList<>();
+    for (NodeRef n : clients.nodes()) {
+      try {
+        awaitServes(clients, n, deadline, timeout);
+      } catch (IllegalStateException e) {
+        LOG.warn("{}", e.getMessage());
+        down.add(n.id());
       }
     }
+    return down;
+  }
+
+  /**
+   * The check that every node came back after the heal: a node that does not serve a STRONG read
+   * within {@link #READY_TIMEOUT} of the heal (and again before the final reads) is an anomaly of
+   * its own, reported apart from what the workload's checkers find in the history.
+   */
+  static CheckResult recovery(List<String> notServing) {
+    if (notServing.isEmpty()) {
+      return new CheckResult("recovery", Verdict.VALID, "every node served STRONG reads again after the heal",
+          List.of(), Map.of("notServing", List.of()));
+    }
+    return new CheckResult("recovery", Verdict.INVALID, "nodes " + notServing + " did not serve a STRONG read within "
+        + READY_TIMEOUT.toSeconds() + " s of the heal; the final reads went to the others",
+        List.of(Anomalies.of("not-serving", "nodes " + notServing
+            + " never served again after the heal (see their logs)")), Map.of("notServing", List.copyOf(notServing)));
   }
 
   /** The node that leads the region's group now, as the nodes themselves report it. */
@@ -207,10 +254,11 @@ public final class ChaosRun {
    * Every node's own view of the workload's keys (EVENTUAL, from that node only). Waits, bounded,
    * until the views agree, then records one round as final reads for the convergence checker.
    */
-  private static void convergenceReads(Clients clients, Recorder recorder, String prefix, Duration wait) {
-    awaitConvergence(clients, prefix, wait);
+  private static void convergenceReads(Clients clients, List<NodeRef> nodes, Recorder recorder, String prefix,
+      Duration wait) {
+    awaitConvergence(clients, nodes, prefix, wait);
     Proc proc = new Proc(2000, 1, 0, clients, recorder);
-    for (NodeRef n : clients.nodes()) {
+    for (NodeRef n : nodes) {
       Proc.Invocation inv = proc.invoke("read", prefix, NullNode.getInstance(), n.id(), "EVENTUAL", true);
       try {
         ObjectNode value = JsonNodeFactory.instance.objectNode();
@@ -223,13 +271,13 @@ public final class ChaosRun {
   }
 
   /** Waits, at most {@code timeout}, until every node's view of the prefix is the same; whether it is. */
-  private static boolean awaitConvergence(Clients clients, String prefix, Duration timeout) {
+  private static boolean awaitConvergence(Clients clients, List<NodeRef> nodes, String prefix, Duration timeout) {
     long began = System.nanoTime();
     long deadline = began + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       List<Map<String, String>> views = new ArrayList<>();
       try {
-        for (NodeRef n : clients.nodes()) {
+        for (NodeRef n : nodes) {
           views.add(view(clients, n.id(), prefix));
         }
       } catch (RuntimeException e) {

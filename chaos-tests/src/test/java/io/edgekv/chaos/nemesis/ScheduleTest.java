@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgekv.chaos.cluster.FaultKind;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ScheduleTest {
@@ -73,10 +75,36 @@ class ScheduleTest {
   void mixedAlwaysHasAPartitionAndAKillWithinTwentySeconds() {
     for (long seed = 0; seed < 50; seed++) {
       Schedule s = Schedule.generate(Schedule.Nemesis.MIXED, seed, 20_000, NODES, EnumSet.allOf(FaultKind.class));
-      java.util.Set<String> names = new java.util.HashSet<>();
+      Set<String> names = new HashSet<>();
       s.windows().forEach(w -> w.faults().forEach(f -> names.add(f.name())));
       assertTrue(names.contains("isolate") || names.contains("bridge"), "seed " + seed + ": " + s);
       assertTrue(names.contains("power-loss"), "seed " + seed + ": " + s);
+      // a plain kill too (the kill + partition window), besides the power loss
+      assertTrue(names.contains("kill"), "seed " + seed + ": " + s);
     }
+  }
+
+  @Test
+  void mixedAcrossRegionsAlwaysHasARegionFaultAndAPowerLossWithinTwentySeconds() {
+    List<String> regions = List.of("eu-west", "us-east", "ap-south");
+    for (long seed = 0; seed < 50; seed++) {
+      Schedule s = Schedule.generate(Schedule.Nemesis.MIXED, seed, 20_000, NODES, regions,
+          EnumSet.allOf(FaultKind.class));
+      Set<String> names = new HashSet<>();
+      s.windows().forEach(w -> w.faults().forEach(f -> names.add(f.name())));
+      assertTrue(names.contains("cut-region") || names.contains("region-relay"), "seed " + seed + ": " + s);
+      assertTrue(names.contains("power-loss"), "seed " + seed + ": " + s);
+    }
+  }
+
+  @Test
+  void mixedIncludesOverloadAndSlowConsumers() {
+    Set<String> names = new HashSet<>();
+    for (long seed = 0; seed < 200; seed++) {
+      Schedule.generate(Schedule.Nemesis.MIXED, seed, 120_000, NODES, EnumSet.allOf(FaultKind.class))
+          .windows().forEach(w -> w.faults().forEach(f -> names.add(f.name())));
+    }
+    assertTrue(names.containsAll(Set.of("overload", "slow-consumer", "membership", "strobe", "kill-majority")),
+        names.toString());
   }
 }
