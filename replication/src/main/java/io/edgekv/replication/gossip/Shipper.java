@@ -1,6 +1,7 @@
 package io.edgekv.replication.gossip;
 
 import io.edgekv.internal.v1.Mutation;
+import io.edgekv.internal.v1.MutationKind;
 import io.edgekv.internal.v1.RangeDigestsRequest;
 import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ReplicateRequest;
@@ -362,7 +363,22 @@ public final class Shipper implements AutoCloseable {
           }
           List<Mutation> state = replica.read(shard, engine -> AntiEntropy.state(engine, differing, buckets));
           CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
-          List<List<Mutation>> batches = cut(state);
+          // Tombstones and purge records go last, so that (when they fit one batch) they arrive
+          // with the vector: a receiver holding a repaired tombstone its vector does not cover
+          // yet could collect it before other regions have it (the simulation caught this).
+          List<Mutation> live = new ArrayList<>();
+          List<Mutation> deletions = new ArrayList<>();
+          for (Mutation m : state) {
+            boolean deletion = m.getKind() == MutationKind.MUTATION_DELETE || m.getKind() == MutationKind.MUTATION_PURGE;
+            (deletion ? deletions : live).add(m);
+          }
+          List<List<Mutation>> batches = new ArrayList<>();
+          if (!live.isEmpty()) {
+            batches.addAll(cut(live));
+          }
+          if (!deletions.isEmpty() || batches.isEmpty()) {
+            batches.addAll(cut(deletions));
+          }
           for (int i = 0; i < batches.size(); i++) {
             RepairRequest.Builder request = RepairRequest.newBuilder().setFromRegion(replica.region()).setShard(shard)
                 .addAllMutations(batches.get(i));
