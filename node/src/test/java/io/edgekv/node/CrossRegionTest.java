@@ -89,7 +89,7 @@ class CrossRegionTest {
   @Test
   void propagationBenchSeesEveryWriteReadableInTheOtherRegions() {
     try (PropagationBench bench = new PropagationBench(cluster.publicAddress(0),
-        List.of(cluster.publicAddress(1), cluster.publicAddress(2)), "default", 64, WAIT)) {
+        List.of(cluster.publicAddress(1), cluster.publicAddress(2)), "default", cluster.clientCredentials(), 64, WAIT)) {
       bench.connect(WAIT);
       PropagationBench.Result result = bench.run(3, 20, Duration.ofMinutes(2));
       assertEquals(20, result.writes());

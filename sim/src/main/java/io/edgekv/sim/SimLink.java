@@ -33,7 +33,11 @@ final class SimLink implements RegionLink {
   public CompletableFuture<ReplicateResponse> replicate(String region, ReplicateRequest request) {
     SimPop to = target(region);
     Traffic.Kind kind = request.getMutationsCount() == 0 ? Traffic.Kind.GOSSIP : Traffic.Kind.BATCH;
+    sim.batchCauses().sent(from, sim.region(region), request);
     return call(region, to, request, kind, Traffic.Kind.ANSWER, to::receiveReplicate).whenComplete((answer, error) -> {
+      if (error != null || !answer.getRefused().isEmpty()) {
+        sim.batchCauses().failed(from, sim.region(region), request);
+      }
       if (error == null && !answer.getLeader().isEmpty()) {
         leaderHint.put(region, sim.pop(answer.getLeader()));
       }

@@ -12,13 +12,16 @@ import java.util.Map;
  * @param simulatedSeconds the workload's duration plus the time the healed system took to converge
  * @param propagationP99Ms from a write's commit in its region to its arrival in the last other region
  * @param bytesPerWriteRatio bytes PoPs sent between regions over {@code (regions - 1) x payload} summed over writes
+ * @param bytesByCause every counted byte once, by why it was sent: batch mutations by cause
+ *     ({@link BatchCauses}), batch framing, gossip, answers, anti-entropy, errors; plus
+ *     {@code alreadyThere}, the batch bytes the receiving region already had (a subset, not added)
  * @param antiEntropyAfterPartitionBytes anti-entropy bytes sent after the long partition ended
  * @param tombstones (simulated ms, mean tombstones per PoP) samples
  */
 public record SimResult(long seed, int regions, int pops, double simulatedSeconds, double wallSeconds,
     long submitted, long committed, long acked, double propagationP50Ms, double propagationP99Ms,
     double propagationMaxMs, long unpropagated, double bytesPerWriteRatio, long replicationBytes, long idealBytes,
-    Map<String, Long> bytesByKind, Map<String, Long> messagesByKind, long antiEntropyAfterPartitionBytes,
+    Map<String, Long> bytesByKind, Map<String, Long> bytesByCause, Map<String, Long> messagesByKind, long antiEntropyAfterPartitionBytes,
     String longPartitionRegion, double convergedAfterHealSeconds, long events, long clockRefusals, long partitions,
     long crashes, long clockJumps, List<long[]> tombstones, Map<String, long[]> trafficSeries, long[] propagation,
     String digest, String stateDigest, Map<String, String> checkers, List<String> failures) {
@@ -36,6 +39,18 @@ public record SimResult(long seed, int regions, int pops, double simulatedSecond
       messages.put(kind.name().toLowerCase(Locale.ROOT), t.messages(kind));
       series.put(kind.name().toLowerCase(Locale.ROOT), t.series(kind));
     }
+    BatchCauses c = sim.batchCauses();
+    Map<String, Long> causes = new LinkedHashMap<>();
+    causes.put("first", c.bytes(BatchCauses.Cause.FIRST));
+    causes.put("resendAfterGap", c.bytes(BatchCauses.Cause.RESEND_AFTER_GAP));
+    causes.put("resendAfterFailure", c.bytes(BatchCauses.Cause.RESEND_AFTER_FAILURE));
+    causes.put("relay", c.bytes(BatchCauses.Cause.RELAY));
+    causes.put("batchFraming", c.bytes(BatchCauses.Cause.FRAMING));
+    causes.put("gossip", t.bytes(Traffic.Kind.GOSSIP));
+    causes.put("answer", t.bytes(Traffic.Kind.ANSWER));
+    causes.put("antiEntropy", t.bytes(Traffic.Kind.ANTI_ENTROPY));
+    causes.put("error", t.bytes(Traffic.Kind.ERROR));
+    causes.put("alreadyThere", c.alreadyThere());
     long aeAfter = 0;
     if (faults.longPartitionEnd >= 0) {
       long[] ae = t.series(Traffic.Kind.ANTI_ENTROPY);
@@ -53,7 +68,7 @@ public record SimResult(long seed, int regions, int pops, double simulatedSecond
     return new SimResult(sim.options().seed(), sim.options().regions(), sim.options().pops(),
         sim.loop().now() / 1000.0, wallSeconds, workload.submitted, h.committedWrites(), h.ackedWrites(),
         percentile(delays, 0.50), percentile(delays, 0.99), delays.length == 0 ? 0 : delays[delays.length - 1],
-        h.unpropagated(), ideal == 0 ? 0 : (double) total / ideal, total, ideal, bytes, messages, aeAfter,
+        h.unpropagated(), ideal == 0 ? 0 : (double) total / ideal, total, ideal, bytes, causes, messages, aeAfter,
         faults.longPartitionRegion, convergedMillis / 1000.0, sim.loop().events(), sim.clockRefusals,
         faults.partitions, faults.crashes, faults.clockJumps, sim.tombstoneSamples(), series, delays,
         sim.loop().digest(), checkers.stateDigest(), verdicts, failures);
@@ -88,6 +103,7 @@ public record SimResult(long seed, int regions, int pops, double simulatedSecond
     field(b, "replicationBytes", replicationBytes);
     field(b, "idealBytes", idealBytes);
     b.append("\"bytesByKind\":").append(map(bytesByKind)).append(',');
+    b.append("\"bytesByCause\":").append(map(bytesByCause)).append(',');
     field(b, "antiEntropyAfterPartitionBytes", antiEntropyAfterPartitionBytes);
     field(b, "convergedAfterHealSeconds", convergedAfterHealSeconds);
     field(b, "events", events);

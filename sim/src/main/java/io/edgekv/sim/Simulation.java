@@ -6,8 +6,8 @@ import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.gossip.Shipper;
 import io.edgekv.replication.apply.Applier;
 import io.edgekv.replication.storage.ReplicationKeys;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +30,7 @@ public final class Simulation {
   private final SimLoop loop = new SimLoop();
   private final SplittableRandom random;
   private final Traffic traffic = new Traffic();
+  private final BatchCauses batchCauses;
   private final History history;
   private final Geography geography;
   private final SimNetwork network;
@@ -37,7 +38,7 @@ public final class Simulation {
   private final Map<String, SimRegion> regionByName = new HashMap<>();
   private final List<SimPop> pops = new ArrayList<>();
   private final Map<String, SimPop> popById = new HashMap<>();
-  private final Map<ByteBuffer, byte[]> shared = new HashMap<>();
+  private final Map<Shared, byte[]> shared = new HashMap<>();
   private final List<long[]> tombstones = new ArrayList<>();
   private final SplittableRandom workloadRandom;
   private final SplittableRandom faultRandom;
@@ -48,6 +49,7 @@ public final class Simulation {
     SplittableRandom root = new SplittableRandom(options.seed());
     this.random = root.split();
     this.history = new History(options.regions());
+    this.batchCauses = new BatchCauses(this, options.regions());
     this.geography = new Geography(options.regions());
     this.network = new SimNetwork(loop, root.split(), geography, traffic, options.regions(), SimNetwork.Faults.NONE);
     List<String> names = geography.names();
@@ -110,7 +112,7 @@ public final class Simulation {
       if (!pop.up() || pop.appliedIndex() < pop.simRegion().commitIndex()) {
         return false;
       }
-      Map<String, Long> vv = ReplicationKeys.versionVector(pop.engine());
+      Map<String, Long> vv = pop.vector();
       if (first == null) {
         first = vv;
       } else if (!first.equals(vv)) {
@@ -188,8 +190,21 @@ public final class Simulation {
     if (value.length < 256) {
       return value;
     }
-    byte[] existing = shared.putIfAbsent(ByteBuffer.wrap(value), value);
+    byte[] existing = shared.putIfAbsent(new Shared(value, Arrays.hashCode(value)), value);
     return existing != null ? existing : value;
+  }
+
+  /** A stored value as a map key: its hash computed once (vectorised), equal by content. */
+  private record Shared(byte[] value, int hash) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Shared other && hash == other.hash && Arrays.equals(value, other.value);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
   }
 
   Shipper.Settings shipperSettings(String region) {
@@ -218,6 +233,10 @@ public final class Simulation {
 
   Traffic traffic() {
     return traffic;
+  }
+
+  BatchCauses batchCauses() {
+    return batchCauses;
   }
 
   History history() {

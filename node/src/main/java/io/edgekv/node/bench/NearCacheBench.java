@@ -1,6 +1,7 @@
 package io.edgekv.node.bench;
 
 import io.edgekv.client.EdgeKvClient;
+import io.edgekv.client.auth.ClientCredentials;
 import io.edgekv.client.EdgeKvException;
 import io.edgekv.client.GetResult;
 import io.edgekv.client.NearCache;
@@ -26,8 +27,8 @@ public final class NearCacheBench implements AutoCloseable {
   private final EdgeKvClient client;
   private final NearCache cache;
 
-  public NearCacheBench(String endpoint, String namespace) {
-    this.client = BenchClients.open(endpoint, namespace, Duration.ofSeconds(10));
+  public NearCacheBench(String endpoint, String namespace, ClientCredentials credentials) {
+    this.client = BenchClients.open(endpoint, namespace, credentials, Duration.ofSeconds(10));
     this.cache = NearCache.builder(client).maximumSize(100_000).build();
   }
 

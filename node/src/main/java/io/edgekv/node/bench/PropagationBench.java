@@ -1,6 +1,7 @@
 package io.edgekv.node.bench;
 
 import io.edgekv.client.EdgeKvClient;
+import io.edgekv.client.auth.ClientCredentials;
 import io.edgekv.client.GetResult;
 import io.edgekv.client.InvalidationClient;
 import io.edgekv.client.InvalidationEvent;
@@ -48,12 +49,12 @@ public final class PropagationBench implements AutoCloseable {
   private final Map<String, Arrivals> tracks = new ConcurrentHashMap<>();
   private final AtomicLong resets = new AtomicLong();
 
-  public PropagationBench(String writerEndpoint, List<String> readerEndpoints, String namespace, int valueSize,
-      Duration visibilityTimeout) {
-    this.writer = BenchClients.open(writerEndpoint, namespace, Duration.ofSeconds(5));
+  public PropagationBench(String writerEndpoint, List<String> readerEndpoints, String namespace,
+      ClientCredentials credentials, int valueSize, Duration visibilityTimeout) {
+    this.writer = BenchClients.open(writerEndpoint, namespace, credentials, Duration.ofSeconds(5));
     this.readerNodes = List.copyOf(readerEndpoints);
     for (String endpoint : readerNodes) {
-      readers.add(BenchClients.open(endpoint, namespace, Duration.ofSeconds(5)));
+      readers.add(BenchClients.open(endpoint, namespace, credentials, Duration.ofSeconds(5)));
     }
     this.valueSize = valueSize;
     this.visibilityTimeout = visibilityTimeout;

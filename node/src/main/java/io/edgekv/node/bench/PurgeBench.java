@@ -1,6 +1,7 @@
 package io.edgekv.node.bench;
 
 import io.edgekv.client.EdgeKvClient;
+import io.edgekv.client.auth.ClientCredentials;
 import io.edgekv.client.InvalidationClient;
 import io.edgekv.client.InvalidationEvent;
 import io.edgekv.client.PurgeResult;
@@ -61,13 +62,13 @@ public final class PurgeBench implements AutoCloseable {
   private final AtomicLong disconnects = new AtomicLong();
   private int[] watcherNode = new int[0];
 
-  public PurgeBench(String purgeEndpoint, List<String> watchEndpoints, String namespace, PurgeBy purgeBy,
-      Duration eventTimeout) {
-    this.purgerClient = BenchClients.open(purgeEndpoint, namespace, Duration.ofSeconds(10));
+  public PurgeBench(String purgeEndpoint, List<String> watchEndpoints, String namespace,
+      ClientCredentials credentials, PurgeBy purgeBy, Duration eventTimeout) {
+    this.purgerClient = BenchClients.open(purgeEndpoint, namespace, credentials, Duration.ofSeconds(10));
     this.purger = InvalidationClient.of(purgerClient);
     this.watchNodes = List.copyOf(watchEndpoints);
     for (String endpoint : watchNodes) {
-      EdgeKvClient c = BenchClients.open(endpoint, namespace, Duration.ofSeconds(10));
+      EdgeKvClient c = BenchClients.open(endpoint, namespace, credentials, Duration.ofSeconds(10));
       watchClients.put(endpoint, c);
       watchInvalidation.put(endpoint, InvalidationClient.of(c));
     }

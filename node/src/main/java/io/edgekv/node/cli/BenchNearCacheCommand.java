@@ -41,7 +41,8 @@ public final class BenchNearCacheCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     NearCacheBench.Result r;
-    try (NearCacheBench bench = new NearCacheBench(endpoint, global.namespace())) {
+    try (NearCacheBench bench = new NearCacheBench(endpoint, global.namespace(),
+        global.credentials(spec, EdgeKvCommand.root(spec).env()))) {
       r = bench.run(keys, iterations, maxDuration);
     }
     if (global.json()) {

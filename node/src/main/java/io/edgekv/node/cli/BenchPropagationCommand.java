@@ -56,7 +56,8 @@ public final class BenchPropagationCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     PropagationBench.Result result;
-    try (PropagationBench bench = new PropagationBench(from, to, namespace, valueSize, Duration.ofSeconds(10))) {
+    try (PropagationBench bench = new PropagationBench(from, to, namespace,
+        global.credentials(spec, EdgeKvCommand.root(spec).env()), valueSize, Duration.ofSeconds(10))) {
       bench.connect(Duration.ofSeconds(30));
       result = bench.run(warmup, writes, maxDuration);
     }

@@ -68,7 +68,8 @@ public final class BenchPurgeCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     PurgeBench.Result result;
-    try (PurgeBench bench = new PurgeBench(from, watch, global.namespace(), purgeBy, eventTimeout)) {
+    try (PurgeBench bench = new PurgeBench(from, watch, global.namespace(),
+        global.credentials(spec, EdgeKvCommand.root(spec).env()), purgeBy, eventTimeout)) {
       long t0 = System.nanoTime();
       bench.connect(watchers, Duration.ofSeconds(120));
       cli.info(String.format(Locale.ROOT, "bench purge: %d watchers of prefix %s confirmed in %d ms", watchers,

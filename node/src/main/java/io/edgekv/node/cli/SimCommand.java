@@ -144,6 +144,10 @@ public final class SimCommand implements Callable<Integer> {
     for (Map.Entry<String, Long> e : r.bytesByKind().entrySet()) {
       b.append(' ').append(e.getKey()).append('=').append(e.getValue());
     }
+    b.append(String.format(Locale.ROOT, "%n  bytes by cause:"));
+    for (Map.Entry<String, Long> e : r.bytesByCause().entrySet()) {
+      b.append(' ').append(e.getKey()).append('=').append(e.getValue());
+    }
     b.append(String.format(Locale.ROOT, "%n  anti-entropy after the long partition%s: %d bytes%n",
         r.longPartitionRegion().isEmpty() ? "" : " of " + r.longPartitionRegion(), r.antiEntropyAfterPartitionBytes()));
     b.append("  checkers:");

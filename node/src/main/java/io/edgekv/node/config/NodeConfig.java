@@ -353,6 +353,7 @@ public record NodeConfig(String nodeId, String dataDir, String bindHost, Topolog
         "needs security.masterKeyFile (session tokens and Watch positions are MAC'd with a key derived from it)");
     invalidation.validate(limits);
     tuning.validate();
+    security.quotas().validate();
     return this;
   }
 

@@ -12,7 +12,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import java.time.Clock;
 import java.util.Map;
 
@@ -94,40 +93,16 @@ public final class AuthInterceptor implements ServerInterceptor {
     if (right == Right.ADMIN) {
       return delegate;
     }
-    return new SimpleForwardingServerCallListener<>(delegate) {
-      private boolean refused;
-
-      @Override
-      public void onMessage(Q message) {
-        if (refused) {
-          return;
-        }
-        String namespace = namespaceOf(message);
-        boolean ok = namespace == null ? token.allowsSomewhere(right) : token.allows(right, namespace);
-        if (!ok) {
-          refused = true;
-          audit.record(who, method + " namespace=" + namespace, "PERMISSION_DENIED", peer);
-          call.close(Status.PERMISSION_DENIED.withDescription("the token does not grant '" + right.label() + "' in "
-              + (namespace == null ? "any namespace" : "namespace '" + namespace + "'")), new Metadata());
-          return;
-        }
-        super.onMessage(message);
+    return new CheckedListener<>(delegate, message -> {
+      String namespace = namespaceOf(message);
+      boolean ok = namespace == null ? token.allowsSomewhere(right) : token.allows(right, namespace);
+      if (!ok) {
+        audit.record(who, method + " namespace=" + namespace, "PERMISSION_DENIED", peer);
+        call.close(Status.PERMISSION_DENIED.withDescription("the token does not grant '" + right.label() + "' in "
+            + (namespace == null ? "any namespace" : "namespace '" + namespace + "'")), new Metadata());
       }
-
-      @Override
-      public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
-      }
-
-      @Override
-      public void onReady() {
-        if (!refused) {
-          super.onReady();
-        }
-      }
-    };
+      return !ok;
+    });
   }
 
   private AccessToken authenticate(String header) throws Tokens.InvalidTokenException {

@@ -95,7 +95,8 @@ public final class FleetCredentials {
     return config
         .withTls(NodeConfig.Tls.on(caCert().toString(), certs().resolve(config.nodeId() + ".pem").toString(),
             certs().resolve(config.nodeId() + ".key").toString()))
-        .withSecurity(new SecuritySettings(false, List.of(tokenKeys().toString()), masterKey().toString()));
+        .withSecurity(new SecuritySettings(false, List.of(tokenKeys().toString()), masterKey().toString(),
+            config.security().quotas()));
   }
 
   /** A token with every right in every namespace, valid for {@code ttl}. */

@@ -1,6 +1,9 @@
 package io.edgekv.node.security;
 
+import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.replication.apply.NamespaceUsage;
+import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.raft.Peer;
 import io.edgekv.replication.raft.RegionReplica;
 import io.grpc.BindableService;
@@ -42,11 +45,14 @@ public final class NodeSecurity {
   private final RaftPeerIdentity raftPeers;
   private final TokenMacInterceptor tokenMacs;
   private final MasterKeyCipher atRest;
+  private final RequestLimits limits;
   private volatile RegionReplica replica;
 
   /** @throws UncheckedIOException naming a certificate, key or token-key file that cannot be read */
   public NodeSecurity(NodeConfig config, Clock clock) {
     this.config = config;
+    this.limits = config.security().quotas().any()
+        ? new RequestLimits(config.security().quotas(), new ReplicaNamespaces(), System::nanoTime) : null;
     try {
       NodeConfig.Tls tls = config.tls();
       this.transport = tls.enabled() ? new TransportSecurity(Path.of(tls.caFile()), Path.of(tls.certFile()),
@@ -152,10 +158,10 @@ public final class NodeSecurity {
 
   /**
    * The public port's services, each behind the token check when auth is on (health checks stay
-   * open), and with MACs on the session tokens, continuations and Watch positions they exchange.
+   * open), then the rate limits and quotas when any is set, and with MACs on the session tokens, continuations and Watch positions they exchange.
    */
   public List<BindableService> guardPublic(List<BindableService> services) {
-    return guard(guard(services, tokenMacs), auth);
+    return guard(guard(guard(services, tokenMacs), limits), auth);
   }
 
   /** The internal port's services, each behind the per-call peer identity check when TLS is on. */
@@ -173,5 +179,27 @@ public final class NodeSecurity {
       ServerServiceDefinition guarded = ServerInterceptors.intercept(definition, interceptor);
       return (BindableService) () -> guarded;
     }).toList();
+  }
+
+  /** The stored counts of this node's replica, summed over its shards. */
+  private final class ReplicaNamespaces implements RequestLimits.StoredNamespaces {
+    @Override
+    public NamespaceUsage.Usage usage(String namespace) {
+      RegionReplica r = replica;
+      NamespaceUsage.Usage sum = NamespaceUsage.Usage.NONE;
+      for (int shard = 0; shard < r.shards(); shard++) {
+        sum = sum.plus(r.read(shard, engine -> NamespaceUsage.read(engine, namespace)));
+      }
+      return sum;
+    }
+
+    @Override
+    public long liveBytes(String namespace, byte[] key) {
+      RegionReplica r = replica;
+      EntryKey entryKey = new EntryKey(namespace, key);
+      StoredEntry entry = r.reads().entry(r.shardOf(namespace, key), entryKey);
+      // Counted as NamespaceUsage counts: an entry that is not a tombstone, expired or not (until swept).
+      return entry == null || entry.getTombstone() ? -1 : NamespaceUsage.bytesOf(entryKey, entry);
+    }
   }
 }

@@ -2,7 +2,6 @@ package io.edgekv.node.security;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
-import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -45,29 +44,16 @@ public final class PeerIdentityInterceptor implements ServerInterceptor {
     if (PROPOSE.equals(method) && !identity.region().equals(ownRegion)) {
       return refuse(call, method, identity.toString(), "only nodes of region " + ownRegion + " forward proposals here");
     }
-    return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-      private boolean refused;
-
-      @Override
-      public void onMessage(Q message) {
-        String claimed = fromRegion(message);
-        if (claimed != null && !claimed.equals(identity.region())) {
-          refused = true;
-          audit.record(identity.toString(), method + " from_region=" + claimed, "PERMISSION_DENIED", null);
-          call.close(Status.PERMISSION_DENIED.withDescription("the caller's certificate names " + identity
-              + ", not a node of region '" + claimed + "'"), new Metadata());
-          return;
-        }
-        super.onMessage(message);
+    return new CheckedListener<>(next.startCall(call, headers), message -> {
+      String claimed = fromRegion(message);
+      if (claimed != null && !claimed.equals(identity.region())) {
+        audit.record(identity.toString(), method + " from_region=" + claimed, "PERMISSION_DENIED", null);
+        call.close(Status.PERMISSION_DENIED.withDescription("the caller's certificate names " + identity
+            + ", not a node of region '" + claimed + "'"), new Metadata());
+        return true;
       }
-
-      @Override
-      public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
-      }
-    };
+      return false;
+    });
   }
 
   private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, String method, String who, String why) {

@@ -79,6 +79,28 @@ class ConfigFilesTest {
   }
 
   @Test
+  void quotasParseWithPerNamespaceOverridesAndReadBack() {
+    NodeConfig config = ConfigFiles.parse(TOPOLOGY + """
+        security:
+          quotas:
+            clientRequestsPerSecond: 100
+            namespaceMaxBytes: 1GiB
+            namespaces:
+              shop: {requestsPerSecond: 50, burst: 10, maxKeys: 1000, maxBytes: 10MiB}
+        """);
+    QuotaSettings quotas = config.security().quotas();
+    assertEquals(100, quotas.clientRequestsPerSecond());
+    assertEquals(new QuotaSettings.NamespaceQuota(50, 10, 1000, ByteSize.ofMiB(10)), quotas.of("shop"));
+    assertEquals(new QuotaSettings.NamespaceQuota(0, 0, 0, ByteSize.ofMiB(1024)), quotas.of("other"));
+    assertEquals(config, ConfigFiles.parse(ConfigFiles.toYaml(config)));
+    assertEquals(QuotaSettings.NONE, ConfigFiles.parse(TOPOLOGY).security().quotas());
+    ConfigException negative = assertThrows(ConfigException.class, () -> ConfigFiles.parse(TOPOLOGY
+        + "security: {quotas: {namespaces: {shop: {requestsPerSecond: 1, burst: -1, maxKeys: 0, maxBytes: 0}}}}\n"));
+    assertTrue(negative.getMessage().contains("security.quotas.namespaces.shop.burst must not be negative"),
+        negative.getMessage());
+  }
+
+  @Test
   void devConfigsOfManyRegionsReadBack() {
     NodeConfig.Topology topology = DevTopology.topology(5, 1, 2, "127.0.0.1", 7400);
     for (NodeConfig config : DevTopology.configs(topology, "127.0.0.1", Path.of("/tmp/edgekv-dev"),

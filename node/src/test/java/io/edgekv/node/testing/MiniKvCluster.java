@@ -6,6 +6,8 @@ import io.edgekv.client.auth.ClientCredentials;
 import io.edgekv.node.EdgeKvNode;
 import io.edgekv.node.NodeEnvironment;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.node.config.QuotaSettings;
+import io.edgekv.node.config.SecuritySettings;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.node.dev.DevTopology;
 import io.edgekv.node.security.FleetCredentials;
@@ -103,7 +105,8 @@ public final class MiniKvCluster implements AutoCloseable {
       NodeConfig.RaftSettings raft, boolean join) {
     return NodeConfig.of(address.id(), root.resolve(address.id()).toString(), topology)
         .withLimits(new NodeConfig.Limits(builder.maxValueBytes)).withRaft(raft).withJoin(join)
-        .withReplication(builder.replication).validate();
+        .withReplication(builder.replication)
+        .withSecurity(SecuritySettings.DEFAULT.withQuotas(builder.quotas)).validate();
   }
 
   public static Builder builder() {
@@ -114,13 +117,21 @@ public final class MiniKvCluster implements AutoCloseable {
   public static final NodeConfig.RaftSettings FAST_RAFT = NodeConfig.RaftSettings.DEFAULT
       .withTimeouts(Duration.ofMillis(400), Duration.ofMillis(800), Duration.ofSeconds(3));
 
-  /** Fluent options; defaults: 1 region x 3 nodes, 1 shard, fast elections. */
+  /**
+   * A system property that makes every cluster {@link Builder#secure() secure} unless a test says
+   * otherwise: node/pom.xml's {@code secure-integration} execution runs the integration tests that
+   * reach the cluster only through its clients again with it set.
+   */
+  public static final String SECURE_PROPERTY = "edgekv.test.secure";
+
+  /** Fluent options; defaults: 1 region x 3 nodes, 1 shard, fast elections, open unless {@link #SECURE_PROPERTY}. */
   public static final class Builder {
     private int regions = 1;
     private int nodesPerRegion = 3;
     private int shards = 1;
     private int spareNodes = 0;
-    private boolean secure;
+    private boolean secure = Boolean.getBoolean(SECURE_PROPERTY);
+    private QuotaSettings quotas = QuotaSettings.NONE;
     private NodeConfig.ReplicationSettings replication = NodeConfig.ReplicationSettings.DEFAULT.withGossipInterval(Duration.ofMillis(100));
     private int maxValueBytes = NodeConfig.Limits.DEFAULT.maxValueBytes();
     private final Map<Integer, UnsafeSwitches> unsafe = new HashMap<>();
@@ -130,6 +141,12 @@ public final class MiniKvCluster implements AutoCloseable {
     /** TLS, mutual TLS between nodes, client tokens and encryption at rest, as {@code dev --secure}. */
     public Builder secure() {
       this.secure = true;
+      return this;
+    }
+
+    /** Rate limits and storage quotas of every node's public port. */
+    public Builder quotas(QuotaSettings settings) {
+      this.quotas = settings;
       return this;
     }
 
@@ -349,16 +366,20 @@ public final class MiniKvCluster implements AutoCloseable {
 
   /** A client for some endpoints with its own deadline and attempts (closed with the cluster). */
   public EdgeKvClient client(List<String> endpoints, Duration deadline, int maxAttempts) {
-    ClientCredentials credentials = ClientCredentials.NONE;
-    if (security != null) {
-      try {
-        credentials = ClientCredentials.tls(security.caCert()).withToken(security.rootToken(Duration.ofHours(1),
-            Clock.systemUTC()));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+    return client(endpoints, clientCredentials(), deadline, maxAttempts);
+  }
+
+  /** What a client of this cluster presents: nothing for an open one, the CA and a root token for a secure one. */
+  public ClientCredentials clientCredentials() {
+    if (security == null) {
+      return ClientCredentials.NONE;
     }
-    return client(endpoints, credentials, deadline, maxAttempts);
+    try {
+      return ClientCredentials.tls(security.caCert()).withToken(security.rootToken(Duration.ofHours(1),
+          Clock.systemUTC()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** A client for some endpoints with the given TLS trust and token (closed with the cluster). */

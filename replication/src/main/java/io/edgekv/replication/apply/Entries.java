@@ -38,14 +38,14 @@ final class Entries {
   /** Replaces {@code existing} with a value entry (no purge check: see {@link RangeTombstones#putUnlessPurged}). */
   void put(ApplyContext ctx, EntryKey key, StoredEntry existing, StoredEntry entry) {
     indexes.unindex(ctx.batch, key, existing);
-    write(ctx, key, entry);
+    write(ctx, key, existing, entry);
     indexes.index(ctx.batch, key, entry);
   }
 
   /** Replaces {@code existing} with a tombstone, indexed by time so that it can be collected later. */
   void putTombstone(ApplyContext ctx, EntryKey key, StoredEntry existing, Version version) {
     indexes.unindex(ctx.batch, key, existing);
-    write(ctx, key, StoredEntry.newBuilder()
+    write(ctx, key, existing, StoredEntry.newBuilder()
         .setFormat(StoredEntries.FORMAT)
         .setHlc(version.hlc())
         .setOriginRegion(version.originRegion())
@@ -62,7 +62,7 @@ final class Entries {
 
   /** Flags a live entry stale (a soft purge); its indexes stay. */
   void markStale(ApplyContext ctx, EntryKey key, StoredEntry existing) {
-    write(ctx, key, existing.toBuilder().setStale(true).build());
+    write(ctx, key, existing, existing.toBuilder().setStale(true).build());
   }
 
   /** Removes the entry and its indexes altogether (tombstone collection). */
@@ -70,6 +70,7 @@ final class Entries {
     indexes.unindex(ctx.batch, key, existing);
     engine.entries.delete(ctx.batch, key);
     ctx.stagedEntries.put(key, Optional.empty());
+    NamespaceUsage.change(ctx, key, existing, null);
   }
 
   /** The keys of a namespace that start with {@code prefix}, stored or staged by this apply. */
@@ -82,14 +83,18 @@ final class Entries {
       matching.add(key);
       return true;
     });
-    ctx.stagedEntries.keySet().stream().filter(k -> k.hasPrefix(namespace, prefix) && !matching.contains(k))
-        .forEach(matching::add);
+    ctx.stagedEntries.forEach((k, staged) -> {
+      if (k.hasPrefix(namespace, prefix) && !matching.contains(k)) {
+        matching.add(k);
+      }
+    });
     return matching;
   }
 
-  private void write(ApplyContext ctx, EntryKey key, StoredEntry entry) {
+  private void write(ApplyContext ctx, EntryKey key, StoredEntry existing, StoredEntry entry) {
     engine.entries.put(ctx.batch, key, entry);
     ctx.stagedEntries.put(key, Optional.of(entry));
+    NamespaceUsage.change(ctx, key, existing, entry);
   }
 
   /**

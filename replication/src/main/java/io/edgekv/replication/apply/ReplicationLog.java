@@ -3,6 +3,7 @@ package io.edgekv.replication.apply;
 import io.edgekv.internal.v1.Mutation;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.ReplicationKeys;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,6 +40,17 @@ final class ReplicationLog {
     changed.clear();
   }
 
+  /** What this apply has changed so far: {@link #reset} returns to it (a command rolled back). */
+  Map<String, Long> mark() {
+    return new HashMap<>(changed);
+  }
+
+  /** Forgets what this apply changed after {@code mark} was taken. */
+  void reset(Map<String, Long> mark) {
+    changed.clear();
+    changed.putAll(mark);
+  }
+
   /** The highest contiguous sequence from {@code origin} as of this apply. */
   long seq(String origin) {
     Long mine = changed.get(origin);
@@ -70,9 +82,11 @@ final class ReplicationLog {
   /** After the apply's batch is written: readers see the advanced vector. */
   void publish() {
     if (!changed.isEmpty()) {
+      // A fresh map each time, never mutated after this (readers keep the one they got): one copy,
+      // not two as a copy into an immutable map would make (this runs after every apply).
       Map<String, Long> next = new HashMap<>(published);
       next.putAll(changed);
-      published = Map.copyOf(next);
+      published = Collections.unmodifiableMap(next);
       changed.clear();
     }
   }

@@ -11,6 +11,7 @@ import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.raft.ReplicaLog;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,15 @@ public final class Receiver {
   private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
   /** When this node was first called by another region (-1: not yet). */
   private volatile long firstCalledMillis = -1;
+  /** When this node was last called by any other region. */
+  private volatile long lastCalledMillis = -1;
+  /**
+   * When calls resumed after a silence of more than {@link #SILENCE_MILLIS} (this node was cut
+   * off from every region, or down): every origin counts as heard then, since none could reach it.
+   */
+  private volatile long resumedMillis = -1;
+  /** No call from any region for this long: this node was unreachable, not one origin's link. */
+  static final long SILENCE_MILLIS = 2 * Shipper.HEARTBEAT_MILLIS;
 
   /**
    * @param maxClockOffset how far ahead of this node's clock a remote timestamp may be
@@ -76,7 +86,10 @@ public final class Receiver {
     lastHeard.put(request.getFromRegion(), now);
     if (firstCalledMillis < 0) {
       firstCalledMillis = now;
+    } else if (now - lastCalledMillis > SILENCE_MILLIS) {
+      resumedMillis = now;
     }
+    lastCalledMillis = Math.max(lastCalledMillis, now);
     long limit = now + maxClockOffset.toMillis();
     for (Mutation m : request.getMutationsList()) {
       if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
@@ -101,10 +114,16 @@ public final class Receiver {
     long staleBefore = replica.clock().clock().millis() - STALE_AFTER_MILLIS;
     // An origin never heard from is stale only twice the delay after the first call this node got:
     // a node that just became the one other regions call (a new leader) has not missed anyone yet.
-    List<String> stale = all.keySet().stream().sorted()
-        .filter(origin -> !origin.equals(replica.region())
-            && lastHeard.getOrDefault(origin, firstCalledMillis + STALE_AFTER_MILLIS) < staleBefore)
-        .toList();
+    // Nor is any origin stale sooner than that after this node was unreachable from every region.
+    List<String> stale = new ArrayList<>();
+    for (String origin : all.keySet()) {
+      if (!origin.equals(replica.region())
+          && Math.max(lastHeard.getOrDefault(origin, firstCalledMillis + STALE_AFTER_MILLIS), resumedMillis)
+              < staleBefore) {
+        stale.add(origin);
+      }
+    }
+    stale.sort(null);
     answer.addAllStaleOrigins(stale);
     if (request.getFullVector()) {
       answer.putAllVersionVector(all);

@@ -55,9 +55,11 @@ import java.util.zip.CRC32C;
  * <p>Relay: a region is never sent the mutations it originated; this region's own go at once; a
  * third region's only to a region whose answers list that origin as stale (not heard from
  * directly lately: a cut link), and only once they are {@code relayAfterMillis} times (1 + this
- * region's rank among the possible relays) old, so usually one region relays, and the next only
- * if that did not help. Anti-entropy toward a region behind the log's retention is staggered by
- * the same kind of rank.
+ * region's rank among the possible relays) old and, for {@value #RELAY_CONFIRM_MILLIS} ms plus
+ * that delay, the region has listed the origin stale and its vector has not advanced for that
+ * origin beyond what this node relayed: usually one region relays, the next only if that did not
+ * help, and none when the origin (after a healed partition) or another relay reaches the region.
+ * Anti-entropy toward a region behind the log's retention is staggered by the same kind of rank.
  *
  * <p>Thread-safe: the per-region state is touched only on the given single-threaded scheduler.
  */
@@ -76,6 +78,13 @@ public final class Shipper implements AutoCloseable {
   static final long FULL_VECTOR_MILLIS = 60_000;
   /** The longest back-off after failed calls (it doubles from {@code retryBackoffMillis}). */
   static final long MAX_BACKOFF_MILLIS = 5_000;
+  /**
+   * How long a region must have reported an origin stale before this node relays that origin's
+   * mutations to it (plus the rank's delay): when a partition heals, the origin reaches the
+   * region again within its back-off ({@value #MAX_BACKOFF_MILLIS} ms), and relaying its backlog
+   * meanwhile would send it twice.
+   */
+  static final long RELAY_CONFIRM_MILLIS = MAX_BACKOFF_MILLIS;
 
   /** Tunables. {@code maxBatchBytes} must fit a Raft entry of the receiving region. */
   public record Settings(List<String> otherRegions, int maxBatchCount, int maxBatchBytes, long gossipIntervalMillis,
@@ -87,6 +96,8 @@ public final class Shipper implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+  /** The same peers per shard, in the order of {@code otherRegions}: a run looks them up without building keys. */
+  private final Map<Integer, Peer[]> peersByShard = new ConcurrentHashMap<>();
   private final AtomicBoolean runQueued = new AtomicBoolean();
   /** This region's rank per (origin, destination): the regions are fixed for the shipper's life. */
   private final Map<String, Integer> ranks = new ConcurrentHashMap<>();
@@ -99,6 +110,11 @@ public final class Shipper implements AutoCloseable {
     /** Per origin, the highest sequence sent in a batch not yet known to be applied. */
     final Map<String, Long> sent = new HashMap<>();
     int inFlight;
+    /**
+     * Counts restarts of shipping (from a gap or a failure). A gap in the answer to a batch sent
+     * before the latest restart is not a new one: what it lacks is already being sent again.
+     */
+    int epoch;
     volatile long lastSentMillis;
     volatile long backoffUntilMillis;
     /** Failed calls in a row; while above 0 only empty probes are sent, no mutations. */
@@ -106,6 +122,14 @@ public final class Shipper implements AutoCloseable {
     long lastFullVectorMillis;
     /** Origins the region last said it has not heard from directly: their mutations are relayed to it. */
     volatile Set<String> staleOrigins = Set.of();
+    /** The same origins, in the order the answer listed them (sorted): relays go in a fixed order. */
+    volatile List<String> staleOriginsInOrder = List.of();
+    /** Per stale origin: since when the region's answers have listed it. */
+    final Map<String, Long> staleSince = new HashMap<>();
+    /** Per origin: when the region's vector last advanced beyond what this node relayed to it (someone else delivers). */
+    final Map<String, Long> advancedAt = new HashMap<>();
+    /** Per origin: the highest sequence this node relayed to the region. */
+    final Map<String, Long> relayedUpTo = new HashMap<>();
     /** Since when the region has needed anti-entropy from this node's view (0: it does not). */
     long needsRepairSince;
     /** Per relayed origin: the next sequence to relay and when it is old enough to go. */
@@ -158,8 +182,14 @@ public final class Shipper implements AutoCloseable {
         }
         // One read of this shard's vector for the whole run: it is the same for every region.
         Map<String, Long> mine = replica.versionVector(group.shard());
-        for (String region : settings.otherRegions()) {
-          ship(region, group.shard(), mine);
+        List<String> others = settings.otherRegions();
+        Peer[] row = peersByShard.computeIfAbsent(group.shard(), s -> new Peer[others.size()]);
+        for (int i = 0; i < others.size(); i++) {
+          String region = others.get(i);
+          if (row[i] == null) {
+            row[i] = peers.computeIfAbsent(region + "/" + group.shard(), k -> new Peer());
+          }
+          ship(region, group.shard(), mine, row[i]);
         }
       }
     } catch (RuntimeException e) {
@@ -167,8 +197,7 @@ public final class Shipper implements AutoCloseable {
     }
   }
 
-  private void ship(String region, int shard, Map<String, Long> mine) {
-    Peer peer = peers.computeIfAbsent(region + "/" + shard, k -> new Peer());
+  private void ship(String region, int shard, Map<String, Long> mine, Peer peer) {
     long now = clock.millis();
     if (peer.inFlight >= MAX_IN_FLIGHT || now < peer.backoffUntilMillis) {
       return;
@@ -200,14 +229,19 @@ public final class Shipper implements AutoCloseable {
     for (Mutation m : batch) {
       last.merge(m.getOriginRegion(), m.getSeq(), Math::max);
       peer.sent.merge(m.getOriginRegion(), m.getSeq(), Math::max);
+      if (!m.getOriginRegion().equals(replica.region())) {
+        peer.relayedUpTo.merge(m.getOriginRegion(), m.getSeq(), Math::max);
+      }
     }
     peer.lastSentMillis = now;
     peer.inFlight++;
+    int epoch = peer.epoch;
     link.replicate(region, request).whenCompleteAsync((response, error) -> {
       peer.inFlight--;
       if (error != null || !response.getRefused().isEmpty()) {
         // Start again from what the region last confirmed, after a back-off that doubles.
         peer.sent.clear();
+        peer.epoch++;
         peer.failures++;
         long backoff = Math.min(MAX_BACKOFF_MILLIS, settings.retryBackoffMillis() << Math.min(10, peer.failures - 1));
         peer.backoffUntilMillis = clock.millis() + backoff;
@@ -220,26 +254,60 @@ public final class Shipper implements AutoCloseable {
         peer.failures = 0;
         peer.backoffUntilMillis = 0;
         learn(peer, response, request.getFullVector());
-        // A batch that was not applied in full arrived before an earlier one: resend from the gap.
-        last.forEach((origin, seq) -> {
-          if (peer.vector.getOrDefault(origin, 0L) < seq) {
-            peer.sent.remove(origin);
+        // A batch that was not applied in full arrived before an earlier one: resend from the gap,
+        // once per gap (later batches' answers show the same gap while the resend travels).
+        boolean restart = false;
+        for (Map.Entry<String, Long> e : last.entrySet()) {
+          if (epoch == peer.epoch && peer.vector.getOrDefault(e.getKey(), 0L) < e.getValue()) {
+            peer.sent.remove(e.getKey());
+            restart = true;
           }
-        });
+        }
+        if (restart) {
+          peer.epoch++;
+        }
       }
       updateLag(shard, peer);
       if (error == null && (!batch.isEmpty() || peer.behindEntries > 0)) {
-        wake();
+        // Only this region may have more to get now: a run over every region per answer would
+        // cost (regions - 1) squared ship attempts per write at hundreds of regions.
+        shipAgain(region, shard, peer);
       }
     }, scheduler);
   }
 
+  /** Ships to one region again (after its answer), if this node still leads the shard. */
+  private void shipAgain(String region, int shard, Peer peer) {
+    if (closed) {
+      return;
+    }
+    try {
+      for (GroupInfo group : replica.groups()) {
+        if (group.shard() == shard && group.isLeader()) {
+          ship(region, shard, replica.versionVector(shard), peer);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("replication to {} failed on {}", region, replica.nodeId(), e);
+    }
+  }
+
   /** Merges what an answer says of the region's vector (each origin only grows) and its stale origins. */
   private void learn(Peer peer, ReplicateResponse response, boolean full) {
+    long now = clock.millis();
     Map<String, Long> merged = new HashMap<>(peer.vector == null ? Map.of() : peer.vector);
-    response.getVersionVectorMap().forEach((origin, seq) -> merged.merge(origin, seq, Math::max));
+    response.getVersionVectorMap().forEach((origin, seq) -> {
+      Long known = merged.get(origin);
+      if (known != null && seq > known && seq > peer.relayedUpTo.getOrDefault(origin, 0L)) {
+        peer.advancedAt.put(origin, now);
+      }
+      merged.merge(origin, seq, Math::max);
+    });
     peer.vector = Map.copyOf(merged);
     peer.staleOrigins = Set.copyOf(response.getStaleOriginsList());
+    peer.staleOriginsInOrder = List.copyOf(response.getStaleOriginsList());
+    peer.staleSince.keySet().retainAll(peer.staleOrigins);
+    peer.staleOrigins.forEach(origin -> peer.staleSince.putIfAbsent(origin, now));
     if (full) {
       peer.lastFullVectorMillis = clock.millis();
     }
@@ -342,30 +410,42 @@ public final class Shipper implements AutoCloseable {
     List<Mutation> out = new ArrayList<>();
     int[] bytes = {0};
     boolean repair = false;
-    for (Map.Entry<String, Long> origin : mine.entrySet()) {
-      if (origin.getKey().equals(region)) {
+    // This region's own mutations, then a third region's only toward a region that has not heard
+    // from that origin lately (a cut link), and only once they are old enough for this region's
+    // place among the possible relays: usually one region relays, not all of them. Other origins
+    // are not looked at (with hundreds of regions most runs find nothing to send).
+    List<String> candidates = new ArrayList<>(1 + peer.staleOrigins.size());
+    candidates.add(replica.region());
+    for (String stale : peer.staleOriginsInOrder) {
+      if (!stale.equals(region) && !stale.equals(replica.region())) {
+        candidates.add(stale);
+      }
+    }
+    for (String originName : candidates) {
+      Long newest = mine.get(originName);
+      if (newest == null) {
         continue;
       }
-      boolean relayed = !origin.getKey().equals(replica.region());
-      // A third region's mutations only go to a region that has not heard from that origin lately
-      // (a cut link), and only once they are old enough for this region's place among the
-      // possible relays: usually one region relays, not all of them.
-      if (relayed && !peer.staleOrigins.contains(origin.getKey())) {
-        continue;
-      }
-      long theirs = peer.shippedUpTo(origin.getKey());
-      if (theirs >= origin.getValue()) {
+      boolean relayed = !originName.equals(replica.region());
+      long theirs = peer.shippedUpTo(originName);
+      if (theirs >= newest) {
         continue;
       }
       long from = theirs + 1;
-      long[] wait = peer.relayWait.get(origin.getKey());
+      long[] wait = peer.relayWait.get(originName);
       if (relayed && wait != null && wait[0] == from && now < wait[1]) {
         continue; // the next one to relay is still too young (no need to read it again)
       }
-      long relayDelay = relayed ? settings.relayAfterMillis() * (1 + rank(origin.getKey(), region, replica.region())) : 0;
+      long relayDelay = relayed ? settings.relayAfterMillis() * (1 + rank(originName, region, replica.region())) : 0;
+      if (relayed && now - Math.max(peer.staleSince.getOrDefault(originName, now),
+          peer.advancedAt.getOrDefault(originName, 0L)) < RELAY_CONFIRM_MILLIS + relayDelay) {
+        // Not stale for long enough, or another region (the origin itself, another relay) still
+        // brings the region this origin's mutations: relaying them too would send them twice.
+        continue;
+      }
       long relayBefore = now - relayDelay;
-      byte[] start = ReplicationKeys.logKey(origin.getKey(), from);
-      byte[] end = ReplicationKeys.logKey(origin.getKey(), Long.MAX_VALUE);
+      byte[] start = ReplicationKeys.logKey(originName, from);
+      byte[] end = ReplicationKeys.logKey(originName, Long.MAX_VALUE);
       boolean[] first = {true};
       replica.read(shard, engine -> {
         engine.replog.forEachFrom(start, (key, value) -> {
@@ -378,7 +458,7 @@ public final class Shipper implements AutoCloseable {
           }
           if (relayed && HybridClock.physicalMillis(m.getStampedHlc()) > relayBefore) {
             if (first[0]) {
-              peer.relayWait.put(origin.getKey(),
+              peer.relayWait.put(originName,
                   new long[] {from, HybridClock.physicalMillis(m.getStampedHlc()) + relayDelay});
             }
             first[0] = false;

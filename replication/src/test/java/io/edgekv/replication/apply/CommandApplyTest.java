@@ -29,6 +29,7 @@ import io.edgekv.replication.storage.Table;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -84,6 +85,37 @@ class CommandApplyTest {
     assertEquals(1, count(engine.tagIndex), "the old tag's index entry is gone, the new one is there");
     assertEquals(1, count(engine.expiryIndex));
     assertEquals(2L, applier.versionVector().get(REGION));
+  }
+
+  @Test
+  void namespaceUsageCountsLiveEntriesAndBytesInTheBatchAndARecountAgrees() {
+    apply(put("k1", "12345", List.of(), 0, 0));
+    apply(put("k2", "123", List.of(), 1_000, NOW + 1_000));
+    apply(new Command.Put("other", bytes("x"), bytes("yy"), Map.of(), List.of(), 0, 0, WriteCondition.NONE));
+    assertEquals(new NamespaceUsage.Usage(2, 2 + 5 + 2 + 3), NamespaceUsage.read(engine, NS));
+    apply(put("k1", "1", List.of(), 0, 0));
+    assertEquals(new NamespaceUsage.Usage(2, 2 + 1 + 2 + 3), NamespaceUsage.read(engine, NS), "an overwrite is no new key");
+    apply(new Command.Delete(NS, bytes("k2"), WriteCondition.NONE));
+    assertEquals(new NamespaceUsage.Usage(1, 3), NamespaceUsage.read(engine, NS), "a tombstone counts nothing");
+    apply(new Command.Txn(NS, List.of(), List.of(put("t1", "abcd", List.of(), 0, 0)),
+        List.of(new Command.Delete(NS, bytes("k1"), WriteCondition.NONE))));
+    assertEquals(new NamespaceUsage.Usage(1, 6), NamespaceUsage.read(engine, NS));
+    assertEquals(new NamespaceUsage.Usage(1, 3), NamespaceUsage.read(engine, "other"));
+    Map<String, NamespaceUsage.Usage> stored = NamespaceUsage.all(engine);
+
+    engine.close();
+    engine = new KvEngine(dir, StorageOptions.SMALL);
+    applier = new Applier(engine, 0);
+    assertEquals(stored, NamespaceUsage.all(engine), "the counts are stored state: a restart keeps them");
+    Map<String, NamespaceUsage.Usage> recount = new HashMap<>();
+    engine.entries.forEachFrom(null, (key, entry) -> {
+      if (!entry.getTombstone()) {
+        recount.merge(key.namespace(), new NamespaceUsage.Usage(1, NamespaceUsage.bytesOf(key, entry)),
+            NamespaceUsage.Usage::plus);
+      }
+      return true;
+    });
+    assertEquals(recount, stored, "the counts kept by apply equal a count of the entries");
   }
 
   @Test

@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** One round of term questions in flight; reads that arrive meanwhile share the next one. */
-class TermRoundsTest {
+class SharedRoundsTest {
   private final List<CompletableFuture<Long>> started = new ArrayList<>();
-  private final TermRounds rounds = new TermRounds(() -> {
+  private final SharedRounds<Long> rounds = new SharedRounds<>(() -> {
     CompletableFuture<Long> round = new CompletableFuture<>();
     started.add(round);
     return round;
