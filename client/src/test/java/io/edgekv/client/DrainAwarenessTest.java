@@ -94,7 +94,8 @@ class DrainAwarenessTest {
   void noCallFailsWhileANodeDrainsAndItsTrafficMovesAway() throws Exception {
     int threads = 4;
     try (InProcessFleet network = InProcessFleet.onLoopback(3);
-        EdgeKvClient writer = network.clientBuilder().nanoTime(now::get).build()) {
+        // a deadline for a loaded machine: a call that times out there failed for the load, not the drain
+        EdgeKvClient writer = network.clientBuilder().deadline(Duration.ofSeconds(30)).nanoTime(now::get).build()) {
       AtomicBoolean stop = new AtomicBoolean();
       AtomicInteger succeeded = new AtomicInteger();
       ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
@@ -116,18 +117,25 @@ class DrainAwarenessTest {
           }
         }));
       }
-      assertTrue(warmedUp.await(10, TimeUnit.SECONDS));
-      int beforeDrain = network.node(0).requestsOf(PutRequest.class).size();
+      int beforeDrain;
+      int atDrain;
+      try {
+        // Generous deadlines: on a loaded 2-core machine the first calls wait for the JIT and the
+        // scheduler; the loop below ends as soon as the writes went on, so an idle run stays short.
+        assertTrue(warmedUp.await(60, TimeUnit.SECONDS), "the writers did not warm up in 60 s");
+        beforeDrain = network.node(0).requestsOf(PutRequest.class).size();
 
-      network.drain(0);
-      int atDrain = succeeded.get();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (succeeded.get() < atDrain + 400 && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
-      stop.set(true);
-      for (Thread w : writers) {
-        w.join();
+        network.drain(0);
+        atDrain = succeeded.get();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (succeeded.get() < atDrain + 400 && System.nanoTime() < deadline) {
+          Thread.sleep(5); // polling, not spinning: the writers need the cores
+        }
+      } finally {
+        stop.set(true);
+        for (Thread w : writers) {
+          w.join();
+        }
       }
 
       assertEquals(List.of(), failures.stream().map(Throwable::toString).toList());
