@@ -1,7 +1,6 @@
 package io.edgekv.replication.pipeline;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -20,29 +19,21 @@ import java.util.function.Supplier;
 final class SharedRounds<T> {
   private final Supplier<CompletableFuture<T>> round;
   private final int maxInFlight;
-  private final Executor following;
   private int running;
   private CompletableFuture<T> queued;
 
-  /** One round in flight at a time; queued rounds start on {@code following}. */
-  SharedRounds(Supplier<CompletableFuture<T>> round, Executor following) {
-    this(round, 1, following);
+  /** One round in flight at a time. */
+  SharedRounds(Supplier<CompletableFuture<T>> round) {
+    this(round, 1);
   }
 
-  /**
-   * @param round starts one round; completes with its answer
-   * @param following where a queued round starts when one ends. Never the thread that completed
-   *     the round: a Ratis read index completes on the state machine's apply thread, and starting
-   *     the next round there blocks apply while that round waits for apply (a deadlock the
-   *     in-process chaos test found).
-   */
-  SharedRounds(Supplier<CompletableFuture<T>> round, int maxInFlight, Executor following) {
+  /** @param round starts one round; completes with its answer */
+  SharedRounds(Supplier<CompletableFuture<T>> round, int maxInFlight) {
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
     }
     this.round = round;
     this.maxInFlight = maxInFlight;
-    this.following = following;
   }
 
   /** A round that starts now or, while the most are in flight, when one ends: completes with its answer. */
@@ -71,11 +62,11 @@ final class SharedRounds<T> {
       started = CompletableFuture.failedFuture(e);
     }
     started.whenComplete((answer, error) -> {
-      CompletableFuture<T> next;
+      CompletableFuture<T> following;
       synchronized (this) {
-        next = queued;
+        following = queued;
         queued = null;
-        if (next == null) {
+        if (following == null) {
           running--;
         }
       }
@@ -84,8 +75,8 @@ final class SharedRounds<T> {
       } else {
         out.complete(answer);
       }
-      if (next != null) {
-        following.execute(() -> start(next));
+      if (following != null) {
+        start(following);
       }
     });
   }
