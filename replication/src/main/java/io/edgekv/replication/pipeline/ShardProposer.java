@@ -59,8 +59,6 @@ public final class ShardProposer {
   static final long TERM_ROUND_MILLIS = 1000;
   /** How long one shared read-index round may take (a read whose round failed asks again, until its deadline). */
   static final long READ_ROUND_MILLIS = 3000;
-  /** Read-index rounds of one shard in flight at a time (on the leader, and from a follower to it). */
-  static final int READ_ROUNDS_IN_FLIGHT = 4;
 
   private final int shard;
   private final String region;
@@ -76,15 +74,13 @@ public final class ShardProposer {
   /** The leader's term confirmations, one round in flight, shared by the reads that wait for it. */
   private final SharedRounds<Long> termRounds = new SharedRounds<>(this::termRound);
   /**
-   * Confirmed read indexes on this node while it leads: a few rounds in flight (each one Ratis
-   * read index and one term round), each shared by every read, local or forwarded, that arrived
-   * before it started.
+   * Confirmed read indexes on this node while it leads: one round in flight (one Ratis read
+   * index and one term round), shared by every read, local or forwarded, that arrived before it.
    */
   private final SharedRounds<ReadIndexResponse> localReadRounds =
-      new SharedRounds<>(() -> confirmedReadIndex(Deadline.afterMillis(READ_ROUND_MILLIS)), READ_ROUNDS_IN_FLIGHT);
-  /** This node's reads asking the leader it knows (itself included): a few questions in flight, shared. */
-  private final SharedRounds<ReadIndexResponse> leaderReadRounds =
-      new SharedRounds<>(this::askLeader, READ_ROUNDS_IN_FLIGHT);
+      new SharedRounds<>(() -> confirmedReadIndex(Deadline.afterMillis(READ_ROUND_MILLIS)));
+  /** This node's reads asking the leader it knows (itself included): one question in flight. */
+  private final SharedRounds<ReadIndexResponse> leaderReadRounds = new SharedRounds<>(this::askLeader);
   /** The leader's group commit: proposals queued while a batch is being committed go together. */
   private final GroupCommit groupCommit;
   private final ClientId clientId = ClientId.randomId();

@@ -5,49 +5,33 @@ import java.util.function.Supplier;
 
 /**
  * Batches one shard's rounds of a question whose answer must postdate the read that asks it: the
- * leader's term confirmations ({@link TermQuorum}) and whole read indexes. At most
- * {@code maxInFlight} rounds are in flight; a read that arrives while that many are shares the
- * next round, which starts when one of them ends (etcd's linearizable read loop, for one in
- * flight). A read never joins a round that started before it arrived: that round's answers
- * could predate the read. The futures handed out are shared: a caller that bounds its wait must
- * do so on a {@code copy()}.
- *
- * <p>More than one in flight shortens the wait where rounds nest (a follower's shared question
- * to the leader waits for a round on the leader): a read waits for one round, not for the end
- * of the one in flight and then its own.
+ * leader's term confirmations ({@link TermQuorum}) and whole read indexes. At most one round is
+ * in flight, and every read that arrives meanwhile shares the next round, which starts when the
+ * current one ends (etcd's linearizable read loop). A read never joins a round that started
+ * before it arrived: that round's answers could predate the read. The futures handed out are
+ * shared: a caller that bounds its wait must do so on a {@code copy()}.
  */
 final class SharedRounds<T> {
   private final Supplier<CompletableFuture<T>> round;
-  private final int maxInFlight;
-  private int running;
+  private boolean running;
   private CompletableFuture<T> queued;
 
-  /** One round in flight at a time. */
-  SharedRounds(Supplier<CompletableFuture<T>> round) {
-    this(round, 1);
-  }
-
   /** @param round starts one round; completes with its answer */
-  SharedRounds(Supplier<CompletableFuture<T>> round, int maxInFlight) {
-    if (maxInFlight < 1) {
-      throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
-    }
+  SharedRounds(Supplier<CompletableFuture<T>> round) {
     this.round = round;
-    this.maxInFlight = maxInFlight;
   }
 
-  /** A round that starts now or, while the most are in flight, when one ends: completes with its answer. */
+  /** A round that starts now or, while one is in flight, right after it: completes with its answer. */
   CompletableFuture<T> next() {
     CompletableFuture<T> mine;
     synchronized (this) {
-      if (queued != null) {
+      if (running) {
+        if (queued == null) {
+          queued = new CompletableFuture<>();
+        }
         return queued;
       }
-      if (running >= maxInFlight) {
-        queued = new CompletableFuture<>();
-        return queued;
-      }
-      running++;
+      running = true;
       mine = new CompletableFuture<>();
     }
     start(mine);
@@ -66,9 +50,7 @@ final class SharedRounds<T> {
       synchronized (this) {
         following = queued;
         queued = null;
-        if (following == null) {
-          running--;
-        }
+        running = following != null;
       }
       if (error != null) {
         out.completeExceptionally(error);

@@ -48,31 +48,4 @@ class SharedRoundsTest {
     started.get(1).complete(3L);
     assertEquals(3L, second.get(1, TimeUnit.SECONDS));
   }
-
-  @Test
-  void withTwoInFlightAReadStartsItsOwnRoundAndOnlyTheThirdWaits() throws Exception {
-    List<CompletableFuture<Long>> begun = new ArrayList<>();
-    SharedRounds<Long> two = new SharedRounds<>(() -> {
-      CompletableFuture<Long> round = new CompletableFuture<>();
-      begun.add(round);
-      return round;
-    }, 2);
-    CompletableFuture<Long> a = two.next();
-    CompletableFuture<Long> b = two.next();
-    assertEquals(2, begun.size(), "a second read starts a round of its own at once");
-    CompletableFuture<Long> c = two.next();
-    CompletableFuture<Long> d = two.next();
-    assertSame(c, d, "beyond two in flight, reads share the next round");
-    assertEquals(2, begun.size());
-    begun.get(1).complete(5L);
-    assertEquals(5L, b.get(1, TimeUnit.SECONDS));
-    assertFalse(a.isDone());
-    assertEquals(3, begun.size(), "the queued round starts when one ends");
-    begun.get(2).complete(6L);
-    assertEquals(6L, c.get(1, TimeUnit.SECONDS));
-    begun.get(0).complete(4L);
-    assertEquals(4L, a.get(1, TimeUnit.SECONDS));
-    two.next();
-    assertEquals(4, begun.size());
-  }
 }
