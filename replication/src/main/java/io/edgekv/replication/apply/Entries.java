@@ -83,11 +83,8 @@ final class Entries {
       matching.add(key);
       return true;
     });
-    ctx.stagedEntries.forEach((k, staged) -> {
-      if (k.hasPrefix(namespace, prefix) && !matching.contains(k)) {
-        matching.add(k);
-      }
-    });
+    ctx.stagedEntries.keySet().stream().filter(k -> k.hasPrefix(namespace, prefix) && !matching.contains(k))
+        .forEach(matching::add);
     return matching;
   }
 

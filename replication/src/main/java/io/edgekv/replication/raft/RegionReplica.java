@@ -245,12 +245,6 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     return machines.get(shard).read(reader);
   }
 
-  /** {@link #read} without waiting: see {@link KvStateMachine#tryRead}. */
-  <T> Optional<T> tryRead(int shard, Function<KvEngine, T> reader) {
-    rebuilds.throwIfRebuilding(shard);
-    return machines.get(shard).tryRead(reader);
-  }
-
   /** The read API of this replica's local storage: entries, purge receipts, version vectors. */
   public ShardReads reads() {
     return reads;

@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** One round of term questions in flight; reads that arrive meanwhile share the next one. */
-class SharedRoundsTest {
+class TermRoundsTest {
   private final List<CompletableFuture<Long>> started = new ArrayList<>();
-  private final SharedRounds<Long> rounds = new SharedRounds<>(() -> {
+  private final TermRounds rounds = new TermRounds(() -> {
     CompletableFuture<Long> round = new CompletableFuture<>();
     started.add(round);
     return round;
