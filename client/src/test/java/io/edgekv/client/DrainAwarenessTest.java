@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -98,6 +99,7 @@ class DrainAwarenessTest {
         EdgeKvClient writer = network.clientBuilder().deadline(Duration.ofSeconds(30)).nanoTime(now::get).build()) {
       AtomicBoolean stop = new AtomicBoolean();
       AtomicInteger succeeded = new AtomicInteger();
+      Semaphore successes = new Semaphore(0); // one permit per successful write, waited for below
       ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
       CountDownLatch warmedUp = new CountDownLatch(threads);
       List<Thread> writers = new ArrayList<>();
@@ -108,6 +110,7 @@ class DrainAwarenessTest {
             try {
               writer.put("w" + id + "/" + i, "v");
               succeeded.incrementAndGet();
+              successes.release();
             } catch (RuntimeException e) {
               failures.add(e);
             }
@@ -121,16 +124,14 @@ class DrainAwarenessTest {
       int atDrain;
       try {
         // Generous deadlines: on a loaded 2-core machine the first calls wait for the JIT and the
-        // scheduler; the loop below ends as soon as the writes went on, so an idle run stays short.
+        // scheduler; the wait below ends as soon as the writes went on, so an idle run stays short.
         assertTrue(warmedUp.await(60, TimeUnit.SECONDS), "the writers did not warm up in 60 s");
         beforeDrain = network.node(0).requestsOf(PutRequest.class).size();
 
         network.drain(0);
         atDrain = succeeded.get();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (succeeded.get() < atDrain + 400 && System.nanoTime() < deadline) {
-          Thread.sleep(5); // polling, not spinning: the writers need the cores
-        }
+        successes.drainPermits();
+        successes.tryAcquire(400, 60, TimeUnit.SECONDS); // the writes after the drain, or the deadline
       } finally {
         stop.set(true);
         for (Thread w : writers) {
