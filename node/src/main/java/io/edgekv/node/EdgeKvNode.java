@@ -28,6 +28,7 @@ import io.edgekv.node.http.HttpEndpoints;
 import io.edgekv.node.invalidation.ReplicaChangelog;
 import io.edgekv.node.metrics.NodeMetrics;
 import io.edgekv.node.security.NodeSecurity;
+import io.edgekv.node.security.ReEncryptionTask;
 import io.edgekv.node.watch.InvalidationServiceImpl;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.Peer;
@@ -102,6 +103,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private InvalidationServiceImpl invalidation;
   private volatile boolean closed;
   private long ticks;
+  private volatile ReEncryptionTask reencryption;
 
   /** A node on {@code clock}, the real disk and no unsafe switch. */
   public EdgeKvNode(NodeConfig config, Clock clock) {
@@ -162,7 +164,12 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   /** Opens storage, joins the Raft groups and starts serving; returns once the ports are bound. */
   public EdgeKvNode start() throws IOException {
     replica.start();
-    LocalStatus localStatus = new LocalStatus(config, replica, readiness);
+    if (config.security().encryptionEnabled()) {
+      reencryption = ReEncryptionTask.start(replica, config.nodeId());
+      metrics.bindReEncryption(reencryption::remaining);
+    }
+    LocalStatus localStatus = new LocalStatus(config, replica, readiness,
+        () -> reencryption == null ? 0 : reencryption.remaining());
     KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
         new ReadBarriers(replica, tuning.sessionReadWait(), unsafe), metrics, this::healthyRegion);
     KeyTraces traces = new KeyTraces(replica);
@@ -388,6 +395,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       invalidation.close();
     }
     background.shutdownNow();
+    if (reencryption != null) {
+      reencryption.close();
+    }
     if (watchdog != null) {
       watchdog.close();
     }

@@ -12,6 +12,7 @@ import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.command.Refusal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.ReEncryption;
 import io.edgekv.replication.storage.ShardFailedException;
 import io.edgekv.replication.storage.StorageException;
 import io.edgekv.replication.storage.StorageOptions;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -74,6 +76,9 @@ public final class KvStateMachine extends BaseStateMachine {
   private final ReentrantReadWriteLock engineLock = new ReentrantReadWriteLock();
   private KvEngine engine;
   private volatile Applier applier;
+  /** Held by apply and by re-encryption's writes, so the two never interleave on a key. */
+  private final ReentrantLock applyLock = new ReentrantLock();
+  private volatile ReEncryption reencryption;
   private volatile Runnable afterApply = () -> {};
   /** Set once, by the first storage error that stopped this replica. */
   private final AtomicReference<Failure> failure = new AtomicReference<>();
@@ -107,6 +112,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private void openEngine() {
     engine = new KvEngine(engineDir, storageOptions, atRest);
     applier = new Applier(engine, shard);
+    reencryption = new ReEncryption(engine);
     appliedIndex.advanceTo(engine.appliedPosition().getIndex());
   }
 
@@ -158,6 +164,34 @@ public final class KvStateMachine extends BaseStateMachine {
       applier.trimReplicationLog(retention);
       return null;
     });
+  }
+
+  /**
+   * One step of background re-encryption ({@link ReEncryption}): re-seals at most {@code
+   * maxRecords} records (about {@code maxBytes}) that rest under an older key, writing under the
+   * lock apply holds. Not part of apply: local, no change event, nothing replicated. Returns the
+   * bytes re-sealed (0: nothing to do).
+   */
+  public long reencrypt(int maxRecords, long maxBytes) {
+    return read(engine -> {
+      ReEncryption current = reencryption;
+      ReEncryption.Step step = current.find(maxRecords, maxBytes);
+      if (step.isEmpty()) {
+        return 0L;
+      }
+      applyLock.lock();
+      try {
+        current.reseal(step);
+      } finally {
+        applyLock.unlock();
+      }
+      return Math.max(1, step.bytes());
+    });
+  }
+
+  /** Records of this shard still under an older key, as far as re-encryption has counted. */
+  public long recordsUnderOldKeys() {
+    return reencryption.remaining();
   }
 
   /** Why this shard has failed on this replica (the storage error, naming the file when known); empty while healthy. */
@@ -361,6 +395,7 @@ public final class KvStateMachine extends BaseStateMachine {
     }
     Applier.Outcome outcome;
     engineLock.readLock().lock();
+    applyLock.lock();
     try {
       outcome = applier.apply(proposal, entry.getTerm(), index);
     } catch (StorageException e) {
@@ -374,6 +409,7 @@ public final class KvStateMachine extends BaseStateMachine {
       return CompletableFuture.failedFuture(fail("applying index " + index + " failed: " + e,
           new StorageException("unexpected error in apply: " + e, e)));
     } finally {
+      applyLock.unlock();
       engineLock.readLock().unlock();
     }
     updateLastAppliedTermIndex(entry.getTerm(), index);

@@ -521,6 +521,11 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     housekeeping.trimReplicationLogs();
   }
 
+  /** One round of background re-encryption within {@code maxBytes}; returns records still under older keys. */
+  public long reencrypt(long maxBytes) {
+    return housekeeping.reencrypt(maxBytes);
+  }
+
   /** The current Raft members of a shard group, as this replica knows them. */
   public List<Peer> members(int shard) {
     return membership.members(shard);
