@@ -5,6 +5,7 @@ import io.edgekv.node.config.ConfigFiles;
 import io.edgekv.node.config.Durations;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.config.SecuritySettings;
+import io.edgekv.node.security.FleetCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,9 +32,10 @@ final class NodeFiles {
    * @param regions the topology the node is told about, as name and node maps
    * @param join true for a spare node: it joins the running region when {@code admin add-node}
    *     adds it, instead of forming the region's groups
+   * @param security with {@code -Dchaos.secure=true}, the fleet's credentials ({@link SecureTestbed}); else null
    */
   static String yaml(ContainerCluster.Settings settings, String id, String ownRegion, List<Map<String, Object>> regions,
-      Map<String, int[]> relayPorts, boolean join) {
+      Map<String, int[]> relayPorts, boolean join, FleetCredentials security) {
     List<NodeConfig.Region> topology = new ArrayList<>();
     for (Map<String, Object> region : regions) {
       List<NodeConfig.NodeAddress> addresses = new ArrayList<>();
@@ -57,10 +59,11 @@ final class NodeFiles {
               // purged, and restarted or lagging followers install snapshots (docs/chaos.md)
               .withLog(100, ByteSize.ofKiB(64)))
         .withStorage(NodeConfig.StorageSettings.DEFAULT.withSizes(ByteSize.ofMiB(4), ByteSize.ofMiB(2), 1))
-        // The chaos testbed is a private Docker network of its own: plaintext, no tokens, by choice.
+        // The chaos testbed is a private Docker network of its own: plaintext, no tokens, by choice,
+        // unless -Dchaos.secure=true
         .withSecurity(SecuritySettings.DEFAULT.withInsecure(true))
         .withJoin(join);
-    return ConfigFiles.toYaml(config.validate());
+    return ConfigFiles.toYaml((security == null ? config : security.secure(config)).validate());
   }
 
   static void writeAtomically(Path file, String text) throws IOException {
