@@ -2,7 +2,6 @@ package io.edgekv.chaos.cluster;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.Container;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.dev.DevTopology;
 import io.edgekv.node.security.FleetCredentials;
@@ -17,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -50,12 +50,12 @@ import java.util.Locale;
  * every connection goes through the {@link WanRelay} in this JVM (the nodes' configs name the
  * relay for every other region's node): WAN delay and loss, and the cuts between regions.
  *
- * <p>Containers and networks carry the label {@value #LABEL}; {@link #removeLeftovers()} removes
- * any that an interrupted run left.
+ * <p>Each cluster has a {@link RunScope}: container and network names, subnets (the first free
+ * ones in 172.29.0.0/16) and labels of its own, so that runs sharing the Docker host (two suites
+ * at once) never meet; {@link #removeLeftovers()} removes only what an ended run left.
  */
 public final class ContainerCluster implements Cluster {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerCluster.class);
-  public static final String LABEL = "io.edgekv.chaos";
   private static final String IMAGE = "edgekv-chaos-node:scratch";
   private static final int PUBLIC_PORT = 7400;
   private static final int RAFT_PORT = 7700;
@@ -129,6 +129,7 @@ public final class ContainerCluster implements Cluster {
   private record Member(NodeRef ref, String ip, GenericContainer<?> container, Path clockFile) {}
 
   private final Settings settings;
+  private final RunScope scope = RunScope.next();
   private final List<Network> networks = new ArrayList<>();
   private final Map<String, Member> members = new LinkedHashMap<>();
   /** The node started to join, or null ({@link Settings#spare()}). */
@@ -144,6 +145,8 @@ public final class ContainerCluster implements Cluster {
   private WanRelay relay;
   /** How long the containers took from start until every node logged that it serves. */
   private volatile long startMillis;
+  /** Several regions: the shared network's gateway, where the relay listens; null on one region. */
+  private String wanGateway;
 
   private ContainerCluster(Settings settings) {
     this.settings = settings;
@@ -162,24 +165,17 @@ public final class ContainerCluster implements Cluster {
     }
   }
 
-  /** Removes every container and network an earlier (maybe interrupted) run left behind. */
+  /**
+   * Removes the containers and networks that ended runs left behind (of JVMs that no longer run:
+   * {@link RunScope#removeLeftovers}); those of runs still going stay.
+   */
   public static void removeLeftovers() {
-    DockerClient docker = DockerClientFactory.instance().client();
-    List<Container> old = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL, "true")).exec();
-    for (Container c : old) {
-      try {
-        docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
-      } catch (RuntimeException e) {
-        LOG.warn("could not remove container {}: {}", c.getId(), e.getMessage());
-      }
-    }
-    docker.listNetworksCmd().withFilter("label", List.of(LABEL + "=true")).exec().forEach(n -> {
-      try {
-        docker.removeNetworkCmd(n.getId()).exec();
-      } catch (RuntimeException e) {
-        LOG.warn("could not remove network {}: {}", n.getName(), e.getMessage());
-      }
-    });
+    RunScope.removeLeftovers(DockerClientFactory.instance().client());
+  }
+
+  /** This cluster's scope: its tag names its containers and networks. */
+  public RunScope scope() {
+    return scope;
   }
 
   private void create() {
@@ -193,7 +189,7 @@ public final class ContainerCluster implements Cluster {
     }
     ImageFromDockerfile image = new ImageFromDockerfile(IMAGE, false)
         .withDockerfileFromBuilder(b -> b.from("scratch")
-            .label(LABEL, "true")
+            .label(RunScope.LABEL, "true")
             .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
             .build());
     List<Map<String, Object>> regions = new ArrayList<>();
@@ -203,15 +199,16 @@ public final class ContainerCluster implements Cluster {
     // from each other, and the nodes of different regions must reach each other directly (the
     // region nemeses cut them with iptables like any partition). One region: its own network.
     boolean wan = settings.regions() > 1;
-    if (wan) {
-      networks.add(NodeFiles.network("wan", 50));
-    }
+    // one shared network ("wan") for several regions, else one per region
+    List<String> names = wan ? List.of("wan")
+        : Stream.iterate(0, r -> r < settings.regions(), r -> r + 1).map(ContainerCluster::regionName).toList();
+    RunScope.Networks created = scope.createNetworks(docker, names);
+    networks.addAll(created.networks());
+    int base = created.firstSubnet();
+    wanGateway = wan ? "172.29." + base + ".1" : null;
     for (int r = 0; r < settings.regions(); r++) {
       String region = regionName(r);
-      int subnet = wan ? 50 : 40 + r;
-      if (!wan) {
-        networks.add(NodeFiles.network(region, subnet));
-      }
+      int subnet = wan ? base : base + r;
       List<Map<String, Object>> nodes = new ArrayList<>();
       for (int n = 0; n < settings.nodesPerRegion(); n++, index++) {
         String id = "n" + (index + 1);
@@ -224,7 +221,7 @@ public final class ContainerCluster implements Cluster {
     try {
       Files.createDirectories(settings.workDir());
       // the spare: the founding nodes' topology does not name it, it becomes a member only by add-node
-      String[] spareNode = {"n" + (index + 1), regionName(0), "172.29.40." + (11 + index), "0"};
+      String[] spareNode = {"n" + (index + 1), regionName(0), "172.29." + base + "." + (11 + index), "0"};
       if (SecureTestbed.enabled()) {
         if (wan) {
           throw new IllegalStateException("-D" + SecureTestbed.PROPERTY + "=true runs the regional workloads only");
@@ -234,8 +231,8 @@ public final class ContainerCluster implements Cluster {
       }
       Map<String, Map<String, int[]>> relayPorts = wan ? openRelay(regions) : Map.of();
       for (String[] p : plan) {
-        String yaml = NodeFiles.yaml(settings, p[0], p[1], regions, relayPorts.getOrDefault(p[1], Map.of()), false,
-            security);
+        String yaml = NodeFiles.yaml(settings, p[0], p[1], regions, wanGateway, relayPorts.getOrDefault(p[1], Map.of()),
+            false, security);
         members.put(p[0], member(image, java, p, yaml));
       }
       if (settings.spare()) {
@@ -245,7 +242,7 @@ public final class ContainerCluster implements Cluster {
         List<Map<String, Object>> nodes = new ArrayList<>((List<Map<String, Object>>) region.get("nodes"));
         nodes.add(addresses(p[0], p[2]));
         spare = member(image, java, p,
-            NodeFiles.yaml(settings, p[0], p[1], List.of(Map.of("name", p[1], "nodes", nodes)), Map.of(), true,
+            NodeFiles.yaml(settings, p[0], p[1], List.of(Map.of("name", p[1], "nodes", nodes)), null, Map.of(), true,
                 security));
       }
     } catch (IOException e) {
@@ -298,7 +295,7 @@ public final class ContainerCluster implements Cluster {
     GenericContainer<?> c = LazyFs.mount(settings.disk(), new GenericContainer<>(image)
         .withImagePullPolicy(name -> false)
         .withNetwork(networks.get(Integer.parseInt(p[3])))
-        .withLabel(LABEL, "true")
+        .withLabels(scope.labels())
         .withFileSystemBind("/usr", "/usr", BindMode.READ_ONLY)
         .withFileSystemBind("/lib", "/lib", BindMode.READ_ONLY)
         .withFileSystemBind("/lib64", "/lib64", BindMode.READ_ONLY)
@@ -311,7 +308,7 @@ public final class ContainerCluster implements Cluster {
         .withTmpFs(Map.of("/tmp", "rw,exec,size=128m")) // exec: RocksDB unpacks its JNI library there
         .withEnv(nodeEnv())
         .withCreateContainerCmdModifier(cmd -> {
-          cmd.withHostName(id).withIpv4Address(p[2]).withName("edgekv-chaos-" + id);
+          cmd.withHostName(id).withIpv4Address(p[2]).withName(scope.containerName(id));
           cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
         }), settings.workDir())
         .withCommand(LazyFs.command(settings.disk(), java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
@@ -335,8 +332,7 @@ public final class ContainerCluster implements Cluster {
    * @return per source region, per remote node id, {internal relay port, public relay port}
    */
   private Map<String, Map<String, int[]>> openRelay(List<Map<String, Object>> regions) throws IOException {
-    networks.getFirst().getId(); // creates the network, so its gateway address exists to bind to
-    relay = new WanRelay(InetAddress.getByName(NodeFiles.WAN_GATEWAY));
+    relay = new WanRelay(InetAddress.getByName(wanGateway));
     Map<String, Map<String, int[]>> out = new LinkedHashMap<>();
     for (Map<String, Object> from : regions) {
       String src = (String) from.get("name");

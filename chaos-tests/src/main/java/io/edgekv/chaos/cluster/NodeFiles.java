@@ -16,13 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.testcontainers.containers.Network;
 
-/** What a node container is started with: its config (written by the node's own config writer), JDK and network. */
+/** What a node container is started with: its config (written by the node's own config writer) and JDK. */
 final class NodeFiles {
-  /** The WAN relay's address: the gateway of the shared network of several regions. */
-  static final String WAN_GATEWAY = "172.29.50.1";
-
   private NodeFiles() {}
 
   /**
@@ -30,12 +26,13 @@ final class NodeFiles {
    * their relay ports on the gateway ({@code relayPorts}: remote node id to {internal, public}).
    *
    * @param regions the topology the node is told about, as name and node maps
+   * @param wanGateway several regions: where the WAN relay listens (null on one region)
    * @param join true for a spare node: it joins the running region when {@code admin add-node}
    *     adds it, instead of forming the region's groups
    * @param security with {@code -Dchaos.secure=true}, the fleet's credentials ({@link SecureTestbed}); else null
    */
   static String yaml(ContainerCluster.Settings settings, String id, String ownRegion, List<Map<String, Object>> regions,
-      Map<String, int[]> relayPorts, boolean join, FleetCredentials security) {
+      String wanGateway, Map<String, int[]> relayPorts, boolean join, FleetCredentials security) {
     List<NodeConfig.Region> topology = new ArrayList<>();
     for (Map<String, Object> region : regions) {
       List<NodeConfig.NodeAddress> addresses = new ArrayList<>();
@@ -48,7 +45,7 @@ final class NodeFiles {
             ? new NodeConfig.NodeAddress(nodeId, (String) n.get("host"), (Integer) n.get("publicPort"),
                 (Integer) n.get("httpPort"), (Integer) n.get("internalPort"), (Integer) n.get("raftPort"))
             // through the WAN relay; http and raft are never used across regions (they point at the public relay port)
-            : new NodeConfig.NodeAddress(nodeId, WAN_GATEWAY, relayed[1], relayed[1], relayed[0], relayed[1]));
+            : new NodeConfig.NodeAddress(nodeId, wanGateway, relayed[1], relayed[1], relayed[0], relayed[1]));
       }
       topology.add(new NodeConfig.Region((String) region.get("name"), addresses));
     }
@@ -85,16 +82,5 @@ final class NodeFiles {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  /** A labelled network with fixed addresses: a restarted node keeps its address, and iptables rules name peers by it. */
-  static Network network(String name, int subnet) {
-    return Network.builder()
-        .createNetworkCmdModifier(cmd -> cmd.withName("edgekv-chaos-" + name)
-            .withLabels(Map.of(ContainerCluster.LABEL, "true"))
-            .withIpam(new com.github.dockerjava.api.model.Network.Ipam().withConfig(
-                new com.github.dockerjava.api.model.Network.Ipam.Config()
-                    .withSubnet("172.29." + subnet + ".0/24").withGateway("172.29." + subnet + ".1"))))
-        .build();
   }
 }

@@ -21,7 +21,8 @@ import java.util.Map;
  * ({@link FleetCredentials}) and bound read-only into every container at the same path; the
  * harness's clients ({@link #clientBuilder()}) trust the CA and carry a root token. Regional
  * workloads only: cross-region nodes reach each other through the WAN relay, whose address no
- * certificate names.
+ * certificate names. One secure cluster at a time in a JVM (the clients' credentials are the
+ * running cluster's), so not with {@code ConcurrentClustersIT}.
  */
 public final class SecureTestbed {
   /** The switch. */
@@ -43,6 +44,9 @@ public final class SecureTestbed {
    */
   static FleetCredentials create(Path runDir, int shards, List<Map<String, Object>> regions,
       List<NodeConfig.NodeAddress> extraNodes) throws IOException {
+    if (clients != null) {
+      throw new IllegalStateException("-D" + PROPERTY + "=true runs one cluster at a time: another secure one is running");
+    }
     List<NodeConfig.Region> topology = new ArrayList<>();
     for (Map<String, Object> region : regions) {
       List<NodeConfig.NodeAddress> nodes = new ArrayList<>();
