@@ -42,8 +42,7 @@ final class NodeFiles {
         String nodeId = (String) n.get("id");
         int[] relayed = region.get("name").equals(ownRegion) ? null : relayPorts.get(nodeId);
         addresses.add(relayed == null
-            ? new NodeConfig.NodeAddress(nodeId, (String) n.get("host"), (Integer) n.get("publicPort"),
-                (Integer) n.get("httpPort"), (Integer) n.get("internalPort"), (Integer) n.get("raftPort"))
+            ? address(n)
             // through the WAN relay; http and raft are never used across regions (they point at the public relay port)
             : new NodeConfig.NodeAddress(nodeId, wanGateway, relayed[1], relayed[1], relayed[0], relayed[1]));
       }
@@ -61,6 +60,12 @@ final class NodeFiles {
         .withSecurity(SecuritySettings.DEFAULT.withInsecure(true))
         .withJoin(join);
     return ConfigFiles.toYaml((security == null ? config : security.secure(config)).validate());
+  }
+
+  /** A node of the layout {@link ContainerCluster} makes (id, host and port map) as the config names it. */
+  static NodeConfig.NodeAddress address(Map<String, Object> n) {
+    return new NodeConfig.NodeAddress((String) n.get("id"), (String) n.get("host"), (Integer) n.get("publicPort"),
+        (Integer) n.get("httpPort"), (Integer) n.get("internalPort"), (Integer) n.get("raftPort"));
   }
 
   static void writeAtomically(Path file, String text) throws IOException {

@@ -52,10 +52,7 @@ public final class SecureTestbed {
       List<NodeConfig.NodeAddress> nodes = new ArrayList<>();
       @SuppressWarnings("unchecked")
       List<Map<String, Object>> listed = (List<Map<String, Object>>) region.get("nodes");
-      for (Map<String, Object> n : listed) {
-        nodes.add(new NodeConfig.NodeAddress((String) n.get("id"), (String) n.get("host"), (Integer) n.get("publicPort"),
-            (Integer) n.get("httpPort"), (Integer) n.get("internalPort"), (Integer) n.get("raftPort")));
-      }
+      listed.forEach(n -> nodes.add(NodeFiles.address(n)));
       if (topology.isEmpty()) {
         nodes.addAll(extraNodes);
       }
