@@ -74,17 +74,18 @@ public final class ShardProposer {
   private final Admission proposals;
   private final Admission reads;
   /** The leader's term confirmations, one round in flight, shared by the reads that wait for it. */
-  private final SharedRounds<Long> termRounds = new SharedRounds<>(this::termRound);
+  private final SharedRounds<Long> termRounds = new SharedRounds<>(this::termRound, this::onScheduler);
   /**
    * Confirmed read indexes on this node while it leads: a few rounds in flight (each one Ratis
    * read index and one term round), each shared by every read, local or forwarded, that arrived
    * before it started.
    */
   private final SharedRounds<ReadIndexResponse> localReadRounds =
-      new SharedRounds<>(() -> confirmedReadIndex(Deadline.afterMillis(READ_ROUND_MILLIS)), READ_ROUNDS_IN_FLIGHT);
+      new SharedRounds<>(() -> confirmedReadIndex(Deadline.afterMillis(READ_ROUND_MILLIS)), READ_ROUNDS_IN_FLIGHT,
+          this::onScheduler);
   /** This node's reads asking the leader it knows (itself included): a few questions in flight, shared. */
   private final SharedRounds<ReadIndexResponse> leaderReadRounds =
-      new SharedRounds<>(this::askLeader, READ_ROUNDS_IN_FLIGHT);
+      new SharedRounds<>(this::askLeader, READ_ROUNDS_IN_FLIGHT, this::onScheduler);
   /** The leader's group commit: proposals queued while a batch is being committed go together. */
   private final GroupCommit groupCommit;
   private final ClientId clientId = ClientId.randomId();
@@ -497,5 +498,10 @@ public final class ShardProposer {
       e = e.getCause();
     }
     return e;
+  }
+
+  /** Runs {@code task} on the shard's scheduler (read before the constructor set it: called later). */
+  private void onScheduler(Runnable task) {
+    scheduler.execute(task);
   }
 }

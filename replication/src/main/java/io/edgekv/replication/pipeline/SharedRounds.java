@@ -1,6 +1,7 @@
 package io.edgekv.replication.pipeline;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -19,21 +20,29 @@ import java.util.function.Supplier;
 final class SharedRounds<T> {
   private final Supplier<CompletableFuture<T>> round;
   private final int maxInFlight;
+  private final Executor following;
   private int running;
   private CompletableFuture<T> queued;
 
-  /** One round in flight at a time. */
-  SharedRounds(Supplier<CompletableFuture<T>> round) {
-    this(round, 1);
+  /** One round in flight at a time; queued rounds start on {@code following}. */
+  SharedRounds(Supplier<CompletableFuture<T>> round, Executor following) {
+    this(round, 1, following);
   }
 
-  /** @param round starts one round; completes with its answer */
-  SharedRounds(Supplier<CompletableFuture<T>> round, int maxInFlight) {
+  /**
+   * @param round starts one round; completes with its answer
+   * @param following where a queued round starts when one ends. Never the thread that completed
+   *     the round: a Ratis read index completes on the state machine's apply thread, and starting
+   *     the next round there blocks apply while that round waits for apply (a deadlock the
+   *     in-process chaos test found).
+   */
+  SharedRounds(Supplier<CompletableFuture<T>> round, int maxInFlight, Executor following) {
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("maxInFlight must be at least 1, was " + maxInFlight);
     }
     this.round = round;
     this.maxInFlight = maxInFlight;
+    this.following = following;
   }
 
   /** A round that starts now or, while the most are in flight, when one ends: completes with its answer. */
@@ -62,11 +71,11 @@ final class SharedRounds<T> {
       started = CompletableFuture.failedFuture(e);
     }
     started.whenComplete((answer, error) -> {
-      CompletableFuture<T> following;
+      CompletableFuture<T> next;
       synchronized (this) {
-        following = queued;
+        next = queued;
         queued = null;
-        if (following == null) {
+        if (next == null) {
           running--;
         }
       }
@@ -75,8 +84,8 @@ final class SharedRounds<T> {
       } else {
         out.complete(answer);
       }
-      if (following != null) {
-        start(following);
+      if (next != null) {
+        following.execute(() -> start(next));
       }
     });
   }

@@ -19,7 +19,7 @@ class SharedRoundsTest {
     CompletableFuture<Long> round = new CompletableFuture<>();
     started.add(round);
     return round;
-  });
+  }, Runnable::run);
 
   @Test
   void aReadArrivingDuringARoundWaitsForTheNextOne() throws Exception {
@@ -56,7 +56,7 @@ class SharedRoundsTest {
       CompletableFuture<Long> round = new CompletableFuture<>();
       begun.add(round);
       return round;
-    }, 2);
+    }, 2, Runnable::run);
     CompletableFuture<Long> a = two.next();
     CompletableFuture<Long> b = two.next();
     assertEquals(2, begun.size(), "a second read starts a round of its own at once");
@@ -74,5 +74,26 @@ class SharedRoundsTest {
     assertEquals(4L, a.get(1, TimeUnit.SECONDS));
     two.next();
     assertEquals(4, begun.size());
+  }
+
+  @Test
+  void theNextRoundStartsOnTheExecutorNotOnTheThreadThatCompletedTheLastOne() {
+    List<CompletableFuture<Long>> begun = new ArrayList<>();
+    List<Runnable> handedOver = new ArrayList<>();
+    SharedRounds<Long> deferred = new SharedRounds<>(() -> {
+      CompletableFuture<Long> round = new CompletableFuture<>();
+      begun.add(round);
+      return round;
+    }, handedOver::add);
+    CompletableFuture<Long> first = deferred.next();
+    CompletableFuture<Long> second = deferred.next();
+    begun.get(0).complete(1L);
+    assertEquals(1L, first.join());
+    assertEquals(1, begun.size(), "the completing thread (Ratis' apply thread) must not start the next round");
+    assertEquals(1, handedOver.size());
+    handedOver.get(0).run();
+    assertEquals(2, begun.size());
+    begun.get(1).complete(2L);
+    assertEquals(2L, second.join());
   }
 }
