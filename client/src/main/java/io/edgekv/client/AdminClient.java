@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.edgekv.api.v1.AddNodeRequest;
 import io.edgekv.api.v1.AdminServiceGrpc;
 import io.edgekv.api.v1.CompactRequest;
+import io.edgekv.api.v1.RotateDataKeyRequest;
+import io.edgekv.api.v1.RotateDataKeyResponse;
 import io.edgekv.api.v1.CompactResponse;
 import io.edgekv.api.v1.ConfigRequest;
 import io.edgekv.api.v1.ConfigResponse;
@@ -269,6 +271,18 @@ public final class AdminClient {
     return only("admin.rebuildShard", (ch, d, obs) -> AdminServiceGrpc.newStub(ch)
         .withDeadlineAfter(wait.toMillis() + replyMargin, TimeUnit.MILLISECONDS)
         .rebuildShard(request, obs));
+  }
+
+  /**
+   * Encryption at rest: a new data key for {@code namespace} on every shard of the asked node's
+   * region; new writes are sealed with it, older records stay readable.
+   *
+   * @return the shards that rotated
+   * @throws EdgeKvException FAILED_PRECONDITION when the node does not encrypt at rest
+   */
+  public RotateDataKeyResponse rotateDataKey(String namespace) {
+    return only("admin.rotate_data_key", (ch, d, obs) -> AdminServiceGrpc.newStub(ch).withDeadline(d)
+        .rotateDataKey(RotateDataKeyRequest.newBuilder().setNamespace(namespace).build(), obs));
   }
 
   /**

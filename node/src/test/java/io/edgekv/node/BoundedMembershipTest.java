@@ -196,9 +196,11 @@ class BoundedMembershipTest {
       EdgeKvException refused = assertThrows(EdgeKvException.class, () -> direct.get("anything"));
       assertEquals(Status.Code.FAILED_PRECONDITION, refused.code(), refused.toString());
       assertTrue(refused.description().contains("node-2 was removed from region"), refused.description());
-      var status = admin(cluster, 2, Duration.ofSeconds(10)).status(true).getNodes(0);
+      // 30 s deadlines: under load (verify beside a chaos suite) these calls took over 10 s
+      var status = admin(cluster, 2, Duration.ofSeconds(30)).status(true).getNodes(0);
       assertTrue(status.getNotReadyReasonsList().stream().anyMatch(r -> r.startsWith("removed")), status.toString());
-      cluster.client().put("after-remove", "ok");
+      cluster.client(List.of(cluster.publicAddress(0), cluster.publicAddress(1)), Duration.ofSeconds(30), 6)
+          .put("after-remove", "ok");
     }
   }
 

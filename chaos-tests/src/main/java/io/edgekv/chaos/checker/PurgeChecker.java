@@ -37,7 +37,9 @@ public final class PurgeChecker implements Checker {
         case "write" -> writes.put(op.invoke().value().path("value").asLong(), op);
         case "purge" -> purges.add(op);
         case "read" -> {
-          if (op.ok() && !op.completion().value().isNull()) {
+          // the workload's reads are STRONG reads of one key; the convergence reads after the
+          // run (EVENTUAL, of the whole prefix, one per node) are not the workload's
+          if (op.ok() && "STRONG".equals(op.invoke().consistency()) && !op.completion().value().isNull()) {
             reads.add(op);
           }
         }

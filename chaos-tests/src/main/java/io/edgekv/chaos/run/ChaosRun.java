@@ -55,7 +55,8 @@ public final class ChaosRun {
   private static final Logger LOG = LoggerFactory.getLogger(ChaosRun.class);
   /** Clients' per-call deadline: a call stuck longer becomes info and its process retires. */
   private static final Duration CLIENT_DEADLINE = Duration.ofSeconds(2);
-  private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+  /** Generous for loaded CI machines: a node restarting after a power loss took over 120 s beside two builds. */
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(300);
   private static final Duration CONVERGENCE_TIMEOUT = Duration.ofSeconds(45);
 
   private final RunSpec spec;

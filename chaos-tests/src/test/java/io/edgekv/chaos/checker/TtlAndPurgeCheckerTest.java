@@ -58,4 +58,23 @@ class TtlAndPurgeCheckerTest {
     assertEquals(Verdict.INVALID, lost.verdict());
     assertTrue(lost.summary().contains("lost-write"), lost.summary());
   }
+
+  /** The harness's convergence reads (EVENTUAL, of the whole prefix, a map per node) are not the workload's reads. */
+  private static Histories convergenceRead(Histories h, String prefix) {
+    h.add(2000, Op.Type.INVOKE, "read", prefix, null, "n1", true, "EVENTUAL");
+    return h.add(2000, Op.Type.OK, "read", prefix, "{\"" + prefix + "0\":\"0@1\"}", "n1", true, "EVENTUAL");
+  }
+
+  @Test
+  void convergenceReadsOfThePrefixAreNotJudged() {
+    Histories ttl = new Histories().op(0, "write", "ttl/0", "{\"value\":0,\"ttlMs\":1000}", Op.Type.OK,
+        "{\"value\":0,\"ttlMs\":1000}", null);
+    CheckResult t = new TtlChecker(500).check(convergenceRead(scan(ttl, "[]"), "ttl/").build());
+    assertEquals(Verdict.VALID, t.verdict(), t.summary());
+    Histories purge = new Histories()
+        .op(0, "write", "purge/g0/0", "{\"value\":0,\"group\":0}", Op.Type.OK, "{\"value\":0,\"group\":0}", null)
+        .op(1, "purge", "purge/g0/", "{\"group\":0,\"by\":\"tag\"}", Op.Type.OK, "{\"group\":0,\"by\":\"tag\"}", null);
+    CheckResult p = new PurgeChecker().check(convergenceRead(scan(purge, "[]"), "purge/").build());
+    assertEquals(Verdict.VALID, p.verdict(), p.summary());
+  }
 }

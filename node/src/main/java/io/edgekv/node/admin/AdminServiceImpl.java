@@ -3,6 +3,8 @@ package io.edgekv.node.admin;
 import io.edgekv.api.v1.AddNodeRequest;
 import io.edgekv.api.v1.AdminServiceGrpc;
 import io.edgekv.api.v1.CompactRequest;
+import io.edgekv.api.v1.RotateDataKeyRequest;
+import io.edgekv.api.v1.RotateDataKeyResponse;
 import io.edgekv.api.v1.CompactResponse;
 import io.edgekv.api.v1.ConfigRequest;
 import io.edgekv.api.v1.ConfigResponse;
@@ -25,8 +27,10 @@ import io.edgekv.api.v1.TransferLeaderResponse;
 import io.edgekv.internal.v1.InternalServiceGrpc;
 import io.edgekv.internal.v1.LocalStatusRequest;
 import io.edgekv.node.api.Calls;
+import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.api.InvalidInputException;
 import io.edgekv.node.config.NodeConfig;
+import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.raft.Peer;
 import io.edgekv.replication.raft.RegionReplica;
 import io.grpc.ManagedChannel;
@@ -225,6 +229,19 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> observer) {
     Calls.blocking(observer, () -> SnapshotResponse.newBuilder()
         .addAllIndexes(replica.snapshotNow(DEFAULT_ADMIN_TIMEOUT_MILLIS)).build());
+  }
+
+  @Override
+  public void rotateDataKey(RotateDataKeyRequest request, StreamObserver<RotateDataKeyResponse> observer) {
+    Calls.unary(observer, () -> {
+      String namespace = new RequestValidator(config.limits()).namespace(request.getNamespace());
+      if (!config.security().encryptionEnabled()) {
+        throw Status.FAILED_PRECONDITION.withDescription("this node does not encrypt at rest"
+            + " (security.masterKeyFile is not set): there is no data key to rotate").asRuntimeException();
+      }
+      return replica.rotateDataKey(namespace, Deadline.after(Duration.ofMillis(DEFAULT_ADMIN_TIMEOUT_MILLIS)))
+          .thenApply(done -> RotateDataKeyResponse.newBuilder().setShards(replica.shards()).build());
+    }, status -> {});
   }
 
   @Override

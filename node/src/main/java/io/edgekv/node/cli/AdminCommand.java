@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       AdminStorageCommands.Snapshot.class,
       AdminStorageCommands.Compact.class,
       AdminStorageCommands.RebuildShard.class,
+      AdminStorageCommands.RotateDataKey.class,
       AdminDrainCommands.Drain.class,
       AdminDrainCommands.Undrain.class,
       AdminConfigCommand.class,

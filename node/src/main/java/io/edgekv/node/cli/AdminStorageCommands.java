@@ -2,6 +2,7 @@ package io.edgekv.node.cli;
 
 import io.edgekv.api.v1.CompactResponse;
 import io.edgekv.api.v1.RebuildShardResponse;
+import io.edgekv.api.v1.RotateDataKeyResponse;
 import io.edgekv.api.v1.SnapshotResponse;
 import io.edgekv.client.AdminClient;
 import java.time.Duration;
@@ -55,6 +56,33 @@ final class AdminStorageCommands {
             .row(Long.toUnsignedString(response.getBytesBefore()), Long.toUnsignedString(response.getBytesAfter()),
                 readable(response.getBytesBefore()), readable(response.getBytesAfter()))
             .print(out());
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /**
+   * {@code edgekv admin rotate-data-key --ns NS}: a new data key of encryption at rest for the
+   * namespace on every shard of the asked node's region (replicated; new writes use it, older
+   * records stay readable). Prints the namespace and the shards rotated, as a table or with
+   * {@code --json} {@code {"namespace", "shards"}}. Exit 3 when the node does not encrypt at rest.
+   */
+  @Command(name = "rotate-data-key",
+      description = "Give a namespace a new data key (encryption at rest) on every shard of the node's region.")
+  static final class RotateDataKey extends AdminClientCommand {
+    @Option(names = "--ns", paramLabel = "NS", required = true, description = "The namespace.")
+    private String namespace;
+
+    @Override
+    protected int run(AdminClient admin) {
+      RotateDataKeyResponse response = admin.rotateDataKey(namespace);
+      if (global().json()) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("namespace", namespace);
+        json.put("shards", response.getShards());
+        out().json(json);
+      } else {
+        new Table("NAMESPACE", "SHARDS").row(namespace, Integer.toString(response.getShards())).print(out());
       }
       return ExitCodes.OK;
     }

@@ -21,6 +21,8 @@ import io.edgekv.internal.v1.LocalStatusRequest;
 import io.edgekv.internal.v1.ReplicateRequest;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.testing.MiniKvCluster;
+import io.edgekv.replication.raft.RegionReplica;
+import io.edgekv.replication.storage.DataKeyring;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -36,11 +38,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -209,28 +213,95 @@ class SecureClusterTest {
   }
 
   @Test
-  void theInternalPortAcceptsMembersOnlyAndEachOnlyForItsOwnRegion() throws IOException {
+  void aMembersCertificateIsAcceptedOnTheInternalPortButNotForAnotherRegion() throws IOException {
     Path ca = cluster.security().caCert();
     Path certs = cluster.security().certs();
-    String region = cluster.config(0).region().name();
-    // A member's certificate is accepted...
     assertEquals(Status.Code.OK, internalCall(certs.resolve("node-1.pem"), certs.resolve("node-1.key"), ca, null));
     // ... but cannot speak for another region ("mallory" injecting mutations).
     assertEquals(Status.Code.PERMISSION_DENIED, internalCall(certs.resolve("node-1.pem"), certs.resolve("node-1.key"),
         ca, () -> ReplicateRequest.newBuilder().setFormat(1).setFromRegion("mallory").build()));
+  }
+
+  @Test
+  void aNodePresentingAnotherNodesIdentityOnTheRaftPortIsRefused() throws IOException {
+    Path certs = cluster.security().certs();
+    NodeConfig.NodeAddress node0 = cluster.config(0).self();
+    RaftGroupId group = RegionReplica.groupId(cluster.config(0).region().name(), 0);
+    try (RaftVoteCaller node1 = new RaftVoteCaller(node0.host(), node0.raftPort(),
+        cluster.security().caCert().toFile(), certs.resolve("node-1.pem").toFile(), certs.resolve("node-1.key").toFile())) {
+      // node-1's own certificate asking for a vote as node-2: refused by the per-message identity check.
+      assertEquals("PERMISSION_DENIED", node1.voteAs(group, "node-2", "node-0"));
+      // The same connection asking as node-1 gets past it (Raft answers, granting nothing to term 0).
+      assertEquals("OK", node1.voteAs(group, "node-1", "node-0"));
+    }
+  }
+
+  @Test
+  void noCertificateIsRefusedOnTheInternalPort() throws IOException {
+    assertEquals(Status.Code.UNAVAILABLE, internalCall(null, null, cluster.security().caCert(), null));
+  }
+
+  @Test
+  void aClientCertificateOrANonMembersIsRefusedOnTheInternalPort() throws IOException {
     CertificateAuthority fleetCa = CertificateAuthority.load(cluster.security().caCert().getParent());
-    // No certificate, a client certificate, a node unknown to the membership, an expired node
-    // certificate and one of another CA are refused at the handshake.
-    assertEquals(Status.Code.UNAVAILABLE, internalCall(null, null, ca, null), "no certificate");
     Path[] client = issue(fleetCa, "client", null, Duration.ofDays(1));
-    assertEquals(Status.Code.UNAVAILABLE, internalCall(client[0], client[1], ca, null), "client certificate");
+    assertEquals(Status.Code.UNAVAILABLE, internalCall(client[0], client[1], cluster.security().caCert(), null),
+        "client certificate");
     Path[] stranger = issue(fleetCa, "stranger", new NodeIdentity("mallory", "node-9"), Duration.ofDays(1));
-    assertEquals(Status.Code.UNAVAILABLE, internalCall(stranger[0], stranger[1], ca, null), "not a member");
-    Path[] expired = issue(fleetCa, "expired", new NodeIdentity(region, "node-1"), Duration.ofDays(-1));
-    assertEquals(Status.Code.UNAVAILABLE, internalCall(expired[0], expired[1], ca, null), "expired");
+    assertEquals(Status.Code.UNAVAILABLE, internalCall(stranger[0], stranger[1], cluster.security().caCert(), null),
+        "not a member");
+  }
+
+  @Test
+  void anExpiredNodeCertificateIsRefusedOnTheInternalPort() throws IOException {
+    CertificateAuthority fleetCa = CertificateAuthority.load(cluster.security().caCert().getParent());
+    Path[] expired = issue(fleetCa, "expired", new NodeIdentity(cluster.config(0).region().name(), "node-1"),
+        Duration.ofDays(-1));
+    assertEquals(Status.Code.UNAVAILABLE, internalCall(expired[0], expired[1], cluster.security().caCert(), null));
+  }
+
+  @Test
+  void aNodeCertificateOfAnotherCaIsRefusedOnTheInternalPort() throws IOException {
     CertificateAuthority otherCa = CertificateAuthority.create("other", Duration.ofDays(1));
-    Path[] foreign = issue(otherCa, "foreign", new NodeIdentity(region, "node-1"), Duration.ofDays(1));
-    assertEquals(Status.Code.UNAVAILABLE, internalCall(foreign[0], foreign[1], ca, null), "another CA");
+    Path[] foreign = issue(otherCa, "foreign", new NodeIdentity(cluster.config(0).region().name(), "node-1"),
+        Duration.ofDays(1));
+    assertEquals(Status.Code.UNAVAILABLE, internalCall(foreign[0], foreign[1], cluster.security().caCert(), null));
+  }
+
+  /** The current data key of {@code namespace} in shard 0's state on node {@code i}, hex, or "". */
+  private static String dataKeyOn(int i, String namespace) {
+    byte[] id = cluster.node(i).replica().read(0, engine -> DataKeyring.current(engine, namespace));
+    return id == null ? "" : HexFormat.of().formatHex(id);
+  }
+
+  @Test
+  void aNamespacesDataKeyIsReplicatedStateAndARotationKeepsOldValuesReadable() throws IOException {
+    String root = token(List.of("*"), EnumSet.allOf(Right.class), Duration.ofHours(1), Instant.now());
+    ManagedChannel channel = channel(cluster.publicAddress(0), withToken(root).channelCredentials());
+    var kv = KvServiceGrpc.newBlockingStub(channel).withInterceptors(withToken(root).tokenInterceptor())
+        .withDeadlineAfter(20, TimeUnit.SECONDS);
+    kv.put(PutRequest.newBuilder().setNamespace("keyed").setKey(ByteString.copyFromUtf8("old"))
+        .setValue(ByteString.copyFromUtf8("sealed-under-the-first-key")).build());
+    MiniKvCluster.await(Duration.ofSeconds(30), "every replica to hold the namespace's key",
+        () -> !dataKeyOn(0, "keyed").isEmpty() && dataKeyOn(0, "keyed").equals(dataKeyOn(1, "keyed"))
+            && dataKeyOn(0, "keyed").equals(dataKeyOn(2, "keyed")));
+    String first = dataKeyOn(0, "keyed");
+    assertNotEquals(first, dataKeyOn(0, "default"), "another namespace has another key (or none)");
+
+    assertEquals(cluster.config(0).topology().shards(), cluster.client(List.of(cluster.publicAddress(0)),
+        withToken(root)).admin().rotateDataKey("keyed").getShards());
+    MiniKvCluster.await(Duration.ofSeconds(30), "every replica to hold the rotated key",
+        () -> !dataKeyOn(0, "keyed").equals(first) && dataKeyOn(0, "keyed").equals(dataKeyOn(1, "keyed"))
+            && dataKeyOn(0, "keyed").equals(dataKeyOn(2, "keyed")));
+    kv.put(PutRequest.newBuilder().setNamespace("keyed").setKey(ByteString.copyFromUtf8("new"))
+        .setValue(ByteString.copyFromUtf8("sealed-under-the-second-key")).build());
+    for (String key : List.of("old", "new")) {
+      assertTrue(kv.get(GetRequest.newBuilder().setNamespace("keyed").setKey(ByteString.copyFromUtf8(key))
+          .setRead(ReadOptions.newBuilder().setConsistency(Consistency.STRONG)).build()).getFound(), key);
+    }
+    String readOnly = token(List.of("keyed"), EnumSet.of(Right.READ), Duration.ofHours(1), Instant.now());
+    assertEquals(Status.Code.PERMISSION_DENIED, codeOf(() -> cluster.client(List.of(cluster.publicAddress(0)),
+        withToken(readOnly)).admin().rotateDataKey("keyed")), "rotation needs 'admin'");
   }
 
   @Test

@@ -17,6 +17,8 @@ import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.command.Refusal;
 import io.edgekv.replication.command.WriteCondition;
 import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.storage.AtRest;
+import io.edgekv.replication.storage.DataKeyring;
 import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.StorageException;
@@ -276,6 +278,13 @@ public final class Applier {
           // place in the sequence (and the log, for relays), so the origin's later ones go on.
           mergeIfInterpretable(ctx, m);
           log.logRemote(ctx, m);
+        }
+        yield Results.applied(ctx.stamped(), false, index);
+      }
+      case Command.RegisterDataKey key -> {
+        AtRest.WrappedKey wrapped = new AtRest.WrappedKey(key.keyId(), key.wrappedKey());
+        if (DataKeyring.register(engine, ctx.batch, key.namespace(), wrapped, key.rotate())) {
+          engine.atRest().learnDataKey(key.namespace(), wrapped, true);
         }
         yield Results.applied(ctx.stamped(), false, index);
       }

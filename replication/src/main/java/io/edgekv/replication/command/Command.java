@@ -78,6 +78,12 @@ public sealed interface Command {
   /** Mutations of other regions, applied in per-origin order; duplicates and overlaps are skipped. */
   record ApplyRemote(List<Mutation> mutations) implements Command {}
 
+  /**
+   * Encryption at rest: {@code namespace}'s data key (wrapped by a master key) becomes the shard's
+   * replicated state; with {@code rotate} it replaces the current one for new writes.
+   */
+  record RegisterDataKey(String namespace, byte[] keyId, byte[] wrappedKey, boolean rotate) implements Command {}
+
   /** Anti-entropy: another region's state for some keys, merged by last-writer-wins. */
   record Repair(List<Mutation> mutations, Map<String, Long> versionVector) implements Command {}
 }

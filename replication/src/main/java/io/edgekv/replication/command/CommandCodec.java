@@ -7,6 +7,7 @@ import io.edgekv.internal.v1.ApplyRemoteCommand;
 import io.edgekv.internal.v1.DeleteCommand;
 import io.edgekv.internal.v1.PublishCommand;
 import io.edgekv.internal.v1.PurgeCommand;
+import io.edgekv.internal.v1.RegisterDataKeyCommand;
 import io.edgekv.internal.v1.RepairCommand;
 import io.edgekv.internal.v1.ExpireCommand;
 import io.edgekv.internal.v1.ExpireTarget;
@@ -69,6 +70,9 @@ public final class CommandCodec {
           .addAllMutations(remote.mutations()));
       case Command.Repair repair -> out.setRepair(RepairCommand.newBuilder()
           .addAllMutations(repair.mutations()).putAllVersionVector(repair.versionVector()));
+      case Command.RegisterDataKey key -> out.setRegisterDataKey(RegisterDataKeyCommand.newBuilder()
+          .setNamespace(key.namespace()).setKeyId(ByteString.copyFrom(key.keyId()))
+          .setWrappedKey(ByteString.copyFrom(key.wrappedKey())).setRotate(key.rotate()));
       case Command.Txn txn -> {
         TxnCommand.Builder t = TxnCommand.newBuilder().setNamespace(txn.namespace());
         txn.checks().forEach(c -> t.addChecks(TxnCheck.newBuilder()
@@ -226,6 +230,9 @@ public final class CommandCodec {
       case APPLY_REMOTE -> new Command.ApplyRemote(List.copyOf(in.getApplyRemote().getMutationsList()));
       case REPAIR -> new Command.Repair(List.copyOf(in.getRepair().getMutationsList()),
           Map.copyOf(in.getRepair().getVersionVectorMap()));
+      case REGISTER_DATA_KEY -> new Command.RegisterDataKey(in.getRegisterDataKey().getNamespace(),
+          in.getRegisterDataKey().getKeyId().toByteArray(), in.getRegisterDataKey().getWrappedKey().toByteArray(),
+          in.getRegisterDataKey().getRotate());
       case COMMAND_NOT_SET -> throw new IllegalArgumentException("Raft command without a command");
     };
     return new Proposal(in.getRequestId(), in.getHlc(), in.getOriginRegion(), command);

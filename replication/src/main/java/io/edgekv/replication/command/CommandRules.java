@@ -22,6 +22,10 @@ public final class CommandRules {
    * decrement slot of a PN counter (slots hold non-negative int64).
    */
   public static final long MIN_DELTA = -Long.MAX_VALUE;
+  /** Bytes of a data key id (encryption at rest). */
+  public static final int DATA_KEY_ID_BYTES = 8;
+  /** Largest wrapped data key. */
+  public static final int MAX_WRAPPED_KEY_BYTES = 128;
 
   private CommandRules() {}
 
@@ -44,6 +48,12 @@ public final class CommandRules {
       // must not stop the others of its batch.
       case Command.ApplyRemote r -> Optional.empty();
       case Command.Repair r -> Optional.empty();
+      case Command.RegisterDataKey k -> k.namespace().isEmpty() || k.keyId().length != DATA_KEY_ID_BYTES
+          || k.wrappedKey().length == 0 || k.wrappedKey().length > MAX_WRAPPED_KEY_BYTES
+          ? Optional.of(Refusal.invalid("register_data_key", DATA_KEY_ID_BYTES + " byte id, at most "
+              + MAX_WRAPPED_KEY_BYTES + " wrapped bytes", "a data key needs a namespace, an id of "
+              + DATA_KEY_ID_BYTES + " bytes and 1 to " + MAX_WRAPPED_KEY_BYTES + " wrapped bytes"))
+          : Optional.empty();
     };
   }
 

@@ -1,6 +1,7 @@
 package io.edgekv.replication.gossip;
 
 import io.edgekv.internal.v1.Mutation;
+import io.edgekv.internal.v1.MutationKind;
 import io.edgekv.internal.v1.RangeDigestsRequest;
 import io.edgekv.internal.v1.RepairRequest;
 import io.edgekv.internal.v1.ReplicateRequest;
@@ -44,21 +45,13 @@ import java.util.zip.CRC32C;
  * and shipping resumes from there. The log lives in the replicated state, so a new leader resumes
  * from the vectors it learns; nothing is lost with a leader.
  *
- * <p>Built for hundreds of regions' worth of PoPs, where every byte between regions counts
- * (docs/simulation.md measured the cost): requests carry no vector; answers carry only the part
- * of the receiver's vector the sender needs (its own origin, the batch's origins, the receiver's
- * stale origins), the whole vector on first contact and every {@value #FULL_VECTOR_MILLIS} ms.
- * An idle region gets an empty heartbeat every {@value #HEARTBEAT_MILLIS} ms. After a failed
- * call only empty probes go, with a back-off that doubles up to {@value #MAX_BACKOFF_MILLIS} ms,
- * until the region answers again.
- *
- * <p>Relay: a region is never sent the mutations it originated; this region's own go at once; a
- * third region's only to a region whose answers list that origin as stale (not heard from
- * directly lately: a cut link), and only once they are {@code relayAfterMillis} times (1 + this
- * region's rank among the possible relays) old and, for {@value #RELAY_CONFIRM_MILLIS} ms plus
- * that delay, the region has listed the origin stale and its vector has not advanced for that
- * origin beyond what this node relayed: usually one region relays, the next only if that did not
- * help, and none when the origin (after a healed partition) or another relay reaches the region.
+ * <p>Built for hundreds of regions' worth of PoPs (docs/simulation.md measured the cost), as
+ * docs/replication.md details: requests carry no vector and answers only the part the sender
+ * needs (the whole vector on first contact and every {@value #FULL_VECTOR_MILLIS} ms); idle
+ * regions get a heartbeat every {@value #HEARTBEAT_MILLIS} ms; after a failed call only empty
+ * probes go, backing off up to {@value #MAX_BACKOFF_MILLIS} ms. Relay: this region's own
+ * mutations go at once; a third region's only to a region that has listed that origin stale for
+ * {@value #RELAY_CONFIRM_MILLIS} ms plus this region's rank delay without its vector advancing.
  * Anti-entropy toward a region behind the log's retention is staggered by the same kind of rank.
  *
  * <p>Thread-safe: the per-region state is touched only on the given single-threaded scheduler.
@@ -69,20 +62,15 @@ public final class Shipper implements AutoCloseable {
   private static final long REPAIR_INTERVAL_MILLIS = 5_000;
   /** Batches in flight per (region, shard). */
   static final int MAX_IN_FLIGHT = 4;
-  /**
-   * A region this node has sent nothing for this long gets an empty request: it tells the region
-   * this one is alive and reachable (see {@link Receiver#STALE_AFTER_MILLIS}).
-   */
+  /** A region sent nothing for this long gets an empty request: this one is alive ({@link Receiver#STALE_AFTER_MILLIS}). */
   public static final long HEARTBEAT_MILLIS = 5_000;
   /** How often the whole vector of each region is asked for (tombstone collection and lag need all of it). */
   static final long FULL_VECTOR_MILLIS = 60_000;
   /** The longest back-off after failed calls (it doubles from {@code retryBackoffMillis}). */
   static final long MAX_BACKOFF_MILLIS = 5_000;
   /**
-   * How long a region must have reported an origin stale before this node relays that origin's
-   * mutations to it (plus the rank's delay): when a partition heals, the origin reaches the
-   * region again within its back-off ({@value #MAX_BACKOFF_MILLIS} ms), and relaying its backlog
-   * meanwhile would send it twice.
+   * How long a region must list an origin stale before this node relays that origin to it (plus
+   * the rank's delay): after a heal the origin itself returns within its back-off.
    */
   static final long RELAY_CONFIRM_MILLIS = MAX_BACKOFF_MILLIS;
 
@@ -362,7 +350,22 @@ public final class Shipper implements AutoCloseable {
           }
           List<Mutation> state = replica.read(shard, engine -> AntiEntropy.state(engine, differing, buckets));
           CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
-          List<List<Mutation>> batches = cut(state);
+          // Tombstones and purge records go last, so that (when they fit one batch) they arrive
+          // with the vector: a receiver holding a repaired tombstone its vector does not cover
+          // yet could collect it before other regions have it (the simulation caught this).
+          List<Mutation> live = new ArrayList<>();
+          List<Mutation> deletions = new ArrayList<>();
+          for (Mutation m : state) {
+            boolean deletion = m.getKind() == MutationKind.MUTATION_DELETE || m.getKind() == MutationKind.MUTATION_PURGE;
+            (deletion ? deletions : live).add(m);
+          }
+          List<List<Mutation>> batches = new ArrayList<>();
+          if (!live.isEmpty()) {
+            batches.addAll(cut(live));
+          }
+          if (!deletions.isEmpty() || batches.isEmpty()) {
+            batches.addAll(cut(deletions));
+          }
           for (int i = 0; i < batches.size(); i++) {
             RepairRequest.Builder request = RepairRequest.newBuilder().setFromRegion(replica.region()).setShard(shard)
                 .addAllMutations(batches.get(i));

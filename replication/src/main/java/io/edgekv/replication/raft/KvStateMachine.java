@@ -100,7 +100,7 @@ public final class KvStateMachine extends BaseStateMachine {
   /** @param atRest seals Raft log entries and table values (encryption at rest) */
   public KvStateMachine(int shard, String region, Path engineDir, StorageOptions storageOptions, HybridClock clock,
       ChangeListener listener, AtRest atRest) {
-    this.atRest = atRest;
+    this.atRest = atRest.forShard(shard);
     this.shard = shard;
     this.region = region;
     this.engineDir = engineDir;

@@ -105,6 +105,8 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   private RegionMembership membership;
   /** Seals what rests on disk ({@link #encryptAtRest}); plaintext by default. */
   private volatile AtRest atRest = AtRest.PLAINTEXT;
+  /** Registers a namespace's data key before its first write (encryption at rest). */
+  private final DataKeyRegistration dataKeys = new DataKeyRegistration(() -> atRest, this::propose, this::shards);
 
   /**
    * @param leaderLink how proposals reach the shard leader when this node does not lead
@@ -384,8 +386,20 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
    * applied at most once. Never blocks the calling thread.
    */
   public CompletableFuture<CommandResult> submit(int shard, Proposal proposal, Deadline deadline) {
-    return whenWritable(shard, () -> proposers.get(shard).propose(atRest.seal(CommandCodec.encode(proposal)), idempotent(proposal),
-        deadline));
+    return dataKeys.submit(shard, proposal, deadline);
+  }
+
+  /**
+   * Rotates {@code namespace}'s data key on every shard: new writes are sealed with a new key,
+   * records sealed with the old ones stay readable (DESIGN section 10).
+   */
+  public CompletableFuture<Void> rotateDataKey(String namespace, Deadline deadline) {
+    return dataKeys.rotate(namespace, deadline);
+  }
+
+  private CompletableFuture<CommandResult> propose(int shard, Proposal proposal, Deadline deadline) {
+    return whenWritable(shard, () -> proposers.get(shard).propose(atRest.seal(CommandCodec.encode(proposal)),
+        idempotent(proposal), deadline));
   }
 
   /** {@code write} if the shard accepts writes here now, else its refusal ({@link #checkWritable}). */
@@ -406,7 +420,8 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   private static boolean idempotent(Proposal proposal) {
     return !proposal.requestId().isEmpty() || proposal.command() instanceof Command.ApplyRemote
         || proposal.command() instanceof Command.Repair || proposal.command() instanceof Command.Expire
-        || proposal.command() instanceof Command.CollectTombstones;
+        || proposal.command() instanceof Command.CollectTombstones
+        || proposal.command() instanceof Command.RegisterDataKey key && !key.rotate();
   }
 
   /** The shard's version vector, kept in memory: see {@link ShardReads#versionVector}. */

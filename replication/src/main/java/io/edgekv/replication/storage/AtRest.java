@@ -5,8 +5,15 @@ package io.edgekv.replication.storage;
  * RocksDB table (so checkpoints and snapshots too) and every Raft log entry goes through {@link
  * #seal} before it is written and {@link #open} after it is read. Keys stay as they are (they are
  * indexed). {@link #PLAINTEXT} stores bytes as given.
+ *
+ * <p>Entries are sealed per namespace ({@link #seal(String, byte[])}) under the namespace's data
+ * key, which is replicated state of the shard ({@link DataKeyring}): a shard's engine holds the
+ * view {@link #forShard} gives, which learns the shard's keys as apply registers them.
  */
 public interface AtRest {
+  /** A namespace's data key as the shard's state holds it: its id and the key wrapped by a master key. */
+  record WrappedKey(byte[] id, byte[] wrapped) {}
+
   /** The bytes to store for {@code plain}. */
   byte[] seal(byte[] plain);
 
@@ -17,6 +24,34 @@ public interface AtRest {
    *     this node does not hold)
    */
   byte[] open(byte[] stored);
+
+  /** The bytes to store for a value of {@code namespace}: under its data key when it has one. */
+  default byte[] seal(String namespace, byte[] plain) {
+    return seal(plain);
+  }
+
+  /** The view one shard's engine uses: the same keys, with that shard's current data key per namespace. */
+  default AtRest forShard(int shard) {
+    return this;
+  }
+
+  /** Whether writes of {@code namespace} should register a data key first (none is current). */
+  default boolean needsDataKey(String namespace) {
+    return false;
+  }
+
+  /** A new random data key for {@code namespace}, wrapped by the current master key. */
+  default WrappedKey newDataKey(String namespace) {
+    throw new UnsupportedOperationException("no data keys without encryption at rest");
+  }
+
+  /**
+   * Takes in a data key of the shard's state (at engine open, and when apply registers one);
+   * {@code current}: new writes of the namespace use it.
+   *
+   * @throws StorageException when no master key this node holds unwraps it
+   */
+  default void learnDataKey(String namespace, WrappedKey key, boolean current) {}
 
   AtRest PLAINTEXT = new AtRest() {
     @Override

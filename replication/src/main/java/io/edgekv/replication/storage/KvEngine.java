@@ -33,6 +33,7 @@ public final class KvEngine implements AutoCloseable {
   private final Path dir;
   private final Store store;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtRest atRest;
 
   /** Entries by (namespace, key); tombstones included. */
   public final Table<EntryKey, StoredEntry> entries;
@@ -74,7 +75,9 @@ public final class KvEngine implements AutoCloseable {
   private KvEngine(Path dir, Store store, AtRest atRest) {
     this.dir = dir;
     this.store = store;
-    entries = table("entries", EntryKey.CODEC, new ProtoCodec<>(StoredEntry.parser()), atRest);
+    this.atRest = atRest;
+    entries = new Table<>("entries", store.family("entries"), EntryKey.CODEC, new ProtoCodec<>(StoredEntry.parser()),
+        atRest, EntryKey::namespace);
     tagIndex = table("tag_index", Codec.BYTES, Codec.BYTES);
     expiryIndex = table("expiry_index", Codec.BYTES, Codec.BYTES);
     requests = table("requests", Codec.BYTES, Codec.BYTES, atRest);
@@ -86,6 +89,12 @@ public final class KvEngine implements AutoCloseable {
     changelog = table("changelog", Codec.BYTES, Codec.BYTES, atRest);
     purgeReceipts = table("purge_receipts", Codec.BYTES, Codec.BYTES);
     tombstoneIndex = table("tombstone_index", Codec.BYTES, Codec.BYTES);
+    DataKeyring.load(replMeta, atRest);
+  }
+
+  /** How this engine seals what it stores (its shard's view: {@link AtRest#forShard}). */
+  public AtRest atRest() {
+    return atRest;
   }
 
   /**
@@ -104,7 +113,7 @@ public final class KvEngine implements AutoCloseable {
   }
 
   private <K, V> Table<K, V> table(String name, Codec<K> keys, Codec<V> values, AtRest atRest) {
-    return new Table<>(name, store.family(name), keys, values, atRest);
+    return new Table<>(name, store.family(name), keys, values, atRest, null);
   }
 
   public Path dir() {

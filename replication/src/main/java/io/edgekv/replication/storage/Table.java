@@ -3,6 +3,7 @@ package io.edgekv.replication.storage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
 
@@ -16,14 +17,20 @@ public final class Table<K, V> {
   private final Codec<K> keyCodec;
   private final Codec<V> valueCodec;
   private final AtRest atRest;
+  private final Function<K, String> namespaceOf;
 
   Table(String name, Family family, Codec<K> keyCodec, Codec<V> valueCodec) {
-    this(name, family, keyCodec, valueCodec, AtRest.PLAINTEXT);
+    this(name, family, keyCodec, valueCodec, AtRest.PLAINTEXT, null);
   }
 
-  /** A table whose values are sealed by {@code atRest} on disk (keys are not). */
-  Table(String name, Family family, Codec<K> keyCodec, Codec<V> valueCodec, AtRest atRest) {
+  /**
+   * A table whose values are sealed by {@code atRest} on disk (keys are not); with {@code
+   * namespaceOf}, each under the data key of its key's namespace.
+   */
+  Table(String name, Family family, Codec<K> keyCodec, Codec<V> valueCodec, AtRest atRest,
+      Function<K, String> namespaceOf) {
     this.atRest = atRest;
+    this.namespaceOf = namespaceOf;
     this.name = name;
     this.family = family;
     this.keyCodec = keyCodec;
@@ -85,7 +92,9 @@ public final class Table<K, V> {
 
   public void put(WriteBatch batch, K key, V value) {
     try {
-      family.put(batch, keyCodec.encode(key), atRest.seal(valueCodec.encode(value)));
+      byte[] plain = valueCodec.encode(value);
+      family.put(batch, keyCodec.encode(key),
+          namespaceOf == null ? atRest.seal(plain) : atRest.seal(namespaceOf.apply(key), plain));
     } catch (RocksDBException e) {
       throw StorageException.of("batch put into " + name, e);
     }
