@@ -2,7 +2,6 @@ package io.edgekv.chaos.cluster;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.Container;
 import io.edgekv.node.config.ByteSize;
 import io.edgekv.node.config.ConfigFiles;
 import io.edgekv.node.config.Durations;
@@ -54,12 +53,12 @@ import java.util.Locale;
  * every connection goes through the {@link WanRelay} in this JVM (the nodes' configs name the
  * relay for every other region's node): WAN delay and loss, and the cuts between regions.
  *
- * <p>Containers and networks carry the label {@value #LABEL}; {@link #removeLeftovers()} removes
- * any that an interrupted run left.
+ * <p>Each cluster has a {@link RunScope}: container and network names, subnets (the first free
+ * ones in 172.29.0.0/16) and labels of its own, so that runs sharing the Docker host (two suites
+ * at once) never meet; {@link #removeLeftovers()} removes only what an ended run left.
  */
 public final class ContainerCluster implements Cluster {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerCluster.class);
-  public static final String LABEL = "io.edgekv.chaos";
   private static final String IMAGE = "edgekv-chaos-node:scratch";
   private static final int PUBLIC_PORT = 7400;
   public static final String FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
@@ -124,6 +123,7 @@ public final class ContainerCluster implements Cluster {
   private record Member(NodeRef ref, String ip, GenericContainer<?> container, Path clockFile) {}
 
   private final Settings settings;
+  private final RunScope scope = RunScope.next();
   private final List<Network> networks = new ArrayList<>();
   private final Map<String, Member> members = new LinkedHashMap<>();
   private final Set<String> killed = ConcurrentHashMap.newKeySet();
@@ -135,7 +135,8 @@ public final class ContainerCluster implements Cluster {
   private WanRelay relay;
   /** How long the containers took from start until every node logged that it serves. */
   private volatile long startMillis;
-  private static final String WAN_GATEWAY = "172.29.50.1";
+  /** Several regions: the shared network's gateway, where the relay listens; null on one region. */
+  private String wanGateway;
 
   private ContainerCluster(Settings settings) {
     this.settings = settings;
@@ -154,24 +155,17 @@ public final class ContainerCluster implements Cluster {
     }
   }
 
-  /** Removes every container and network an earlier (maybe interrupted) run left behind. */
+  /**
+   * Removes the containers and networks that ended runs left behind (of JVMs that no longer run:
+   * {@link RunScope#removeLeftovers}); those of runs still going stay.
+   */
   public static void removeLeftovers() {
-    DockerClient docker = DockerClientFactory.instance().client();
-    List<Container> old = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL, "true")).exec();
-    for (Container c : old) {
-      try {
-        docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
-      } catch (RuntimeException e) {
-        LOG.warn("could not remove container {}: {}", c.getId(), e.getMessage());
-      }
-    }
-    docker.listNetworksCmd().withFilter("label", List.of(LABEL + "=true")).exec().forEach(n -> {
-      try {
-        docker.removeNetworkCmd(n.getId()).exec();
-      } catch (RuntimeException e) {
-        LOG.warn("could not remove network {}: {}", n.getName(), e.getMessage());
-      }
-    });
+    RunScope.removeLeftovers(DockerClientFactory.instance().client());
+  }
+
+  /** This cluster's scope: its tag names its containers and networks. */
+  public RunScope scope() {
+    return scope;
   }
 
   private static String javaBinary() {
@@ -199,7 +193,7 @@ public final class ContainerCluster implements Cluster {
     }
     ImageFromDockerfile image = new ImageFromDockerfile(IMAGE, false)
         .withDockerfileFromBuilder(b -> b.from("scratch")
-            .label(LABEL, "true")
+            .label(RunScope.LABEL, "true")
             .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
             .build());
     List<Map<String, Object>> regions = new ArrayList<>();
@@ -209,15 +203,16 @@ public final class ContainerCluster implements Cluster {
     // from each other, and the nodes of different regions must reach each other directly (the
     // region nemeses cut them with iptables like any partition). One region: its own network.
     boolean wan = settings.regions() > 1;
-    if (wan) {
-      networks.add(network("wan", 50));
-    }
+    // one shared network ("wan") for several regions, else one per region
+    List<String> names = wan ? List.of("wan")
+        : Stream.iterate(0, r -> r < settings.regions(), r -> r + 1).map(ContainerCluster::regionName).toList();
+    RunScope.Networks created = scope.createNetworks(docker, names);
+    networks.addAll(created.networks());
+    int base = created.firstSubnet();
+    wanGateway = wan ? "172.29." + base + ".1" : null;
     for (int r = 0; r < settings.regions(); r++) {
       String region = regionName(r);
-      int subnet = wan ? 50 : 40 + r;
-      if (!wan) {
-        networks.add(network(region, subnet));
-      }
+      int subnet = wan ? base : base + r;
       List<Map<String, Object>> nodes = new ArrayList<>();
       for (int n = 0; n < settings.nodesPerRegion(); n++, index++) {
         String id = "n" + (index + 1);
@@ -248,7 +243,7 @@ public final class ContainerCluster implements Cluster {
         GenericContainer<?> c = LazyFs.mount(settings.disk(), new GenericContainer<>(image)
             .withImagePullPolicy(name -> false)
             .withNetwork(networks.get(Integer.parseInt(p[3])))
-            .withLabel(LABEL, "true")
+            .withLabels(scope.labels())
             .withFileSystemBind("/usr", "/usr", BindMode.READ_ONLY)
             .withFileSystemBind("/lib", "/lib", BindMode.READ_ONLY)
             .withFileSystemBind("/lib64", "/lib64", BindMode.READ_ONLY)
@@ -261,7 +256,7 @@ public final class ContainerCluster implements Cluster {
             .withTmpFs(Map.of("/tmp", "rw,exec,size=128m")) // exec: RocksDB unpacks its JNI library there
             .withEnv(nodeEnv())
             .withCreateContainerCmdModifier(cmd -> {
-              cmd.withHostName(id).withIpv4Address(p[2]).withName("edgekv-chaos-" + id);
+              cmd.withHostName(id).withIpv4Address(p[2]).withName(scope.containerName(id));
               cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
             }), settings.workDir())
             .withCommand(LazyFs.command(settings.disk(), java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
@@ -303,8 +298,7 @@ public final class ContainerCluster implements Cluster {
    * @return per source region, per remote node id, {internal relay port, public relay port}
    */
   private Map<String, Map<String, int[]>> openRelay(List<Map<String, Object>> regions) throws IOException {
-    networks.getFirst().getId(); // creates the network, so its gateway address exists to bind to
-    relay = new WanRelay(InetAddress.getByName(WAN_GATEWAY));
+    relay = new WanRelay(InetAddress.getByName(wanGateway));
     Map<String, Map<String, int[]>> out = new LinkedHashMap<>();
     for (Map<String, Object> from : regions) {
       String src = (String) from.get("name");
@@ -328,15 +322,12 @@ public final class ContainerCluster implements Cluster {
     return out;
   }
 
-  /** A labelled network with fixed addresses: a restarted node keeps its address, and iptables rules name peers by it. */
-  private static Network network(String name, int subnet) {
-    return Network.builder()
-        .createNetworkCmdModifier(cmd -> cmd.withName("edgekv-chaos-" + name)
-            .withLabels(Map.of(LABEL, "true"))
-            .withIpam(new com.github.dockerjava.api.model.Network.Ipam().withConfig(
-                new com.github.dockerjava.api.model.Network.Ipam.Config()
-                    .withSubnet("172.29." + subnet + ".0/24").withGateway("172.29." + subnet + ".1"))))
-        .build();
+  private static void closeQuietly(Network n) {
+    try {
+      n.close();
+    } catch (RuntimeException e) {
+      LOG.warn("could not remove network: {}", e.getMessage());
+    }
   }
 
   private Map<String, String> nodeEnv() {
@@ -382,7 +373,7 @@ public final class ContainerCluster implements Cluster {
             ? new NodeConfig.NodeAddress(nodeId, (String) n.get("host"), (Integer) n.get("publicPort"),
                 (Integer) n.get("httpPort"), (Integer) n.get("internalPort"), (Integer) n.get("raftPort"))
             // through the WAN relay; http and raft are never used across regions (they point at the public relay port)
-            : new NodeConfig.NodeAddress(nodeId, WAN_GATEWAY, relayed[1], relayed[1], relayed[0], relayed[1]));
+            : new NodeConfig.NodeAddress(nodeId, wanGateway, relayed[1], relayed[1], relayed[0], relayed[1]));
       }
       topology.add(new NodeConfig.Region((String) region.get("name"), addresses));
     }
@@ -582,12 +573,6 @@ public final class ContainerCluster implements Cluster {
         }
       }
     }
-    for (Network n : networks) {
-      try {
-        n.close();
-      } catch (RuntimeException e) {
-        LOG.warn("could not remove network: {}", e.getMessage());
-      }
-    }
+    networks.forEach(ContainerCluster::closeQuietly);
   }
 }
