@@ -4,6 +4,7 @@ import io.edgekv.invalidation.InvalidationBus;
 import io.edgekv.node.admin.AdminServiceImpl;
 import io.edgekv.node.admin.InternalServiceImpl;
 import io.edgekv.api.v1.AdminServiceGrpc;
+import io.edgekv.api.v1.KvServiceGrpc;
 import io.edgekv.node.admin.KeyTraces;
 import io.edgekv.node.admin.LeaderForwarder;
 import io.edgekv.replication.pipeline.PipelineLimits;
@@ -171,7 +172,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     LocalStatus localStatus = new LocalStatus(config, replica, readiness,
         () -> reencryption == null ? 0 : reencryption.remaining());
     KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
-        new ReadBarriers(replica, tuning.sessionReadWait(), unsafe), metrics, this::healthyRegion);
+        new ReadBarriers(replica, tuning.sessionReadWait(), unsafe), metrics, this::healthyRegion, grpcExecutor);
     KeyTraces traces = new KeyTraces(replica);
     AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel,
         () -> shipper);
@@ -293,12 +294,17 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     throw new NodeUnavailableException("cannot rebind the public port " + config.self().publicPort() + ": " + last);
   }
 
-  /** The public port: data calls on the gRPC executor, admin and health on their own. */
+  /**
+   * The public port: admin and health on their own executor; the data service's handlers run on
+   * the transport thread, answer EVENTUAL reads there from memory and hand every other call to
+   * the gRPC executor ({@link KvServiceImpl}); other services on the gRPC executor.
+   */
   private Server publicServer() throws IOException {
     return Transport.server(config, config.self().publicPort(), security.publicServer(),
         Transport.ServerLimits.publicPort(config.limits()),
         publicConnections, grpcExecutor, Map.of(AdminServiceGrpc.SERVICE_NAME, adminExecutor,
-            HealthGrpc.SERVICE_NAME, adminExecutor), publicServices, readiness::draining).start();
+            HealthGrpc.SERVICE_NAME, adminExecutor, KvServiceGrpc.SERVICE_NAME, Transport.TRANSPORT_THREAD), publicServices,
+        readiness::draining).start();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.edgekv.node.security;
 
+import io.edgekv.replication.raft.BackgroundReEncryption;
 import io.edgekv.replication.raft.RegionReplica;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,7 +46,7 @@ public final class ReEncryptionTask implements AutoCloseable {
   private void round() {
     try {
       long before = remaining.get();
-      long now = replica.reencrypt(BYTES_PER_SECOND * ROUND_MILLIS / 1000);
+      long now = BackgroundReEncryption.round(replica, BYTES_PER_SECOND * ROUND_MILLIS / 1000);
       remaining.set(now);
       if (before > 0 && now == 0) {
         LOG.info("re-encryption: every record rests under the current keys");

@@ -20,14 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The replica's background upkeep of its shards: on the shards it leads, proposals that remove
  * expired entries and old tombstones (found by scanning the time indexes); on every shard, the
- * trim of the replication log to its retention (node configuration, so not part of apply) and
- * background re-encryption under the current keys (local, not part of apply either).
+ * trim of the replication log to its retention (node configuration, so not part of apply).
  */
 final class Housekeeping {
   private static final Logger LOG = LoggerFactory.getLogger(Housekeeping.class);
-
-  /** Records re-sealed in one batch at most (the batch is written under the apply lock). */
-  static final int RESEAL_BATCH = 256;
 
   private final RegionReplica replica;
   private final long replogRetention;
@@ -66,30 +62,6 @@ final class Housekeeping {
         }
       }
     }
-  }
-
-  /**
-   * One round of background re-encryption ({@link KvStateMachine#reencrypt}) over the healthy
-   * shards, re-sealing about {@code maxBytes} in all (at most {@code RESEAL_BATCH} records per
-   * write, so apply never waits long); returns the records still under older keys.
-   */
-  long reencrypt(long maxBytes) {
-    long budget = maxBytes;
-    long remaining = 0;
-    for (int shard = 0; shard < replica.shards(); shard++) {
-      if (replica.shardFailure(shard).isEmpty()) {
-        try {
-          KvStateMachine machine = replica.machine(shard);
-          if (budget > 0) {
-            budget -= machine.reencrypt(RESEAL_BATCH, budget);
-          }
-          remaining += machine.recordsUnderOldKeys();
-        } catch (RuntimeException e) {
-          LOG.debug("shard {} not re-encrypted: {}", shard, e.toString());
-        }
-      }
-    }
-    return remaining;
   }
 
   /**

@@ -245,6 +245,12 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     return machines.get(shard).read(reader);
   }
 
+  /** {@link #read} without waiting: see {@link KvStateMachine#tryRead}. */
+  <T> Optional<T> tryRead(int shard, Function<KvEngine, T> reader) {
+    rebuilds.throwIfRebuilding(shard);
+    return machines.get(shard).tryRead(reader);
+  }
+
   /** The read API of this replica's local storage: entries, purge receipts, version vectors. */
   public ShardReads reads() {
     return reads;
@@ -519,11 +525,6 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
    */
   public void trimReplicationLogs() {
     housekeeping.trimReplicationLogs();
-  }
-
-  /** One round of background re-encryption within {@code maxBytes}; returns records still under older keys. */
-  public long reencrypt(long maxBytes) {
-    return housekeeping.reencrypt(maxBytes);
   }
 
   /** The current Raft members of a shard group, as this replica knows them. */

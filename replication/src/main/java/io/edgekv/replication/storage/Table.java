@@ -59,15 +59,35 @@ public final class Table<K, V> {
    */
   public List<V> getAll(List<K> keys) {
     try {
-      List<byte[]> raw = family.getAll(keys.stream().map(keyCodec::encode).toList());
-      List<V> out = new ArrayList<>(raw.size());
-      for (byte[] bytes : raw) {
-        out.add(bytes == null ? null : valueCodec.decode(atRest.open(bytes)));
-      }
-      return out;
+      return decodeAll(family.getAll(keys.stream().map(keyCodec::encode).toList()));
     } catch (RocksDBException e) {
       throw StorageException.of("read from " + name, e);
     }
+  }
+
+  /**
+   * {@link #getAll} served from memory only (no file read, so never a wait on the disk).
+   *
+   * @throws NotInMemoryException when a key needs the disk
+   */
+  public List<V> getAllInMemory(List<K> keys) {
+    try {
+      List<byte[]> raw = family.getAllInMemory(keys.stream().map(keyCodec::encode).toList());
+      if (raw == null) {
+        throw new NotInMemoryException(name);
+      }
+      return decodeAll(raw);
+    } catch (RocksDBException e) {
+      throw StorageException.of("read from " + name, e);
+    }
+  }
+
+  private List<V> decodeAll(List<byte[]> raw) {
+    List<V> out = new ArrayList<>(raw.size());
+    for (byte[] bytes : raw) {
+      out.add(bytes == null ? null : valueCodec.decode(atRest.open(bytes)));
+    }
+    return out;
   }
 
   public void put(WriteBatch batch, K key, V value) {
