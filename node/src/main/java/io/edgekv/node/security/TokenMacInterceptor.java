@@ -10,6 +10,9 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -128,21 +131,38 @@ public final class TokenMacInterceptor implements ServerInterceptor {
     return out == null ? message : out.build();
   }
 
+  /**
+   * Whether {@code type} holds a token field, directly or in a message it nests (through any depth,
+   * cycles included). Only final answers are published to the shared cache: a provisional answer
+   * seen by a concurrent call would let that call pass a response's token out unsigned (which the
+   * client then sends with every later call, each refused) or a request's token in unchecked.
+   */
   private boolean holdsTokens(Descriptor type) {
     Boolean known = holdsTokens.get(type);
-    if (known != null) {
-      return known;
+    if (known == null) {
+      known = reachesTokenField(type); // concurrent callers may compute it too: same answer, no lock
+      holdsTokens.putIfAbsent(type, known);
     }
-    holdsTokens.put(type, false); // cycles: assume not while looking
-    boolean holds = false;
-    for (FieldDescriptor field : type.getFields()) {
-      if ((field.getType() == FieldDescriptor.Type.STRING && FIELDS.contains(field.getName()))
-          || (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !field.isMapField()
-              && holdsTokens(field.getMessageType()))) {
-        holds = true;
+    return known;
+  }
+
+  /** Walks every message type reachable from {@code root} once, looking for a token field. */
+  private static boolean reachesTokenField(Descriptor root) {
+    Set<Descriptor> seen = new HashSet<>();
+    Deque<Descriptor> pending = new ArrayDeque<>();
+    pending.push(root);
+    seen.add(root);
+    while (!pending.isEmpty()) {
+      for (FieldDescriptor field : pending.pop().getFields()) {
+        if (field.getType() == FieldDescriptor.Type.STRING && FIELDS.contains(field.getName())) {
+          return true;
+        }
+        if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !field.isMapField()
+            && seen.add(field.getMessageType())) {
+          pending.push(field.getMessageType());
+        }
       }
     }
-    holdsTokens.put(type, holds);
-    return holds;
+    return false;
   }
 }
