@@ -3,6 +3,7 @@ package io.edgekv.chaos.cluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -11,7 +12,18 @@ import java.util.Set;
  * Every fault is undone by {@link #heal()}. Implementations are thread-safe.
  */
 public interface Cluster extends AutoCloseable {
+  /** A node that can be added: its public endpoint, and the address its Raft server listens on. */
+  record Spare(NodeRef node, String host, int raftPort) {}
+
   List<NodeRef> nodes();
+
+  /**
+   * A node started to join the region that is no member until {@code admin add-node} adds it
+   * (the membership nemesis grows and shrinks the region with it); not among {@link #nodes()}.
+   */
+  default Optional<Spare> spare() {
+    return Optional.empty();
+  }
 
   /** The faults this cluster can inject; the schedule uses no other. */
   Set<FaultKind> supports();

@@ -2,30 +2,24 @@ package io.edgekv.chaos.cluster;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.Container;
-import io.edgekv.node.config.ByteSize;
-import io.edgekv.node.config.ConfigFiles;
-import io.edgekv.node.config.Durations;
-import io.edgekv.node.config.NodeConfig;
-import io.edgekv.node.config.SecuritySettings;
 import io.edgekv.node.dev.DevTopology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -54,14 +48,15 @@ import java.util.Locale;
  * every connection goes through the {@link WanRelay} in this JVM (the nodes' configs name the
  * relay for every other region's node): WAN delay and loss, and the cuts between regions.
  *
- * <p>Containers and networks carry the label {@value #LABEL}; {@link #removeLeftovers()} removes
- * any that an interrupted run left.
+ * <p>Each cluster has a {@link RunScope}: container and network names, subnets (the first free
+ * ones in 172.29.0.0/16) and labels of its own, so that runs sharing the Docker host (two suites
+ * at once) never meet; {@link #removeLeftovers()} removes only what an ended run left.
  */
 public final class ContainerCluster implements Cluster {
   private static final Logger LOG = LoggerFactory.getLogger(ContainerCluster.class);
-  public static final String LABEL = "io.edgekv.chaos";
   private static final String IMAGE = "edgekv-chaos-node:scratch";
   private static final int PUBLIC_PORT = 7400;
+  private static final int RAFT_PORT = 7700;
   public static final String FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
   private static final String IPTABLES = "/usr/sbin/iptables";
 
@@ -82,50 +77,61 @@ public final class ContainerCluster implements Cluster {
    * @param disk where node data lives: the container's layer (a kill keeps the page cache) or
    *     {@link LazyFs} (a kill loses what was not fsynced: power loss)
    * @param shards the topology's shard count
+   * @param spare one region only: one more node, started to join, that no founding node knows of
+   *     until the membership nemesis adds it with {@code admin add-node} (not in {@link #nodes()})
    */
   public record Settings(int regions, int nodesPerRegion, Path nodeJar, Path workDir, String heap,
       Map<String, String> env, String electionMin, String electionMax, boolean fakeTime, LazyFs.Disk disk,
-      int shards) {
+      int shards, boolean spare) {
     public Settings {
       env = Map.copyOf(env);
     }
 
     public static Settings regional(Path nodeJar, Path workDir) {
-      return new Settings(1, 3, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false, LazyFs.Disk.LAYER, 1);
+      return new Settings(1, 3, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false, LazyFs.Disk.LAYER, 1, false);
     }
 
     /** The cross-region shape: 3 regions x 1 node (each region its own Raft group of one). */
     public static Settings crossRegion(Path nodeJar, Path workDir) {
-      return new Settings(3, 1, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false, LazyFs.Disk.LAYER, 1);
+      return new Settings(3, 1, nodeJar, workDir, "256m", Map.of(), "1s", "2s", false, LazyFs.Disk.LAYER, 1, false);
     }
 
     public Settings withEnv(Map<String, String> extra) {
       Map<String, String> all = new LinkedHashMap<>(env);
       all.putAll(extra);
       return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, all, electionMin, electionMax, fakeTime,
-          disk, shards);
+          disk, shards, spare);
     }
 
     public Settings withNodesPerRegion(int n) {
-      return new Settings(regions, n, nodeJar, workDir, heap, env, electionMin, electionMax, fakeTime, disk, shards);
+      return new Settings(regions, n, nodeJar, workDir, heap, env, electionMin, electionMax, fakeTime, disk, shards,
+          spare);
     }
 
     public Settings withFakeTime(boolean on) {
       return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, env, electionMin, electionMax, on, disk,
-          shards);
+          shards, spare);
     }
 
     public Settings withDisk(LazyFs.Disk d, int shardCount) {
       return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, env, electionMin, electionMax, fakeTime, d,
-          shardCount);
+          shardCount, spare);
+    }
+
+    public Settings withSpare(boolean on) {
+      return new Settings(regions, nodesPerRegion, nodeJar, workDir, heap, env, electionMin, electionMax, fakeTime, disk,
+          shards, on && regions == 1);
     }
   }
 
   private record Member(NodeRef ref, String ip, GenericContainer<?> container, Path clockFile) {}
 
   private final Settings settings;
+  private final RunScope scope = RunScope.next();
   private final List<Network> networks = new ArrayList<>();
   private final Map<String, Member> members = new LinkedHashMap<>();
+  /** The node started to join, or null ({@link Settings#spare()}). */
+  private Member spare;
   private final Set<String> killed = ConcurrentHashMap.newKeySet();
   private final Set<String> paused = ConcurrentHashMap.newKeySet();
   /** Nodes that may hold iptables rules (flushed by heal). */
@@ -135,7 +141,8 @@ public final class ContainerCluster implements Cluster {
   private WanRelay relay;
   /** How long the containers took from start until every node logged that it serves. */
   private volatile long startMillis;
-  private static final String WAN_GATEWAY = "172.29.50.1";
+  /** Several regions: the shared network's gateway, where the relay listens; null on one region. */
+  private String wanGateway;
 
   private ContainerCluster(Settings settings) {
     this.settings = settings;
@@ -154,38 +161,17 @@ public final class ContainerCluster implements Cluster {
     }
   }
 
-  /** Removes every container and network an earlier (maybe interrupted) run left behind. */
+  /**
+   * Removes the containers and networks that ended runs left behind (of JVMs that no longer run:
+   * {@link RunScope#removeLeftovers}); those of runs still going stay.
+   */
   public static void removeLeftovers() {
-    DockerClient docker = DockerClientFactory.instance().client();
-    List<Container> old = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL, "true")).exec();
-    for (Container c : old) {
-      try {
-        docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
-      } catch (RuntimeException e) {
-        LOG.warn("could not remove container {}: {}", c.getId(), e.getMessage());
-      }
-    }
-    docker.listNetworksCmd().withFilter("label", List.of(LABEL + "=true")).exec().forEach(n -> {
-      try {
-        docker.removeNetworkCmd(n.getId()).exec();
-      } catch (RuntimeException e) {
-        LOG.warn("could not remove network {}: {}", n.getName(), e.getMessage());
-      }
-    });
+    RunScope.removeLeftovers(DockerClientFactory.instance().client());
   }
 
-  private static String javaBinary() {
-    Path home = Path.of(System.getProperty("java.home"));
-    if (Runtime.version().feature() >= 24) {
-      return home.resolve("bin/java").toString();
-    }
-    try (Stream<Path> jdks = Files.list(Path.of("/usr/lib/jvm"))) {
-      return jdks.filter(p -> p.getFileName().toString().startsWith("temurin-25")).sorted()
-          .reduce((a, b) -> b).orElseThrow(() -> new IllegalStateException("no JDK >= 24 under /usr/lib/jvm"))
-          .resolve("bin/java").toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** This cluster's scope: its tag names its containers and networks. */
+  public RunScope scope() {
+    return scope;
   }
 
   private void create() {
@@ -193,13 +179,13 @@ public final class ContainerCluster implements Cluster {
       throw new IllegalStateException("node jar " + settings.nodeJar()
           + " is missing: build it with ./mvnw -q -DskipTests -pl node -am package");
     }
-    String java = javaBinary();
+    String java = NodeFiles.javaBinary();
     if (!java.startsWith("/usr/")) {
       throw new IllegalStateException("the JDK must live under /usr to be bound into the containers, is " + java);
     }
     ImageFromDockerfile image = new ImageFromDockerfile(IMAGE, false)
         .withDockerfileFromBuilder(b -> b.from("scratch")
-            .label(LABEL, "true")
+            .label(RunScope.LABEL, "true")
             .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
             .build());
     List<Map<String, Object>> regions = new ArrayList<>();
@@ -209,27 +195,21 @@ public final class ContainerCluster implements Cluster {
     // from each other, and the nodes of different regions must reach each other directly (the
     // region nemeses cut them with iptables like any partition). One region: its own network.
     boolean wan = settings.regions() > 1;
-    if (wan) {
-      networks.add(network("wan", 50));
-    }
+    // one shared network ("wan") for several regions, else one per region
+    List<String> names = wan ? List.of("wan")
+        : Stream.iterate(0, r -> r < settings.regions(), r -> r + 1).map(ContainerCluster::regionName).toList();
+    RunScope.Networks created = scope.createNetworks(docker, names);
+    networks.addAll(created.networks());
+    int base = created.firstSubnet();
+    wanGateway = wan ? "172.29." + base + ".1" : null;
     for (int r = 0; r < settings.regions(); r++) {
       String region = regionName(r);
-      int subnet = wan ? 50 : 40 + r;
-      if (!wan) {
-        networks.add(network(region, subnet));
-      }
+      int subnet = wan ? base : base + r;
       List<Map<String, Object>> nodes = new ArrayList<>();
       for (int n = 0; n < settings.nodesPerRegion(); n++, index++) {
         String id = "n" + (index + 1);
         String ip = "172.29." + subnet + "." + (11 + (wan ? index : n));
-        Map<String, Object> node = new LinkedHashMap<>();
-        node.put("id", id);
-        node.put("host", ip);
-        node.put("publicPort", PUBLIC_PORT);
-        node.put("httpPort", 7500);
-        node.put("internalPort", 7600);
-        node.put("raftPort", 7700);
-        nodes.add(node);
+        nodes.add(addresses(id, ip));
         plan.add(new String[] {id, region, ip, String.valueOf(wan ? 0 : r)});
       }
       regions.add(Map.of("name", region, "nodes", nodes));
@@ -238,62 +218,93 @@ public final class ContainerCluster implements Cluster {
       Files.createDirectories(settings.workDir());
       Map<String, Map<String, int[]>> relayPorts = wan ? openRelay(regions) : Map.of();
       for (String[] p : plan) {
-        String id = p[0];
-        Path dir = Files.createDirectories(settings.workDir().resolve(id));
-        Path config = dir.resolve("node.yaml");
-        Files.writeString(config, yaml(id, p[1], regions, relayPorts.getOrDefault(p[1], Map.of())));
-        Path clockDir = Files.createDirectories(dir.resolve("faketime"));
-        Path clockFile = clockDir.resolve("offset");
-        writeAtomically(clockFile, "+0\n");
-        GenericContainer<?> c = LazyFs.mount(settings.disk(), new GenericContainer<>(image)
-            .withImagePullPolicy(name -> false)
-            .withNetwork(networks.get(Integer.parseInt(p[3])))
-            .withLabel(LABEL, "true")
-            .withFileSystemBind("/usr", "/usr", BindMode.READ_ONLY)
-            .withFileSystemBind("/lib", "/lib", BindMode.READ_ONLY)
-            .withFileSystemBind("/lib64", "/lib64", BindMode.READ_ONLY)
-            .withFileSystemBind("/bin", "/bin", BindMode.READ_ONLY)
-            .withFileSystemBind("/sbin", "/sbin", BindMode.READ_ONLY)
-            .withFileSystemBind("/etc/alternatives", "/etc/alternatives", BindMode.READ_ONLY)
-            .withFileSystemBind(settings.nodeJar().toAbsolutePath().toString(), "/opt/edgekv/edgekv-node.jar", BindMode.READ_ONLY)
-            .withFileSystemBind(config.toAbsolutePath().toString(), "/etc/edgekv/node.yaml", BindMode.READ_ONLY)
-            .withFileSystemBind(clockDir.toAbsolutePath().toString(), "/faketime", BindMode.READ_WRITE)
-            .withTmpFs(Map.of("/tmp", "rw,exec,size=128m")) // exec: RocksDB unpacks its JNI library there
-            .withEnv(nodeEnv())
-            .withCreateContainerCmdModifier(cmd -> {
-              cmd.withHostName(id).withIpv4Address(p[2]).withName("edgekv-chaos-" + id);
-              cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
-            }), settings.workDir())
-            .withCommand(LazyFs.command(settings.disk(), java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Xmx" + settings.heap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.io.edgekv=info",
-                "-Dorg.slf4j.simpleLogger.showDateTime=true",
-                "-jar", "/opt/edgekv/edgekv-node.jar", "serve", "--config", "/etc/edgekv/node.yaml"))
-            .waitingFor(Wait.forLogMessage(".*serving on.*", 1).withStartupTimeout(Duration.ofSeconds(240)));
-        members.put(id, new Member(new NodeRef(id, p[1], p[2] + ":" + PUBLIC_PORT), p[2], c, clockFile));
+        String yaml = NodeFiles.yaml(settings, p[0], p[1], regions, wanGateway, relayPorts.getOrDefault(p[1], Map.of()),
+            false);
+        members.put(p[0], member(image, java, p, yaml));
+      }
+      if (settings.spare()) {
+        // the founding nodes' topology does not name it: it becomes a member only by add-node
+        String id = "n" + (index + 1);
+        String[] p = {id, regionName(0), "172.29." + base + "." + (11 + index), "0"};
+        Map<String, Object> region = regions.getFirst();
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> nodes = new ArrayList<>((List<Map<String, Object>>) region.get("nodes"));
+        nodes.add(addresses(id, p[2]));
+        spare = member(image, java, p,
+            NodeFiles.yaml(settings, id, p[1], List.of(Map.of("name", p[1], "nodes", nodes)), null, Map.of(), true));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     // all at once: a node's Raft group needs its peers up before it elects a leader
-    ExecutorService pool = Executors.newFixedThreadPool(members.size());
+    List<Member> all = all();
+    ExecutorService pool = Executors.newFixedThreadPool(all.size());
     long began = System.nanoTime();
     try {
       List<Future<?>> started = new ArrayList<>();
-      for (Member m : members.values()) {
+      for (Member m : all) {
         started.add(pool.submit(() -> m.container().start()));
       }
       for (Future<?> f : started) {
         f.get();
       }
       startMillis = (System.nanoTime() - began) / 1_000_000;
-      LOG.info("{} node containers serving after {} ms (libfaketime {})", members.size(), startMillis,
+      LOG.info("{} node containers serving after {} ms (libfaketime {})", all.size(), startMillis,
           settings.fakeTime() ? "preloaded" : "off");
     } catch (Exception e) {
       throw new IllegalStateException("could not start the node containers: " + e.getMessage(), e);
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** A node's ports and address, as the topology names them. */
+  private static Map<String, Object> addresses(String id, String ip) {
+    Map<String, Object> node = new LinkedHashMap<>();
+    node.put("id", id);
+    node.put("host", ip);
+    node.put("publicPort", PUBLIC_PORT);
+    node.put("httpPort", 7500);
+    node.put("internalPort", 7600);
+    node.put("raftPort", RAFT_PORT);
+    return node;
+  }
+
+  /** The container of node {@code p} = {id, region, ip, network index}, not started yet. */
+  private Member member(ImageFromDockerfile image, String java, String[] p, String yaml) throws IOException {
+    String id = p[0];
+    Path dir = Files.createDirectories(settings.workDir().resolve(id));
+    Path config = dir.resolve("node.yaml");
+    Files.writeString(config, yaml);
+    Path clockDir = Files.createDirectories(dir.resolve("faketime"));
+    Path clockFile = clockDir.resolve("offset");
+    NodeFiles.writeAtomically(clockFile, "+0\n");
+    GenericContainer<?> c = LazyFs.mount(settings.disk(), new GenericContainer<>(image)
+        .withImagePullPolicy(name -> false)
+        .withNetwork(networks.get(Integer.parseInt(p[3])))
+        .withLabels(scope.labels())
+        .withFileSystemBind("/usr", "/usr", BindMode.READ_ONLY)
+        .withFileSystemBind("/lib", "/lib", BindMode.READ_ONLY)
+        .withFileSystemBind("/lib64", "/lib64", BindMode.READ_ONLY)
+        .withFileSystemBind("/bin", "/bin", BindMode.READ_ONLY)
+        .withFileSystemBind("/sbin", "/sbin", BindMode.READ_ONLY)
+        .withFileSystemBind("/etc/alternatives", "/etc/alternatives", BindMode.READ_ONLY)
+        .withFileSystemBind(settings.nodeJar().toAbsolutePath().toString(), "/opt/edgekv/edgekv-node.jar", BindMode.READ_ONLY)
+        .withFileSystemBind(config.toAbsolutePath().toString(), "/etc/edgekv/node.yaml", BindMode.READ_ONLY)
+        .withFileSystemBind(clockDir.toAbsolutePath().toString(), "/faketime", BindMode.READ_WRITE)
+        .withTmpFs(Map.of("/tmp", "rw,exec,size=128m")) // exec: RocksDB unpacks its JNI library there
+        .withEnv(nodeEnv())
+        .withCreateContainerCmdModifier(cmd -> {
+          cmd.withHostName(id).withIpv4Address(p[2]).withName(scope.containerName(id));
+          cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
+        }), settings.workDir())
+        .withCommand(LazyFs.command(settings.disk(), java, "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+            "-Xmx" + settings.heap(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+            "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.log.io.edgekv=info",
+            "-Dorg.slf4j.simpleLogger.showDateTime=true",
+            "-jar", "/opt/edgekv/edgekv-node.jar", "serve", "--config", "/etc/edgekv/node.yaml"))
+        .waitingFor(Wait.forLogMessage(".*serving on.*", 1).withStartupTimeout(Duration.ofSeconds(240)));
+    return new Member(new NodeRef(id, p[1], p[2] + ":" + PUBLIC_PORT), p[2], c, clockFile);
   }
 
   /**
@@ -303,8 +314,7 @@ public final class ContainerCluster implements Cluster {
    * @return per source region, per remote node id, {internal relay port, public relay port}
    */
   private Map<String, Map<String, int[]>> openRelay(List<Map<String, Object>> regions) throws IOException {
-    networks.getFirst().getId(); // creates the network, so its gateway address exists to bind to
-    relay = new WanRelay(InetAddress.getByName(WAN_GATEWAY));
+    relay = new WanRelay(InetAddress.getByName(wanGateway));
     Map<String, Map<String, int[]>> out = new LinkedHashMap<>();
     for (Map<String, Object> from : regions) {
       String src = (String) from.get("name");
@@ -326,17 +336,6 @@ public final class ContainerCluster implements Cluster {
       out.put(src, ports);
     }
     return out;
-  }
-
-  /** A labelled network with fixed addresses: a restarted node keeps its address, and iptables rules name peers by it. */
-  private static Network network(String name, int subnet) {
-    return Network.builder()
-        .createNetworkCmdModifier(cmd -> cmd.withName("edgekv-chaos-" + name)
-            .withLabels(Map.of(LABEL, "true"))
-            .withIpam(new com.github.dockerjava.api.model.Network.Ipam().withConfig(
-                new com.github.dockerjava.api.model.Network.Ipam.Config()
-                    .withSubnet("172.29." + subnet + ".0/24").withGateway("172.29." + subnet + ".1"))))
-        .build();
   }
 
   private Map<String, String> nodeEnv() {
@@ -364,49 +363,23 @@ public final class ContainerCluster implements Cluster {
     return DevTopology.regionName(r);
   }
 
-  /**
-   * The node's config, written by the node's own config writer: its own region's nodes at their
-   * addresses, every other region's nodes at their relay ports on the gateway ({@code
-   * relayPorts}: remote node id to {internal, public}).
-   */
-  private String yaml(String id, String ownRegion, List<Map<String, Object>> regions, Map<String, int[]> relayPorts) {
-    List<NodeConfig.Region> topology = new ArrayList<>();
-    for (Map<String, Object> region : regions) {
-      List<NodeConfig.NodeAddress> addresses = new ArrayList<>();
-      @SuppressWarnings("unchecked")
-      List<Map<String, Object>> nodes = (List<Map<String, Object>>) region.get("nodes");
-      for (Map<String, Object> n : nodes) {
-        String nodeId = (String) n.get("id");
-        int[] relayed = region.get("name").equals(ownRegion) ? null : relayPorts.get(nodeId);
-        addresses.add(relayed == null
-            ? new NodeConfig.NodeAddress(nodeId, (String) n.get("host"), (Integer) n.get("publicPort"),
-                (Integer) n.get("httpPort"), (Integer) n.get("internalPort"), (Integer) n.get("raftPort"))
-            // through the WAN relay; http and raft are never used across regions (they point at the public relay port)
-            : new NodeConfig.NodeAddress(nodeId, WAN_GATEWAY, relayed[1], relayed[1], relayed[0], relayed[1]));
-      }
-      topology.add(new NodeConfig.Region((String) region.get("name"), addresses));
-    }
-    NodeConfig config = NodeConfig.of(id, "/data", new NodeConfig.Topology(settings.shards(), topology)).withBindHost("0.0.0.0")
-        .withRaft(NodeConfig.RaftSettings.DEFAULT.withTimeouts(Durations.parse(settings.electionMin(), "electionMin"),
-            Durations.parse(settings.electionMax(), "electionMax"), Duration.ofSeconds(3))
-              // snapshots in every run: a checkpoint every 100 entries, small segments so the log is
-              // purged, and restarted or lagging followers install snapshots (docs/chaos.md)
-              .withLog(100, ByteSize.ofKiB(64)))
-        .withStorage(NodeConfig.StorageSettings.DEFAULT.withSizes(ByteSize.ofMiB(4), ByteSize.ofMiB(2), 1))
-        // The chaos testbed is a private Docker network of its own: plaintext, no tokens, by choice.
-        .withSecurity(SecuritySettings.DEFAULT.withInsecure(true));
-    return ConfigFiles.toYaml(config.validate());
-  }
-
-  private static void writeAtomically(Path file, String text) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, text);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
-
   @Override
   public List<NodeRef> nodes() {
     return members.values().stream().map(Member::ref).toList();
+  }
+
+  @Override
+  public Optional<Spare> spare() {
+    return Optional.ofNullable(spare).map(m -> new Spare(m.ref(), m.ip(), RAFT_PORT));
+  }
+
+  /** The founding members, then the spare. */
+  private List<Member> all() {
+    List<Member> all = new ArrayList<>(members.values());
+    if (spare != null) {
+      all.add(spare);
+    }
+    return all;
   }
 
   @Override
@@ -516,7 +489,7 @@ public final class ContainerCluster implements Cluster {
   public void setClockOffset(String node, Duration offset) {
     double seconds = offset.toMillis() / 1000.0;
     try {
-      writeAtomically(member(node).clockFile(), String.format(Locale.ROOT, "%+.3f%n", seconds));
+      NodeFiles.writeAtomically(member(node).clockFile(), String.format(Locale.ROOT, "%+.3f%n", seconds));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -558,7 +531,7 @@ public final class ContainerCluster implements Cluster {
         LOG.warn("could not save the relay's stats: {}", e.getMessage());
       }
     }
-    for (Member m : members.values()) {
+    for (Member m : all()) {
       try {
         Files.writeString(dir.resolve(m.ref().id() + ".log"), m.container().getLogs());
       } catch (IOException | RuntimeException e) {
@@ -572,7 +545,7 @@ public final class ContainerCluster implements Cluster {
     if (relay != null) {
       relay.close();
     }
-    for (Member m : members.values()) {
+    for (Member m : all()) {
       String id = m.container().getContainerId();
       if (id != null) {
         try {

@@ -1,5 +1,6 @@
 package io.edgekv.chaos.nemesis;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgekv.chaos.cluster.Cluster;
 import io.edgekv.chaos.cluster.NodeRef;
@@ -19,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -36,6 +38,8 @@ final class Disturbances {
   private final Cluster cluster;
   private final Supplier<Optional<String>> leader;
   private final List<Running> running = new ArrayList<>();
+  /** The spare's membership: 0 never added, 1 a member, 2 removed again (see {@link #growOrShrink}). */
+  private final AtomicInteger spareStage = new AtomicInteger();
 
   private record Running(AtomicBoolean stop, List<Thread> threads, List<AutoCloseable> resources, ObjectNode report,
       AtomicLong done, AtomicLong errors) {}
@@ -79,7 +83,9 @@ final class Disturbances {
 
   void membership(Fault.Membership m, ObjectNode report) {
     Running r = start(report);
+    ArrayNode changes = report.putArray("changes");
     r.threads().add(Thread.ofPlatform().name("chaos-membership").start(() -> {
+      cluster.spare().ifPresent(spare -> growOrShrink(spare, r, changes));
       for (int i = 0; i < m.transfers() && !r.stop().get(); i++) {
         String from = leader.get().orElse(null);
         List<NodeRef> nodes = cluster.nodes();
@@ -99,6 +105,42 @@ final class Disturbances {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1_500));
       }
     }));
+  }
+
+  /**
+   * The region's membership change of this window: the first adds the spare (4 voters), the next
+   * removes it again (3). A removed node may join again only with its data wiped
+   * (docs/operations.md), so later windows only move leadership. A change whose outcome is unknown
+   * (deadline) is tried again in the next window: both commands are idempotent.
+   */
+  private void growOrShrink(Cluster.Spare spare, Running r, ArrayNode changes) {
+    int stage = spareStage.get();
+    if (stage >= 2) {
+      return;
+    }
+    String via = leader.get().orElse(cluster.nodes().getFirst().id());
+    String what = (stage == 0 ? "add-node " : "remove-node ") + spare.node().id();
+    long began = System.nanoTime();
+    String outcome;
+    try (EdgeKvClient c = EdgeKvClient.builder().endpoint(cluster.node(via).endpoint()).deadline(Duration.ofSeconds(20))
+        .retryPolicy(RetryPolicy.noRetries()).build()) {
+      if (stage == 0) {
+        c.admin().addNode(spare.node().id(), spare.host(), spare.raftPort());
+      } else {
+        c.admin().removeNode(spare.node().id());
+      }
+      spareStage.incrementAndGet();
+      r.done().incrementAndGet();
+      outcome = "ok";
+    } catch (RuntimeException e) {
+      r.errors().incrementAndGet();
+      outcome = e.getMessage();
+      LOG.info("membership: {} through {} failed: {}", what, via, e.toString());
+    }
+    synchronized (changes) {
+      changes.addObject().put("change", what).put("via", via).put("outcome", outcome)
+          .put("millis", (System.nanoTime() - began) / 1_000_000);
+    }
   }
 
   void overload(Fault.Overload o, ObjectNode report) {

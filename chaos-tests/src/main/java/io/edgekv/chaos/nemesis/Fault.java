@@ -160,7 +160,10 @@ public sealed interface Fault {
     }
   }
 
-  /** Leadership moved by the admin API, to {@code target} (or away from the leader when {@link #LEADER}). */
+  /**
+   * A membership change by the admin API: the cluster's spare added or removed (when it has one),
+   * then leadership moved to {@code target} (or away from the leader when {@link #LEADER}).
+   */
   record Membership(String target, int transfers) implements Fault {
     public FaultKind kind() {
       return FaultKind.MEMBERSHIP;

@@ -35,7 +35,10 @@ public record Schedule(List<Window> windows) {
     KILL_MAJORITY,
     /** {@code power-loss}: kills on the power-loss file system; the first one hits every node of a region. */
     POWER_LOSS,
-    /** {@code membership}: leadership transfers through the admin API, under a partition or a kill. */
+    /**
+     * {@code membership}: the region grows by a spare node ({@code add-node}) and shrinks again
+     * ({@code remove-node}), and leadership moves ({@code transfer-leader}), under a partition or a kill.
+     */
     MEMBERSHIP,
     /** {@code ring}: a majorities ring (5 nodes). */
     RING,

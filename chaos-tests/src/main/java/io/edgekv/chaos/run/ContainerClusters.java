@@ -52,6 +52,8 @@ public final class ContainerClusters {
       LazyFs.Disk disk = !lazy ? LazyFs.Disk.LAYER
           : spec.unsafeSwitches().contains(SKIP_FSYNC) ? LazyFs.Disk.LAZY_IGNORE_FSYNC : LazyFs.Disk.LAZY;
       shape = shape.withDisk(disk, spec.workload().shards());
+      // the membership nemesis grows the region by a spare node started to join, and shrinks it again
+      shape = shape.withSpare(spec.nemesis() == Schedule.Nemesis.MEMBERSHIP);
       return ContainerCluster.start(shape.withEnv(env).withFakeTime(fakeTime));
     };
   }
