@@ -72,7 +72,7 @@ final class SimPop implements ReplicaLog {
     startReceiving();
   }
 
-  /** The receiving side and its applied watermarks, as a node starts them (their state is in memory only). */
+  /** The receiving side and its applied watermarks, as a node starts them. */
   private void startReceiving() {
     watermarks = new Watermarks(this, sim.regionNames());
     receiver = new Receiver(this, Duration.ofMillis(sim.options().maxClockOffsetMillis()),
@@ -232,12 +232,12 @@ final class SimPop implements ReplicaLog {
     up = true;
     sim.loop().trace("restart", region.index(), id.hashCode());
     executor = new SimExecutor(sim.loop());
-    // As on a node: a restarted HLC starts from the wall clock and the stamp of the last applied
-    // entry; entries already in the engine are not replayed (KvStateMachine skips them).
+    // As on a node: a restarted HLC starts from the wall clock and, as KvStateMachine.initialize
+    // does, past the stamp of the last applied entry (entries already in the engine are not
+    // replayed). The receiver (when each region last called, its watermarks' claims) is kept, as
+    // before watermarks: a model limit (docs/simulation.md).
     hlc = new HybridClock(clock);
-    // As KvStateMachine.initialize: the clock starts past the stamp of the last applied entry.
     hlc.observe(applier.appliedStamps().entry());
-    startReceiving();
     region.restarted(this);
   }
 
