@@ -337,10 +337,10 @@ public final class Shipper implements AutoCloseable {
               differing.add(i);
             }
           }
-          if (differing.isEmpty()) {
-            return CompletableFuture.completedFuture(0);
-          }
-          List<Mutation> state = replica.read(shard, engine -> AntiEntropy.state(engine, differing, buckets));
+          // With no bucket differing the region still gets the vector: its state already dominates
+          // it, and without it the region stays behind the log for good (repaired again and again).
+          List<Mutation> state = differing.isEmpty() ? List.of()
+              : replica.read(shard, engine -> AntiEntropy.state(engine, differing, buckets));
           CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
           // Tombstones and purge records go last, so that (when they fit one batch) they arrive
           // with the vector: a receiver holding a repaired tombstone its vector does not cover
