@@ -4,6 +4,7 @@ import io.edgekv.invalidation.InvalidationBus;
 import io.edgekv.node.admin.AdminServiceImpl;
 import io.edgekv.node.admin.InternalServiceImpl;
 import io.edgekv.api.v1.AdminServiceGrpc;
+import io.edgekv.api.v1.KvServiceGrpc;
 import io.edgekv.node.admin.KeyTraces;
 import io.edgekv.node.admin.LeaderForwarder;
 import io.edgekv.replication.pipeline.PipelineLimits;
@@ -29,6 +30,7 @@ import io.edgekv.node.http.HttpEndpoints;
 import io.edgekv.node.invalidation.ReplicaChangelog;
 import io.edgekv.node.metrics.NodeMetrics;
 import io.edgekv.node.security.NodeSecurity;
+import io.edgekv.node.security.ReEncryptionTask;
 import io.edgekv.node.watch.InvalidationServiceImpl;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.Peer;
@@ -103,6 +105,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   private InvalidationServiceImpl invalidation;
   private volatile boolean closed;
   private long ticks;
+  private volatile ReEncryptionTask reencryption;
 
   /** A node on {@code clock}, the real disk and no unsafe switch. */
   public EdgeKvNode(NodeConfig config, Clock clock) {
@@ -163,9 +166,14 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
   /** Opens storage, joins the Raft groups and starts serving; returns once the ports are bound. */
   public EdgeKvNode start() throws IOException {
     replica.start();
-    LocalStatus localStatus = new LocalStatus(config, replica, readiness);
+    if (config.security().encryptionEnabled()) {
+      reencryption = ReEncryptionTask.start(replica, config.nodeId());
+      metrics.bindReEncryption(reencryption::remaining);
+    }
+    LocalStatus localStatus = new LocalStatus(config, replica, readiness,
+        () -> reencryption == null ? 0 : reencryption.remaining());
     KvServiceImpl kv = new KvServiceImpl(replica, new RequestValidator(config.limits()),
-        new ReadBarriers(replica, tuning.sessionReadWait(), unsafe), metrics, this::healthyRegion);
+        new ReadBarriers(replica, tuning.sessionReadWait(), unsafe), metrics, this::healthyRegion, grpcExecutor);
     KeyTraces traces = new KeyTraces(replica);
     AdminServiceImpl admin = new AdminServiceImpl(config, localStatus, traces, replica, this, this::internalChannel,
         () -> shipper);
@@ -290,12 +298,17 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     throw new NodeUnavailableException("cannot rebind the public port " + config.self().publicPort() + ": " + last);
   }
 
-  /** The public port: data calls on the gRPC executor, admin and health on their own. */
+  /**
+   * The public port: admin and health on their own executor; the data service's handlers run on
+   * the transport thread, answer EVENTUAL reads there from memory and hand every other call to
+   * the gRPC executor ({@link KvServiceImpl}); other services on the gRPC executor.
+   */
   private Server publicServer() throws IOException {
     return Transport.server(config, config.self().publicPort(), security.publicServer(),
         Transport.ServerLimits.publicPort(config.limits()),
         publicConnections, grpcExecutor, Map.of(AdminServiceGrpc.SERVICE_NAME, adminExecutor,
-            HealthGrpc.SERVICE_NAME, adminExecutor), publicServices, readiness::draining).start();
+            HealthGrpc.SERVICE_NAME, adminExecutor, KvServiceGrpc.SERVICE_NAME, Transport.TRANSPORT_THREAD), publicServices,
+        readiness::draining).start();
   }
 
   @Override
@@ -392,6 +405,9 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       invalidation.close();
     }
     background.shutdownNow();
+    if (reencryption != null) {
+      reencryption.close();
+    }
     if (watchdog != null) {
       watchdog.close();
     }

@@ -41,7 +41,8 @@ import io.grpc.Status;
  * {@code limits.maxValueBytes}, concurrent calls per connection, open connections, keepalive,
  * idle timeout and maximum connection age; request messages being received share the JVM's
  * {@link InboundMemory} pool. Handlers run on the executor the caller maps their
- * service to (admin and health apart from data calls); the Netty event loops only move bytes.
+ * service to (admin and health apart from data calls); the Netty event loops move bytes and run
+ * only handlers that never wait ({@link #TRANSPORT_THREAD}).
  */
 public final class Transport {
   private Transport() {}
@@ -55,6 +56,12 @@ public final class Transport {
    * still waiting for {@link InboundMemory} room can make the node hold (gRPC's default is 1 MiB).
    */
   static final int FLOW_CONTROL_WINDOW = 256 << 10;
+
+  /**
+   * Runs a service's handlers on the transport (event-loop) thread that received the call: only
+   * for a service whose handlers never wait, and hand anything that may to an executor.
+   */
+  public static final Executor TRANSPORT_THREAD = Runnable::run;
 
   /** Event loops shared by every EdgeKV server of the process (like gRPC's own default ones). */
   private static final EventLoopGroup BOSS = new MultiThreadIoEventLoopGroup(1, daemon("edgekv-accept"),

@@ -15,12 +15,10 @@ import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.api.v1.Consistency;
 import io.edgekv.api.v1.ScanRequest;
 import io.edgekv.node.testing.MiniKvCluster;
-import io.grpc.ManagedChannel;
+import io.edgekv.node.testing.PublicChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.protobuf.StatusProto;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,26 +26,18 @@ import org.junit.jupiter.api.Test;
 
 /** Bad input gets INVALID_ARGUMENT naming the field and the limit, and changes nothing. */
 class BadInputTest {
-  private static MiniKvCluster cluster;
-  private static ManagedChannel channel;
+  private static PublicChannel node;
   private static KvServiceGrpc.KvServiceBlockingStub kv;
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = MiniKvCluster.builder().nodesPerRegion(1).start();
-    channel = NettyChannelBuilder.forTarget(cluster.publicAddress(0)).usePlaintext()
-        .maxInboundMessageSize(32 << 20).build();
-    kv = KvServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    node = PublicChannel.to(MiniKvCluster.builder().nodesPerRegion(1).start(), 0);
+    kv = node.kv(Duration.ofSeconds(30));
   }
 
   @AfterAll
   static void stop() {
-    if (channel != null) {
-      channel.shutdownNow();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+    PublicChannel.close(node);
   }
 
   private static PutRequest.Builder put(String key) {
@@ -59,16 +49,8 @@ class BadInputTest {
       throws Exception {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> call.accept(kv));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getMessage());
-    com.google.rpc.Status details = StatusProto.fromThrowable(e);
-    BadRequest badRequest = null;
-    ErrorInfo info = null;
-    for (var any : details.getDetailsList()) {
-      if (any.is(BadRequest.class)) {
-        badRequest = any.unpack(BadRequest.class);
-      } else if (any.is(ErrorInfo.class)) {
-        info = any.unpack(ErrorInfo.class);
-      }
-    }
+    BadRequest badRequest = PublicChannel.detail(e, BadRequest.class).orElseThrow();
+    ErrorInfo info = PublicChannel.detail(e, ErrorInfo.class).orElse(null);
     assertEquals(field, badRequest.getFieldViolations(0).getField());
     assertTrue(e.getStatus().getDescription().contains(field.replaceAll("\\[.*", "")), e.getStatus().getDescription());
     if (limit != null) {

@@ -2,7 +2,9 @@ package io.edgekv.chaos.cluster;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Capability;
+import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.dev.DevTopology;
+import io.edgekv.node.security.FleetCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -132,6 +134,8 @@ public final class ContainerCluster implements Cluster {
   private final Map<String, Member> members = new LinkedHashMap<>();
   /** The node started to join, or null ({@link Settings#spare()}). */
   private Member spare;
+  /** The fleet's credentials with {@code -Dchaos.secure=true}, else null. */
+  private FleetCredentials security;
   private final Set<String> killed = ConcurrentHashMap.newKeySet();
   private final Set<String> paused = ConcurrentHashMap.newKeySet();
   /** Nodes that may hold iptables rules (flushed by heal). */
@@ -216,22 +220,30 @@ public final class ContainerCluster implements Cluster {
     }
     try {
       Files.createDirectories(settings.workDir());
+      // the spare: the founding nodes' topology does not name it, it becomes a member only by add-node
+      String[] spareNode = {"n" + (index + 1), regionName(0), "172.29." + base + "." + (11 + index), "0"};
+      if (SecureTestbed.enabled()) {
+        if (wan) {
+          throw new IllegalStateException("-D" + SecureTestbed.PROPERTY + "=true runs the regional workloads only");
+        }
+        security = SecureTestbed.create(settings.workDir(), settings.shards(), regions, !settings.spare() ? List.of()
+            : List.of(new NodeConfig.NodeAddress(spareNode[0], spareNode[2], PUBLIC_PORT, 7500, 7600, RAFT_PORT)));
+      }
       Map<String, Map<String, int[]>> relayPorts = wan ? openRelay(regions) : Map.of();
       for (String[] p : plan) {
         String yaml = NodeFiles.yaml(settings, p[0], p[1], regions, wanGateway, relayPorts.getOrDefault(p[1], Map.of()),
-            false);
+            false, security);
         members.put(p[0], member(image, java, p, yaml));
       }
       if (settings.spare()) {
-        // the founding nodes' topology does not name it: it becomes a member only by add-node
-        String id = "n" + (index + 1);
-        String[] p = {id, regionName(0), "172.29." + base + "." + (11 + index), "0"};
+        String[] p = spareNode;
         Map<String, Object> region = regions.getFirst();
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> nodes = new ArrayList<>((List<Map<String, Object>>) region.get("nodes"));
-        nodes.add(addresses(id, p[2]));
+        nodes.add(addresses(p[0], p[2]));
         spare = member(image, java, p,
-            NodeFiles.yaml(settings, id, p[1], List.of(Map.of("name", p[1], "nodes", nodes)), null, Map.of(), true));
+            NodeFiles.yaml(settings, p[0], p[1], List.of(Map.of("name", p[1], "nodes", nodes)), null, Map.of(), true,
+                security));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -249,8 +261,9 @@ public final class ContainerCluster implements Cluster {
         f.get();
       }
       startMillis = (System.nanoTime() - began) / 1_000_000;
-      LOG.info("{} node containers serving after {} ms (libfaketime {})", all.size(), startMillis,
-          settings.fakeTime() ? "preloaded" : "off");
+      LOG.info("{} node containers serving after {} ms (libfaketime {}{})", all.size(), startMillis,
+          settings.fakeTime() ? "preloaded" : "off",
+          security == null ? "" : "; secure: TLS, mutual TLS, client tokens, encryption at rest");
     } catch (Exception e) {
       throw new IllegalStateException("could not start the node containers: " + e.getMessage(), e);
     } finally {
@@ -304,6 +317,11 @@ public final class ContainerCluster implements Cluster {
             "-Dorg.slf4j.simpleLogger.showDateTime=true",
             "-jar", "/opt/edgekv/edgekv-node.jar", "serve", "--config", "/etc/edgekv/node.yaml"))
         .waitingFor(Wait.forLogMessage(".*serving on.*", 1).withStartupTimeout(Duration.ofSeconds(240)));
+    if (security != null) {
+      // -Dchaos.secure: the fleet's credentials, at the path the node config names
+      String credentials = security.caCert().getParent().toString();
+      c.withFileSystemBind(credentials, credentials, BindMode.READ_ONLY);
+    }
     return new Member(new NodeRef(id, p[1], p[2] + ":" + PUBLIC_PORT), p[2], c, clockFile);
   }
 
@@ -542,6 +560,7 @@ public final class ContainerCluster implements Cluster {
 
   @Override
   public void close() {
+    SecureTestbed.closed();
     if (relay != null) {
       relay.close();
     }

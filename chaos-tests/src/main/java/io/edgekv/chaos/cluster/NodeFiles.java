@@ -5,6 +5,7 @@ import io.edgekv.node.config.ConfigFiles;
 import io.edgekv.node.config.Durations;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.config.SecuritySettings;
+import io.edgekv.node.security.FleetCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,9 +29,10 @@ final class NodeFiles {
    * @param wanGateway several regions: where the WAN relay listens (null on one region)
    * @param join true for a spare node: it joins the running region when {@code admin add-node}
    *     adds it, instead of forming the region's groups
+   * @param security with {@code -Dchaos.secure=true}, the fleet's credentials ({@link SecureTestbed}); else null
    */
   static String yaml(ContainerCluster.Settings settings, String id, String ownRegion, List<Map<String, Object>> regions,
-      String wanGateway, Map<String, int[]> relayPorts, boolean join) {
+      String wanGateway, Map<String, int[]> relayPorts, boolean join, FleetCredentials security) {
     List<NodeConfig.Region> topology = new ArrayList<>();
     for (Map<String, Object> region : regions) {
       List<NodeConfig.NodeAddress> addresses = new ArrayList<>();
@@ -40,8 +42,7 @@ final class NodeFiles {
         String nodeId = (String) n.get("id");
         int[] relayed = region.get("name").equals(ownRegion) ? null : relayPorts.get(nodeId);
         addresses.add(relayed == null
-            ? new NodeConfig.NodeAddress(nodeId, (String) n.get("host"), (Integer) n.get("publicPort"),
-                (Integer) n.get("httpPort"), (Integer) n.get("internalPort"), (Integer) n.get("raftPort"))
+            ? address(n)
             // through the WAN relay; http and raft are never used across regions (they point at the public relay port)
             : new NodeConfig.NodeAddress(nodeId, wanGateway, relayed[1], relayed[1], relayed[0], relayed[1]));
       }
@@ -54,10 +55,17 @@ final class NodeFiles {
               // purged, and restarted or lagging followers install snapshots (docs/chaos.md)
               .withLog(100, ByteSize.ofKiB(64)))
         .withStorage(NodeConfig.StorageSettings.DEFAULT.withSizes(ByteSize.ofMiB(4), ByteSize.ofMiB(2), 1))
-        // The chaos testbed is a private Docker network of its own: plaintext, no tokens, by choice.
+        // The chaos testbed is a private Docker network of its own: plaintext, no tokens, by choice,
+        // unless -Dchaos.secure=true
         .withSecurity(SecuritySettings.DEFAULT.withInsecure(true))
         .withJoin(join);
-    return ConfigFiles.toYaml(config.validate());
+    return ConfigFiles.toYaml((security == null ? config : security.secure(config)).validate());
+  }
+
+  /** A node of the layout {@link ContainerCluster} makes (id, host and port map) as the config names it. */
+  static NodeConfig.NodeAddress address(Map<String, Object> n) {
+    return new NodeConfig.NodeAddress((String) n.get("id"), (String) n.get("host"), (Integer) n.get("publicPort"),
+        (Integer) n.get("httpPort"), (Integer) n.get("internalPort"), (Integer) n.get("raftPort"));
   }
 
   static void writeAtomically(Path file, String text) throws IOException {

@@ -1,9 +1,10 @@
 package io.edgekv.chaos.nemesis;
 
+import io.edgekv.chaos.cluster.Cluster;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.edgekv.chaos.cluster.Cluster;
 import io.edgekv.chaos.cluster.NodeRef;
+import io.edgekv.chaos.cluster.SecureTestbed;
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.EdgeKvClientBuilder;
 import io.edgekv.client.InvalidationClient;
@@ -59,7 +60,7 @@ final class Disturbances {
   }
 
   private static EdgeKvClient client(NodeRef node, ExecutorService executor) {
-    EdgeKvClientBuilder b = EdgeKvClient.builder().endpoint(node.endpoint()).deadline(Duration.ofSeconds(2))
+    EdgeKvClientBuilder b = SecureTestbed.clientBuilder().endpoint(node.endpoint()).deadline(Duration.ofSeconds(2))
         .retryPolicy(RetryPolicy.noRetries());
     return (executor == null ? b : b.executor(executor)).build();
   }
@@ -94,7 +95,7 @@ final class Disturbances {
                 .findFirst().orElse(null)
             : m.target();
         NodeRef ask = cluster.node(from != null ? from : nodes.getFirst().id());
-        try (EdgeKvClient c = EdgeKvClient.builder().endpoint(ask.endpoint()).deadline(Duration.ofSeconds(5))
+        try (EdgeKvClient c = SecureTestbed.clientBuilder().endpoint(ask.endpoint()).deadline(Duration.ofSeconds(5))
             .retryPolicy(RetryPolicy.noRetries()).build()) {
           c.admin().transferLeader(-1, to);
           r.done().incrementAndGet();
@@ -122,7 +123,7 @@ final class Disturbances {
     String what = (stage == 0 ? "add-node " : "remove-node ") + spare.node().id();
     long began = System.nanoTime();
     String outcome;
-    try (EdgeKvClient c = EdgeKvClient.builder().endpoint(cluster.node(via).endpoint()).deadline(Duration.ofSeconds(20))
+    try (EdgeKvClient c = SecureTestbed.clientBuilder().endpoint(cluster.node(via).endpoint()).deadline(Duration.ofSeconds(20))
         .retryPolicy(RetryPolicy.noRetries()).build()) {
       if (stage == 0) {
         c.admin().addNode(spare.node().id(), spare.host(), spare.raftPort());

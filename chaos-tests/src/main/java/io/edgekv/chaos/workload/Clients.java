@@ -1,6 +1,7 @@
 package io.edgekv.chaos.workload;
 
 import io.edgekv.chaos.cluster.NodeRef;
+import io.edgekv.chaos.cluster.SecureTestbed;
 import io.edgekv.client.EdgeKvClient;
 import io.edgekv.client.RetryPolicy;
 import java.time.Duration;
@@ -32,7 +33,7 @@ public final class Clients implements AutoCloseable {
       for (int j = 0; j < nodes.size(); j++) {
         order.add(nodes.get((i + j) % nodes.size()).endpoint());
       }
-      preferring.put(nodes.get(i).id(), EdgeKvClient.builder().endpoints(order).deadline(deadline)
+      preferring.put(nodes.get(i).id(), SecureTestbed.clientBuilder().endpoints(order).deadline(deadline)
           .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(50))
               .maxBackoff(Duration.ofMillis(300)).perAttemptTimeout(deadline.dividedBy(2)).build())
           .build());
@@ -41,15 +42,15 @@ public final class Clients implements AutoCloseable {
       String region = nodes.get(i).region();
       List<String> local = order.stream().filter(e -> nodes.stream()
           .anyMatch(n -> n.endpoint().equals(e) && n.region().equals(region))).toList();
-      regional.put(nodes.get(i).id(), EdgeKvClient.builder().endpoints(local).deadline(deadline)
+      regional.put(nodes.get(i).id(), SecureTestbed.clientBuilder().endpoints(local).deadline(deadline)
           .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(50))
               .maxBackoff(Duration.ofMillis(300)).perAttemptTimeout(deadline.dividedBy(2)).build())
           .build());
-      sticky.put(nodes.get(i).id(), EdgeKvClient.builder().endpoint(nodes.get(i).endpoint()).deadline(deadline)
+      sticky.put(nodes.get(i).id(), SecureTestbed.clientBuilder().endpoint(nodes.get(i).endpoint()).deadline(deadline)
           .retryPolicy(RetryPolicy.builder().maxAttempts(3).initialBackoff(Duration.ofMillis(50))
               .maxBackoff(Duration.ofMillis(300)).perAttemptTimeout(deadline.dividedBy(2)).build())
           .build());
-      pinned.put(nodes.get(i).id(), EdgeKvClient.builder().endpoint(nodes.get(i).endpoint())
+      pinned.put(nodes.get(i).id(), SecureTestbed.clientBuilder().endpoint(nodes.get(i).endpoint())
           .deadline(Duration.ofSeconds(3)).retryPolicy(RetryPolicy.noRetries()).build());
     }
   }

@@ -7,17 +7,25 @@ import io.edgekv.node.config.NodeConfig;
 import io.edgekv.replication.raft.GroupInfo;
 import io.edgekv.replication.raft.RegionReplica;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /** This node's own status, as reported to the admin API and to peers asking for the fleet view. */
 public final class LocalStatus {
   private final NodeConfig config;
   private final RegionReplica replica;
   private final Readiness readiness;
+  private final LongSupplier recordsUnderOldKeys;
 
   public LocalStatus(NodeConfig config, RegionReplica replica, Readiness readiness) {
+    this(config, replica, readiness, () -> 0);
+  }
+
+  /** @param recordsUnderOldKeys what background re-encryption has left to do */
+  public LocalStatus(NodeConfig config, RegionReplica replica, Readiness readiness, LongSupplier recordsUnderOldKeys) {
     this.config = config;
     this.replica = replica;
     this.readiness = readiness;
+    this.recordsUnderOldKeys = recordsUnderOldKeys;
   }
 
   public NodeStatus get() {
@@ -33,7 +41,8 @@ public final class LocalStatus {
         .setPublicAddress(config.self().publicAddress())
         .setHttpAddress(config.self().httpAddress())
         .setReachable(true)
-        .setDraining(readiness.draining());
+        .setDraining(readiness.draining())
+        .setRecordsUnderOldKeys(recordsUnderOldKeys.getAsLong());
     for (GroupInfo group : replica.groups()) {
       out.addGroups(GroupStatus.newBuilder()
           .setShard(group.shard())

@@ -42,6 +42,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+import java.util.Optional;
+import io.grpc.Context;
 import java.util.function.Supplier;
 import io.edgekv.node.config.NodeConfig;
 import io.micrometer.core.instrument.Timer;
@@ -60,9 +65,22 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   private final Clock clock;
   private final RegionWrites writes;
   private final Timer commitTimer;
+  private final Executor offload;
 
+  /** Handlers run on the thread gRPC calls them on (its executor for this service): no offload. */
   public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics,
       Supplier<NodeConfig.Region> healthyRegion) {
+    this(replica, validator, barriers, metrics, healthyRegion, Runnable::run);
+  }
+
+  /**
+   * @param offload where calls that may wait run, and EVENTUAL reads that need the disk: bound
+   *     to a direct (transport-thread) executor, this service answers EVENTUAL reads from memory
+   *     on the thread that received them and hands everything else to {@code offload}
+   */
+  public KvServiceImpl(RegionReplica replica, RequestValidator validator, ReadBarriers barriers, NodeMetrics metrics,
+      Supplier<NodeConfig.Region> healthyRegion, Executor offload) {
+    this.offload = offload;
     this.writes = new RegionWrites(replica, healthyRegion);
     this.commitTimer = metrics.raftCommitTimer();
     this.replica = replica;
@@ -75,62 +93,118 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   @Override
   public void get(GetRequest request, StreamObserver<GetResponse> observer) {
     Consistency consistency = request.getRead().getConsistency();
-    call("get", NodeMetrics.consistencyTag(consistency), observer, () -> {
+    boolean eventual = ReadBarriers.eventual(consistency);
+    call("get", NodeMetrics.consistencyTag(consistency), observer, eventual, () -> {
       String namespace = validate.namespace(request.getNamespace());
       byte[] key = validate.key(request.getKey(), "key");
       int shard = replica.shardOf(namespace, key);
-      return barriers.await(shard, request.getRead()).thenApply(token -> {
-        StoredEntry stored = replica.reads().entry(shard, new EntryKey(namespace, key));
-        GetResponse.Builder out = GetResponse.newBuilder()
-            .setServedBy(servedBy(shard, consistency))
-            .setSessionToken(token.encode());
-        if (StoredEntries.isLive(stored, clock.millis())) {
-          out.setFound(true).setEntry(toEntry(key, stored, true));
-        }
-        return out.build();
-      });
+      List<EntryKey> keys = List.of(new EntryKey(namespace, key));
+      if (eventual) {
+        // On the transport thread, from memory: the token first (what the read reflects is at
+        // least what was applied when it was taken), then the entry, or the executor if it needs the disk.
+        SessionToken token = barriers.eventual(shard, request.getRead());
+        return inMemoryOrOffload(shard, keys, stored -> getResponse(shard, consistency, token, key, stored.getFirst()));
+      }
+      return barriers.await(shard, request.getRead()).thenApply(token ->
+          getResponse(shard, consistency, token, key, replica.reads().entries(shard, keys).getFirst()));
     });
+  }
+
+  private GetResponse getResponse(int shard, Consistency consistency, SessionToken token, byte[] key,
+      StoredEntry stored) {
+    GetResponse.Builder out = GetResponse.newBuilder()
+        .setServedBy(servedBy(shard, consistency))
+        .setSessionToken(token.encode());
+    if (StoredEntries.isLive(stored, clock.millis())) {
+      out.setFound(true).setEntry(toEntry(key, stored, true));
+    }
+    return out.build();
+  }
+
+  /**
+   * Reads {@code keys} of one shard from memory on this thread and answers with {@code answer};
+   * when that would wait (the disk, a snapshot install) the read and the answer run on the
+   * offload executor instead.
+   */
+  private <T> CompletableFuture<T> inMemoryOrOffload(int shard, List<EntryKey> keys,
+      Function<List<StoredEntry>, T> answer) {
+    Optional<List<StoredEntry>> inMemory = replica.reads().entriesInMemory(shard, keys);
+    if (inMemory.isPresent()) {
+      return CompletableFuture.completedFuture(answer.apply(inMemory.get()));
+    }
+    return CompletableFuture.supplyAsync(() -> answer.apply(replica.reads().entries(shard, keys)), offload);
   }
 
   @Override
   public void batchGet(BatchGetRequest request, StreamObserver<BatchGetResponse> observer) {
     Consistency consistency = request.getRead().getConsistency();
-    call("batch_get", NodeMetrics.consistencyTag(consistency), observer, () -> {
+    boolean eventual = ReadBarriers.eventual(consistency);
+    call("batch_get", NodeMetrics.consistencyTag(consistency), observer, eventual, () -> {
       String namespace = validate.namespace(request.getNamespace());
       validate.batchSize(request.getKeysCount());
       List<byte[]> keys = new ArrayList<>();
       for (int i = 0; i < request.getKeysCount(); i++) {
         keys.add(validate.key(request.getKeys(i), "keys[" + i + "]"));
       }
-      return barriers.awaitAll(request.getRead()).thenApply(token -> {
-        long now = clock.millis();
-        // every key of one shard from one RocksDB snapshot, so that a transaction applied meanwhile
-        // is seen whole or not at all (a read-only transaction is one STRONG BatchGet)
-        Map<Integer, List<Integer>> byShard = new TreeMap<>();
-        for (int i = 0; i < keys.size(); i++) {
-          byShard.computeIfAbsent(replica.shardOf(namespace, keys.get(i)), s -> new ArrayList<>()).add(i);
-        }
+      // every key of one shard from one RocksDB snapshot, so that a transaction applied meanwhile
+      // is seen whole or not at all (a read-only transaction is one STRONG BatchGet)
+      Map<Integer, List<Integer>> byShard = new TreeMap<>();
+      for (int i = 0; i < keys.size(); i++) {
+        byShard.computeIfAbsent(replica.shardOf(namespace, keys.get(i)), s -> new ArrayList<>()).add(i);
+      }
+      if (eventual) {
+        SessionToken token = barriers.eventualAll(request.getRead());
         StoredEntry[] read = new StoredEntry[keys.size()];
-        byShard.forEach((shard, indexes) -> {
-          List<EntryKey> entryKeys = indexes.stream().map(i -> new EntryKey(namespace, keys.get(i))).toList();
-          List<StoredEntry> values = replica.reads().entries(shard, entryKeys);
-          for (int j = 0; j < indexes.size(); j++) {
-            read[indexes.get(j)] = values.get(j);
+        for (Map.Entry<Integer, List<Integer>> shard : byShard.entrySet()) {
+          Optional<List<StoredEntry>> values = replica.reads().entriesInMemory(shard.getKey(),
+              entryKeys(namespace, keys, shard.getValue()));
+          if (values.isEmpty()) {
+            // Needs the disk (or waits for a snapshot install): the whole batch on the executor.
+            return CompletableFuture.supplyAsync(() -> batchResponse(consistency, token, keys,
+                readAll(namespace, keys, byShard)), offload);
           }
-        });
-        BatchGetResponse.Builder out = BatchGetResponse.newBuilder();
-        for (int i = 0; i < keys.size(); i++) {
-          byte[] key = keys.get(i);
-          StoredEntry stored = read[i];
-          KeyResult.Builder result = KeyResult.newBuilder().setKey(ByteString.copyFrom(key));
-          if (StoredEntries.isLive(stored, now)) {
-            result.setFound(true).setEntry(toEntry(key, stored, true));
-          }
-          out.addResults(result);
+          place(read, shard.getValue(), values.get());
         }
-        return out.setServedBy(servedBy(0, consistency)).setSessionToken(token.encode()).build();
-      });
+        return CompletableFuture.completedFuture(batchResponse(consistency, token, keys, read));
+      }
+      return barriers.awaitAll(request.getRead()).thenApply(token ->
+          batchResponse(consistency, token, keys, readAll(namespace, keys, byShard)));
     });
+  }
+
+  private StoredEntry[] readAll(String namespace, List<byte[]> keys, Map<Integer, List<Integer>> byShard) {
+    StoredEntry[] read = new StoredEntry[keys.size()];
+    byShard.forEach((shard, indexes) -> place(read, indexes,
+        replica.reads().entries(shard, entryKeys(namespace, keys, indexes))));
+    return read;
+  }
+
+  private static List<EntryKey> entryKeys(String namespace, List<byte[]> keys, List<Integer> indexes) {
+    List<EntryKey> out = new ArrayList<>(indexes.size());
+    indexes.forEach(i -> out.add(new EntryKey(namespace, keys.get(i))));
+    return out;
+  }
+
+  private static void place(StoredEntry[] read, List<Integer> indexes, List<StoredEntry> values) {
+    for (int j = 0; j < indexes.size(); j++) {
+      read[indexes.get(j)] = values.get(j);
+    }
+  }
+
+  private BatchGetResponse batchResponse(Consistency consistency, SessionToken token, List<byte[]> keys,
+      StoredEntry[] read) {
+    long now = clock.millis();
+    BatchGetResponse.Builder out = BatchGetResponse.newBuilder();
+    for (int i = 0; i < keys.size(); i++) {
+      byte[] key = keys.get(i);
+      StoredEntry stored = read[i];
+      KeyResult.Builder result = KeyResult.newBuilder().setKey(ByteString.copyFrom(key));
+      if (StoredEntries.isLive(stored, now)) {
+        result.setFound(true).setEntry(toEntry(key, stored, true));
+      }
+      out.addResults(result);
+    }
+    return out.setServedBy(servedBy(0, consistency)).setSessionToken(token.encode()).build();
   }
 
   @Override
@@ -357,8 +431,28 @@ public final class KvServiceImpl extends KvServiceGrpc.KvServiceImplBase {
   /** Runs one call, timed by op, consistency and final status. */
   private <T> void call(String op, String consistency, StreamObserver<T> observer,
       Supplier<CompletableFuture<T>> body) {
-    long start = System.nanoTime();
-    Calls.unary(observer, body, status ->
-        metrics.requestTimer(op, consistency, status).record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    call(op, consistency, observer, false, body);
   }
+
+  /**
+   * Runs a call: on this thread when {@code here} (an EVENTUAL read, which never waits), else on
+   * the offload executor (the gRPC context, with the call's deadline, goes along).
+   */
+  private <T> void call(String op, String consistency, StreamObserver<T> observer, boolean here,
+      Supplier<CompletableFuture<T>> body) {
+    long start = System.nanoTime();
+    Runnable run = () -> Calls.unary(observer, body, status ->
+        metrics.requestTimer(op, consistency, status).record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+    if (here) {
+      run.run();
+      return;
+    }
+    try {
+      offload.execute(Context.current().wrap(run));
+    } catch (RejectedExecutionException e) {
+      Calls.unary(observer, () -> CompletableFuture.failedFuture(new NodeUnavailableException("node is shutting down")),
+          status -> {});
+    }
+  }
+
 }

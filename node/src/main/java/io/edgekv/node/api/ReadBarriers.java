@@ -1,5 +1,6 @@
 package io.edgekv.node.api;
 
+import io.edgekv.api.v1.Consistency;
 import io.edgekv.api.v1.ReadOptions;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.pipeline.Deadline;
@@ -51,6 +52,29 @@ public final class ReadBarriers {
   public CompletableFuture<SessionToken> await(int shard, ReadOptions read) {
     SessionToken session = sessionOf(read.getSessionToken());
     return barrier(shard, read, session, Calls.deadline()).thenApply(ignored -> after(session, shard, replica.appliedIndex(shard).get()));
+  }
+
+  /** True for the consistency of reads that wait for nothing (EVENTUAL, and the default). */
+  public static boolean eventual(Consistency consistency) {
+    return consistency == Consistency.EVENTUAL || consistency == Consistency.CONSISTENCY_UNSPECIFIED;
+  }
+
+  /**
+   * {@link #await} for an EVENTUAL read, which waits for nothing: the token as of what this
+   * replica has applied now. Costs no storage access (the version vector is in memory), so it
+   * may run on a transport thread.
+   */
+  public SessionToken eventual(int shard, ReadOptions read) {
+    return after(sessionOf(read.getSessionToken()), shard, replica.appliedIndex(shard).get());
+  }
+
+  /** {@link #eventual(int, ReadOptions)} for every shard (batch reads). */
+  public SessionToken eventualAll(ReadOptions read) {
+    SessionToken out = sessionOf(read.getSessionToken());
+    for (int shard = 0; shard < replica.shards(); shard++) {
+      out = after(out, shard, replica.appliedIndex(shard).get());
+    }
+    return out;
   }
 
   /** Like {@link #await} for every shard (batch reads and scans). */

@@ -46,6 +46,7 @@ final class AdminJson {
     node.put("degradedReasons", n.getDegradedReasonsList());
     node.put("alive", !n.getReachable() || n.getAlive());
     node.put("livenessFailures", n.getLivenessFailuresList());
+    node.put("recordsUnderOldKeys", n.getRecordsUnderOldKeys());
     node.put("error", emptyToNull(n.getError()));
     node.put("groups", groups(n.getGroupsList()));
     return node;

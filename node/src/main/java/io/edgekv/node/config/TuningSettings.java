@@ -7,7 +7,9 @@ import java.time.Duration;
  * suit every deployment measured so far (docs/benchmarks.md); they are settings so that a test or
  * an operator can change one without a build.
  *
- * @param publicThreads threads serving data calls of the public port (default 4)
+ * @param publicThreads threads serving data calls of the public port that may wait (writes, reads
+ *     that wait for a barrier or the disk; EVENTUAL reads from memory are answered on the
+ *     transport threads): default one per core, at least 2
  * @param internalThreads threads serving the internal port (default 2)
  * @param adminThreads threads serving admin and health calls of the public port (default 2)
  * @param tickInterval how often the node samples freshness and readiness (default 50ms)
@@ -31,7 +33,10 @@ public record TuningSettings(int publicThreads, int internalThreads, int adminTh
     int relayAfterGossipRounds, Duration sessionReadWait, Duration stopGrace, Duration drainHandOff,
     Duration healthyRegionWithin) {
 
-  public static final TuningSettings DEFAULT = new TuningSettings(4, 2, 2, Duration.ofMillis(50),
+  /** Public-port threads by default: every call they run only hands work on, so one per core suffices. */
+  public static final int DEFAULT_PUBLIC_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+  public static final TuningSettings DEFAULT = new TuningSettings(DEFAULT_PUBLIC_THREADS, 2, 2, Duration.ofMillis(50),
       Duration.ofSeconds(1), 500, 512, Duration.ofMillis(200), 5, Duration.ofSeconds(1), Duration.ofSeconds(5),
       Duration.ofSeconds(10), Duration.ofSeconds(10));
 

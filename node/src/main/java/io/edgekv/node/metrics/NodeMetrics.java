@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import io.edgekv.replication.raft.RegionReplica;
 import java.util.Set;
@@ -94,6 +95,12 @@ public final class NodeMetrics implements AutoCloseable {
     } catch (RuntimeException e) {
       return Double.NaN;
     }
+  }
+
+  /** What background re-encryption has left to do on this node (records under an older key). */
+  public void bindReEncryption(LongSupplier remaining) {
+    Gauge.builder("edgekv.security.records.under.old.keys", remaining::getAsLong)
+        .description("Records on this node still sealed under an older data or master key").register(registry);
   }
 
   /** Remote batches refused because a timestamp was too far ahead of this node's clock. */

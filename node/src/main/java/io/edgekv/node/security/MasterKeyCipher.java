@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
@@ -33,7 +34,9 @@ import javax.crypto.spec.SecretKeySpec;
  * proposes the namespace's first write in a shard, wrapped by the current master key (the
  * namespace and key id as associated data) and replicated as the shard's state ({@link
  * DataKeyring}), so every replica and every snapshot's receiver unwraps the same key. A rotation
- * registers a new one; old ones stay, so old records stay readable. Every sealed record is
+ * registers a new one; old ones stay, so old records stay readable until background re-encryption
+ * ({@code ReEncryption} in the replication module) has re-sealed them, and re-wraps data keys
+ * that an older master key wraps. Every sealed record is
  *
  * <pre>  "EKV" 0xE1 | key id (8) | nonce (12) | AES-GCM(plain) with its 16-byte tag</pre>
  *
@@ -234,6 +237,7 @@ public final class MasterKeyCipher implements AtRest {
   /** One shard's view: the node's keys, and the shard's current data key of each namespace. */
   private final class ShardKeys implements AtRest {
     private final Map<String, NamespaceKey> current = new ConcurrentHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
 
     @Override
     public byte[] seal(byte[] plain) {
@@ -265,9 +269,36 @@ public final class MasterKeyCipher implements AtRest {
     public void learnDataKey(String namespace, WrappedKey wrapped, boolean isCurrent) {
       NamespaceKey key = namespaceKeys.computeIfAbsent(ByteBuffer.wrap(wrapped.id().clone()),
           id -> unwrap(namespace, wrapped));
-      if (isCurrent) {
-        current.put(namespace, key);
+      if (isCurrent && current.put(namespace, key) != key) {
+        generation.incrementAndGet();
       }
+    }
+
+    @Override
+    public boolean stale(String namespace, byte[] stored) {
+      NamespaceKey key = namespace == null ? null : current.get(namespace);
+      byte[] want = key == null ? MasterKeyCipher.this.current.id() : key.id();
+      return !isSealed(stored) || !Arrays.equals(stored, MAGIC.length, MAGIC.length + KEY_ID_BYTES, want, 0,
+          KEY_ID_BYTES);
+    }
+
+    @Override
+    public WrappedKey rewrapped(String namespace, WrappedKey wrapped) {
+      byte[] stored = wrapped.wrapped();
+      if (isSealed(stored) && Arrays.equals(stored, MAGIC.length, MAGIC.length + KEY_ID_BYTES,
+          MasterKeyCipher.this.current.id(), 0, KEY_ID_BYTES)) {
+        return null;
+      }
+      NamespaceKey key = namespaceKeys.computeIfAbsent(ByteBuffer.wrap(wrapped.id().clone()),
+          id -> unwrap(namespace, wrapped));
+      DataKey master = MasterKeyCipher.this.current;
+      return new WrappedKey(wrapped.id(), gcm(master.id(), wrappingKey(master), key.key().getEncoded(),
+          wrapContext(namespace, wrapped.id())));
+    }
+
+    @Override
+    public long generation() {
+      return generation.get();
     }
   }
 

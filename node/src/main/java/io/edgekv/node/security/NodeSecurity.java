@@ -4,7 +4,6 @@ import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.node.config.NodeConfig;
 import io.edgekv.replication.apply.NamespaceUsage;
 import io.edgekv.replication.storage.EntryKey;
-import io.edgekv.replication.raft.Peer;
 import io.edgekv.replication.raft.RegionReplica;
 import io.grpc.BindableService;
 import io.grpc.ChannelCredentials;
@@ -122,7 +121,8 @@ public final class NodeSecurity {
   /**
    * Whether a node certificate's identity is a member of the fleet: a node of the topology in the
    * region it names, or a node that this region's replicated Raft membership holds (added at run
-   * time with {@code admin add-node}).
+   * time with {@code admin add-node}; while it catches up before it enters the configuration, the
+   * shard leader that replicates to it knows it too).
    */
   boolean isMember(NodeIdentity identity) {
     boolean inTopology = config.topology().regionOf(identity.nodeId())
@@ -134,14 +134,7 @@ public final class NodeSecurity {
     if (r == null || !identity.region().equals(config.region().name()) || r.membership() == null) {
       return false;
     }
-    for (int shard = 0; shard < r.shards(); shard++) {
-      for (Peer peer : r.membership().members(shard)) {
-        if (peer.id().equals(identity.nodeId())) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return r.membership().knows(identity.nodeId());
   }
 
   public ServerCredentials publicServer() {

@@ -39,31 +39,32 @@ public final class RaftPeerIdentity implements ServerInterceptor, GrpcServices.C
     Optional<NodeIdentity> peer =
         PeerIdentityInterceptor.identity(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
     String method = call.getMethodDescriptor().getFullMethodName();
+    CheckedListener.Gate<Q> gate = new CheckedListener.Gate<>(message -> {
+      String requestor = requestorOf(message);
+      if (requestor == null || (peer.isPresent() && peer.get().nodeId().equals(requestor))) {
+        return false;
+      }
+      String who = peer.map(NodeIdentity::toString).orElse("a peer without a node certificate");
+      audit.record(who, method + " as " + requestor, "PERMISSION_DENIED", null);
+      call.close(Status.PERMISSION_DENIED.withDescription(who + " cannot send Raft requests as " + requestor),
+          new Metadata());
+      return true;
+    });
+    // Ratis' gRPC is its own copy, so CheckedListener cannot wrap its listener; the rule is shared.
     return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-      private boolean refused;
-
       @Override
       public void onMessage(Q message) {
-        if (refused) {
-          return;
-        }
-        String requestor = requestorOf(message);
-        if (requestor != null && (peer.isEmpty() || !peer.get().nodeId().equals(requestor))) {
-          refused = true;
-          String who = peer.map(NodeIdentity::toString).orElse("a peer without a node certificate");
-          audit.record(who, method + " as " + requestor, "PERMISSION_DENIED", null);
-          call.close(Status.PERMISSION_DENIED.withDescription(who + " cannot send Raft requests as " + requestor),
-              new Metadata());
-          return;
-        }
-        super.onMessage(message);
+        gate.onMessage(message, super::onMessage);
       }
 
       @Override
       public void onHalfClose() {
-        if (!refused) {
-          super.onHalfClose();
-        }
+        gate.ifOpen(super::onHalfClose);
+      }
+
+      @Override
+      public void onReady() {
+        gate.ifOpen(super::onReady);
       }
     };
   }

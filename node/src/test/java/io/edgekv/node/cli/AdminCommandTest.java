@@ -224,7 +224,7 @@ class AdminCommandTest {
     assertEquals(0, drain.exitCode(), drain.toString());
     Map<String, Object> node = drain.json();
     assertEquals(List.of("id", "region", "ready", "reachable", "draining", "publicAddress", "httpAddress",
-        "notReadyReasons", "degradedReasons", "alive", "livenessFailures", "error", "groups"),
+        "notReadyReasons", "degradedReasons", "alive", "livenessFailures", "recordsUnderOldKeys", "error", "groups"),
         List.copyOf(node.keySet()));
     assertEquals(true, node.get("draining"));
     assertEquals(false, node.get("ready"));

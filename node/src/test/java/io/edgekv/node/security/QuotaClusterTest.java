@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
@@ -15,16 +14,12 @@ import io.edgekv.api.v1.PutRequest;
 import io.edgekv.node.config.ByteSize;
 import io.edgekv.node.config.QuotaSettings;
 import io.edgekv.node.testing.MiniKvCluster;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
+import io.edgekv.node.testing.PublicChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -42,8 +37,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QuotaClusterTest {
   private static final ByteString VALUE = ByteString.copyFromUtf8("0123456789");
-  private static MiniKvCluster cluster;
-  private static ManagedChannel channel;
+  private static PublicChannel node;
 
   @BeforeAll
   static void start() throws IOException {
@@ -51,29 +45,18 @@ class QuotaClusterTest {
         "hot", new QuotaSettings.NamespaceQuota(1, 3, 0, ByteSize.ofBytes(0)),
         "small", new QuotaSettings.NamespaceQuota(0, 0, 3, ByteSize.ofBytes(0)),
         "tiny", new QuotaSettings.NamespaceQuota(0, 0, 0, ByteSize.ofBytes(30))));
-    cluster = MiniKvCluster.builder().nodesPerRegion(1).quotas(quotas).start();
+    MiniKvCluster cluster = MiniKvCluster.builder().nodesPerRegion(1).quotas(quotas).start();
+    node = PublicChannel.to(cluster, 0);
     cluster.awaitLeaders(Duration.ofSeconds(60));
-    connect();
-  }
-
-  private static void connect() {
-    String[] hostPort = cluster.publicAddress(0).split(":");
-    channel = Grpc.newChannelBuilderForAddress(hostPort[0], Integer.parseInt(hostPort[1]),
-        InsecureChannelCredentials.create()).build();
   }
 
   @AfterAll
   static void stop() {
-    if (channel != null) {
-      channel.shutdownNow();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+    PublicChannel.close(node);
   }
 
   private static KvServiceGrpc.KvServiceBlockingStub kv() {
-    return KvServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    return node.kv(Duration.ofSeconds(10));
   }
 
   /** The refusal of {@code call}, or null when it was served. */
@@ -96,14 +79,8 @@ class QuotaClusterTest {
   }
 
   private static <T extends Message> T detail(StatusRuntimeException e, Class<T> type) {
-    return StatusProto.fromThrowable(e).getDetailsList().stream().filter(any -> any.is(type)).findFirst()
-        .map(any -> {
-          try {
-            return any.unpack(type);
-          } catch (InvalidProtocolBufferException bad) {
-            throw new AssertionError(bad);
-          }
-        }).orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " in " + e.getStatus()));
+    return PublicChannel.detail(e, type)
+        .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " in " + e.getStatus()));
   }
 
   /** Asserts a RESOURCE_EXHAUSTED with a retry delay, naming {@code resource}; returns the delay. */
@@ -161,10 +138,9 @@ class QuotaClusterTest {
         "bytes of namespace tiny");
     assertEquals(null, refusal(put("tiny", "c", VALUE)), "22 of 30 bytes");
 
-    channel.shutdownNow();
-    cluster.restart(0);
-    cluster.awaitLeaders(Duration.ofSeconds(60));
-    connect();
+    node.cluster().restart(0);
+    node.cluster().awaitLeaders(Duration.ofSeconds(60));
+    node.connect();
     MiniKvCluster.await(Duration.ofSeconds(30), "the restarted node to serve", () -> refusal(get("default")) == null);
     assertOverLimit(refusal(put("small", "k6", VALUE)), "keys of namespace small");
     assertOverLimit(refusal(put("tiny", "d", VALUE)), "bytes of namespace tiny");

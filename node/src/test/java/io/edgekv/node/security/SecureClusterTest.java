@@ -23,6 +23,7 @@ import io.edgekv.node.config.NodeConfig;
 import io.edgekv.node.testing.MiniKvCluster;
 import io.edgekv.replication.raft.RegionReplica;
 import io.edgekv.replication.storage.DataKeyring;
+import io.edgekv.replication.storage.ReEncryption;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -91,6 +92,20 @@ class SecureClusterTest {
     return channel;
   }
 
+  /**
+   * A KvService stub to node 0's public port over TLS carrying {@code token}; its channel
+   * ({@code getChannel()}) carries the token for other services too.
+   */
+  private static KvServiceGrpc.KvServiceBlockingStub kvAs(String token, long deadlineSeconds) {
+    ManagedChannel channel = channel(cluster.publicAddress(0), withToken(token).channelCredentials());
+    return KvServiceGrpc.newBlockingStub(channel).withInterceptors(withToken(token).tokenInterceptor())
+        .withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS);
+  }
+
+  private static String rootToken() throws IOException {
+    return token(List.of("*"), EnumSet.allOf(Right.class), Duration.ofHours(1), Instant.now());
+  }
+
   private static Status.Code codeOf(Runnable call) {
     try {
       call.run();
@@ -107,11 +122,8 @@ class SecureClusterTest {
     EdgeKvClient root = cluster.client();
     root.put("k", "v");
     String tokenForA = token(List.of("a"), EnumSet.allOf(Right.class), Duration.ofHours(1), Instant.now());
-    ManagedChannel channel = channel(cluster.publicAddress(0), withToken(tokenForA).channelCredentials());
-    var kv = KvServiceGrpc.newBlockingStub(channel).withInterceptors(withToken(tokenForA).tokenInterceptor())
-        .withDeadlineAfter(10, TimeUnit.SECONDS);
-    var invalidation = InvalidationServiceGrpc.newBlockingStub(channel)
-        .withInterceptors(withToken(tokenForA).tokenInterceptor()).withDeadlineAfter(10, TimeUnit.SECONDS);
+    var kv = kvAs(tokenForA, 10);
+    var invalidation = InvalidationServiceGrpc.newBlockingStub(kv.getChannel()).withDeadlineAfter(10, TimeUnit.SECONDS);
     ByteString key = ByteString.copyFromUtf8("k");
     assertEquals(Status.Code.PERMISSION_DENIED,
         codeOf(() -> kv.get(GetRequest.newBuilder().setNamespace("b").setKey(key).build())), "read B");
@@ -150,10 +162,7 @@ class SecureClusterTest {
 
   @Test
   void forgedOrLegacySessionTokensAndWatchPositionsAreRefusedAtOnce() throws IOException {
-    String root = token(List.of("*"), EnumSet.allOf(Right.class), Duration.ofHours(1), Instant.now());
-    ManagedChannel channel = channel(cluster.publicAddress(0), withToken(root).channelCredentials());
-    var kv = KvServiceGrpc.newBlockingStub(channel).withInterceptors(withToken(root).tokenInterceptor())
-        .withDeadlineAfter(10, TimeUnit.SECONDS);
+    var kv = kvAs(rootToken(), 10);
     var put = kv.put(PutRequest.newBuilder().setNamespace("default").setKey(ByteString.copyFromUtf8("s"))
         .setValue(ByteString.copyFromUtf8("v")).build());
     String issued = put.getSessionToken();
@@ -171,8 +180,7 @@ class SecureClusterTest {
     assertEquals(Status.Code.OK, codeOf(() -> kv.get(GetRequest.newBuilder().setNamespace("default")
         .setKey(ByteString.copyFromUtf8("s")).setRead(ReadOptions.newBuilder()
             .setConsistency(Consistency.SESSION).setSessionToken(issued)).build())));
-    var watch = InvalidationServiceGrpc.newBlockingStub(channel).withInterceptors(withToken(root).tokenInterceptor())
-        .withDeadlineAfter(10, TimeUnit.SECONDS);
+    var watch = InvalidationServiceGrpc.newBlockingStub(kv.getChannel()).withDeadlineAfter(10, TimeUnit.SECONDS);
     assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> watch.watch(WatchRequest.newBuilder()
         .setNamespace("default").setResumePosition("0:12").build()).hasNext()), "a forged Watch position");
   }
@@ -275,11 +283,9 @@ class SecureClusterTest {
   }
 
   @Test
-  void aNamespacesDataKeyIsReplicatedStateAndARotationKeepsOldValuesReadable() throws IOException {
-    String root = token(List.of("*"), EnumSet.allOf(Right.class), Duration.ofHours(1), Instant.now());
-    ManagedChannel channel = channel(cluster.publicAddress(0), withToken(root).channelCredentials());
-    var kv = KvServiceGrpc.newBlockingStub(channel).withInterceptors(withToken(root).tokenInterceptor())
-        .withDeadlineAfter(20, TimeUnit.SECONDS);
+  void aNamespacesDataKeyIsReplicatedStateAndARotationKeepsOldValuesReadableWhileTheyAreReEncrypted() throws IOException {
+    String root = rootToken();
+    var kv = kvAs(root, 20);
     kv.put(PutRequest.newBuilder().setNamespace("keyed").setKey(ByteString.copyFromUtf8("old"))
         .setValue(ByteString.copyFromUtf8("sealed-under-the-first-key")).build());
     MiniKvCluster.await(Duration.ofSeconds(30), "every replica to hold the namespace's key",
@@ -287,6 +293,8 @@ class SecureClusterTest {
             && dataKeyOn(0, "keyed").equals(dataKeyOn(2, "keyed")));
     String first = dataKeyOn(0, "keyed");
     assertNotEquals(first, dataKeyOn(0, "default"), "another namespace has another key (or none)");
+    var oldEntry = kv.get(GetRequest.newBuilder().setNamespace("keyed").setKey(ByteString.copyFromUtf8("old"))
+        .setRead(ReadOptions.newBuilder().setConsistency(Consistency.STRONG)).build()).getEntry();
 
     assertEquals(cluster.config(0).topology().shards(), cluster.client(List.of(cluster.publicAddress(0)),
         withToken(root)).admin().rotateDataKey("keyed").getShards());
@@ -299,6 +307,25 @@ class SecureClusterTest {
       assertTrue(kv.get(GetRequest.newBuilder().setNamespace("keyed").setKey(ByteString.copyFromUtf8(key))
           .setRead(ReadOptions.newBuilder().setConsistency(Consistency.STRONG)).build()).getFound(), key);
     }
+    // Background re-encryption moves the old record to the new key on every replica, locally:
+    // the same value and version, and the status pages count down to 0.
+    MiniKvCluster.await(Duration.ofSeconds(60), "every replica to re-seal under the current keys", () -> {
+      for (int i = 0; i < cluster.size(); i++) {
+        for (int shard = 0; shard < cluster.config(i).topology().shards(); shard++) {
+          if (cluster.node(i).replica().read(shard, engine -> new ReEncryption(engine).countStale()) > 0) {
+            return false;
+          }
+        }
+      }
+      return true;
+    });
+    var admin = cluster.client(List.of(cluster.publicAddress(0)), withToken(root)).admin();
+    MiniKvCluster.await(Duration.ofSeconds(30), "admin status to report nothing left under old keys",
+        () -> admin.status(false).getNodesList().stream().allMatch(n -> n.getReachable()
+            && n.getRecordsUnderOldKeys() == 0));
+    assertEquals(oldEntry, kv.get(GetRequest.newBuilder().setNamespace("keyed").setKey(ByteString.copyFromUtf8("old"))
+        .setRead(ReadOptions.newBuilder().setConsistency(Consistency.STRONG)).build()).getEntry(),
+        "value and version unchanged by re-encryption");
     String readOnly = token(List.of("keyed"), EnumSet.of(Right.READ), Duration.ofHours(1), Instant.now());
     assertEquals(Status.Code.PERMISSION_DENIED, codeOf(() -> cluster.client(List.of(cluster.publicAddress(0)),
         withToken(readOnly)).admin().rotateDataKey("keyed")), "rotation needs 'admin'");
@@ -327,7 +354,7 @@ class SecureClusterTest {
     assertEquals(List.of(), hits, "files holding the value in plaintext");
   }
 
-  private static boolean contains(byte[] haystack, byte[] needle) {
+  static boolean contains(byte[] haystack, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= haystack.length; i++) {
       for (int j = 0; j < needle.length; j++) {

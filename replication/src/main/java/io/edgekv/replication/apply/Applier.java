@@ -24,6 +24,10 @@ import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.StorageException;
 import io.edgekv.replication.storage.StoredEntries;
 import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * but its request-id record; a remote or repair mutation apply cannot interpret is skipped. Only
  * a storage error ({@link StorageException}) escapes, since it may differ between replicas.
  *
- * <p>{@link #apply} writes the batch itself, with the applied position, and only then publishes
- * the new version vector to readers. One apply at a time.
+ * <p>{@link #applyAll} writes the batch itself, with the applied position, and only then
+ * publishes the new version vector to readers. One entry may carry many proposals (group
+ * commit): they apply in order into that one batch, each with its own result. One apply at a time.
  */
 public final class Applier {
   private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
@@ -88,61 +93,110 @@ public final class Applier {
   public record Outcome(CommandResult result, List<ChangeEvent> events) {}
 
   /**
-   * Applies one log entry: writes everything it changes, with the applied position, in one
-   * batch, then publishes the new version vector to readers. A null {@code proposal} is an
-   * entry this release cannot decode: recorded as failed, only the position is written.
+   * Applies one log entry of a single proposal: see {@link #applyAll}. A null {@code proposal} is
+   * an entry this release cannot decode: recorded as failed, only the position is written.
    *
    * @throws StorageException when the batch cannot be read for or written (the shard fails)
    */
   public Outcome apply(Proposal proposal, long term, long index) {
+    return applyAll(proposal == null ? null : Collections.singletonList(proposal), term, index).getFirst();
+  }
+
+  /**
+   * Applies one log entry of one or more proposals (group commit), in order: each sees what the
+   * ones before it wrote, and each gets its own outcome; one that cannot be applied is recorded
+   * as failed and changes nothing, and the others apply. Everything the entry changes goes into
+   * one batch with the applied position, written once; then the new version vector is published
+   * to readers. A null list is an entry this release cannot decode (one failed outcome, only the
+   * position written); a null element is one undecodable proposal (a failed outcome of its own).
+   *
+   * @throws StorageException when the batch cannot be read for or written (the shard fails)
+   */
+  public List<Outcome> applyAll(List<Proposal> proposals, long term, long index) {
     log.begin();
     try (WriteBatch batch = new WriteBatch()) {
-      Outcome outcome = proposal == null ? undecodable(index) : stage(batch, proposal, index);
-      long stamp = Math.max(log.entryStamp(), proposal == null ? 0 : proposal.hlc());
+      List<Outcome> outcomes = new ArrayList<>(proposals == null ? 1 : proposals.size());
+      if (proposals == null) {
+        outcomes.add(undecodable(index));
+      } else {
+        EntryState entry = new EntryState();
+        proposals.stream().filter(p -> p != null).findFirst()
+            .ifPresent(first -> requests.prune(batch, HybridClock.physicalMillis(first.hlc())));
+        for (Proposal proposal : proposals) {
+          Outcome outcome = proposal == null ? undecodable(index) : stage(batch, entry, proposal, index);
+          entry.events.addAll(outcome.events());
+          outcomes.add(outcome);
+        }
+        usage.flush(batch, entry.usage);
+        log.flush(batch);
+        changelog.write(batch, index, entry.events);
+      }
+      long stamp = log.entryStamp();
+      if (proposals != null) {
+        for (Proposal proposal : proposals) {
+          if (proposal != null) {
+            stamp = Math.max(stamp, proposal.hlc());
+          }
+        }
+      }
       engine.setAppliedPosition(batch, term, index, stamp);
       engine.write(batch);
       log.publish(stamp);
-      return outcome;
+      return outcomes;
     }
   }
 
+  /** What one entry's commands share: their staged writes, recorded request ids and events. */
+  private static final class EntryState {
+    final Map<EntryKey, Optional<StoredEntry>> stagedEntries = new HashMap<>();
+    final Map<ByteBuffer, byte[]> stagedPurges = new HashMap<>();
+    final Map<ByteBuffer, CommandResult> requestIds = new HashMap<>();
+    final List<ChangeEvent> events = new ArrayList<>();
+    /** Per namespace, the change of its stored entries and bytes by the entry's applied commands. */
+    final Map<String, NamespaceUsage.Usage> usage = new HashMap<>(2);
+  }
+
   /** Everything one proposal changes, added to {@code batch}; nothing is written or published yet. */
-  private Outcome stage(WriteBatch batch, Proposal proposal, long index) {
+  private Outcome stage(WriteBatch batch, EntryState entry, Proposal proposal, long index) {
     byte[] requestId = proposal.requestId().getBytes(StandardCharsets.UTF_8);
     long proposalMillis = HybridClock.physicalMillis(proposal.hlc());
-    requests.prune(batch, proposalMillis);
-    Optional<CommandResult> earlier = requests.earlier(requestId);
+    Optional<CommandResult> earlier = requests.earlier(requestId, entry.requestIds);
     if (earlier.isPresent()) {
       return new Outcome(earlier.get(), List.of());
     }
-    ApplyContext ctx = new ApplyContext(shard, batch, index, proposal);
+    ApplyContext ctx = context(batch, entry, proposal, index);
     CommandResult result;
     Optional<Refusal> refused = CommandRules.check(proposal.command());
     if (refused.isPresent()) {
       result = Results.failed(refused.get());
     } else {
       batch.setSavePoint();
+      Map<String, Long> logMark = log.mark();
       try {
         result = execute(ctx);
         popSavePoint(batch);
+        ctx.commitStaged();
       } catch (ArithmeticException | IllegalArgumentException | IndexOutOfBoundsException | NullPointerException
           | ClassCastException | UnsupportedOperationException e) {
         // Defence in depth: the same bytes fail alike on every replica, so a recorded failure
         // keeps them identical, where a thrown exception would stop the region for good.
         LOG.error("shard {}: index {} could not be applied; recorded as failed, nothing written", shard, index, e);
         rollback(batch);
-        log.begin();
-        ctx = new ApplyContext(shard, batch, index, proposal);
+        log.reset(logMark);
+        ctx = context(batch, entry, proposal, index);
         // Only the exception's type goes into the recorded result: its message may differ between JVMs.
         result = Results.failed(new Refusal(Refusal.INTERNAL, "", "",
             "index " + index + " could not be applied (" + e.getClass().getSimpleName() + ")"));
       }
     }
-    usage.flush(batch, ctx);
-    log.flush(batch);
-    changelog.write(batch, index, ctx.events);
-    requests.record(batch, requestId, proposalMillis, result);
+    // a command that failed has a fresh context: it changed no counts
+    ctx.usage.forEach((namespace, delta) -> entry.usage.merge(namespace, delta, NamespaceUsage.Usage::plus));
+    requests.record(batch, requestId, proposalMillis, result, entry.requestIds);
     return new Outcome(result, ctx.events);
+  }
+
+  private ApplyContext context(WriteBatch batch, EntryState entry, Proposal proposal, long index) {
+    return new ApplyContext(shard, batch, index, proposal, entry.stagedEntries, entry.stagedPurges);
   }
 
   /** The shard's version vector as of the last written batch (immutable; no storage read). */

@@ -4,6 +4,8 @@ import io.edgekv.internal.v1.CommandResult;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.ReplicationKeys;
 import io.edgekv.replication.storage.StoredEntries;
+import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.Optional;
 import org.rocksdb.WriteBatch;
 
@@ -26,18 +28,28 @@ final class Deduplication {
     this.engine = engine;
   }
 
-  /** The result recorded for {@code requestId}, if a command with it was applied (and not yet forgotten). */
-  Optional<CommandResult> earlier(byte[] requestId) {
+  /**
+   * The result recorded for {@code requestId}, if a command with it was applied (and not yet
+   * forgotten): in {@code thisEntry} (results recorded earlier in the same entry, not yet written)
+   * or in storage.
+   */
+  Optional<CommandResult> earlier(byte[] requestId, Map<ByteBuffer, CommandResult> thisEntry) {
     if (requestId.length == 0) {
       return Optional.empty();
+    }
+    CommandResult staged = thisEntry.get(ByteBuffer.wrap(requestId));
+    if (staged != null) {
+      return Optional.of(staged);
     }
     byte[] earlier = engine.requests.get(requestId);
     return earlier == null ? Optional.empty() : Optional.of(StoredEntries.decodeResult(earlier));
   }
 
   /** Records a command's result under its request id (none for an empty id). */
-  void record(WriteBatch batch, byte[] requestId, long appliedAtMillis, CommandResult result) {
+  void record(WriteBatch batch, byte[] requestId, long appliedAtMillis, CommandResult result,
+      Map<ByteBuffer, CommandResult> thisEntry) {
     if (requestId.length > 0) {
+      thisEntry.put(ByteBuffer.wrap(requestId), result);
       engine.requests.put(batch, requestId, result.toByteArray());
       engine.requestsByTime.put(batch, ReplicationKeys.requestTimeKey(appliedAtMillis, requestId), EMPTY);
     }

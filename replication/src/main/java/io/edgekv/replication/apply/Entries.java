@@ -83,8 +83,11 @@ final class Entries {
       matching.add(key);
       return true;
     });
-    ctx.stagedEntries.keySet().stream().filter(k -> k.hasPrefix(namespace, prefix) && !matching.contains(k))
-        .forEach(matching::add);
+    ctx.stagedEntries.forEach((k, staged) -> {
+      if (k.hasPrefix(namespace, prefix) && !matching.contains(k)) {
+        matching.add(k);
+      }
+    });
     return matching;
   }
 

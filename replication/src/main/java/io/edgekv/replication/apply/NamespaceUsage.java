@@ -65,9 +65,9 @@ public final class NamespaceUsage {
     }
   }
 
-  /** Adds the apply's changes to the stored counts, in its batch. */
-  void flush(WriteBatch batch, ApplyContext ctx) {
-    ctx.usage.forEach((namespace, delta) -> {
+  /** Adds one log entry's changes (per namespace) to the stored counts, in its batch. */
+  void flush(WriteBatch batch, Map<String, Usage> deltas) {
+    deltas.forEach((namespace, delta) -> {
       Usage now = read(engine, namespace).plus(delta);
       engine.replMeta.put(batch, key(namespace), encode(new Usage(Math.max(0, now.keys), Math.max(0, now.bytes))));
     });

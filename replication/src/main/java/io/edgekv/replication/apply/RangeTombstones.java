@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Purges and the rule they carry (DESIGN section 12): a put with version v on a key is dead if a
@@ -147,12 +146,13 @@ final class RangeTombstones {
       }
     }
     byte[] prefixes = ReplicationKeys.prefixPurgeKey(key.namespace(), new byte[0]);
-    for (Map.Entry<ByteBuffer, byte[]> staged : ctx.stagedPurges.entrySet()) {
-      byte[] purgeKey = new byte[staged.getKey().remaining()];
-      staged.getKey().duplicate().get(purgeKey);
-      if (ReplicationKeys.startsWith(purgeKey, prefixes) && newerMatch(key, purgeKey, staged.getValue(), version)) {
-        return true;
-      }
+    boolean stagedMatch = ctx.stagedPurges.anyMatch((stagedKey, record) -> {
+      byte[] purgeKey = new byte[stagedKey.remaining()];
+      stagedKey.duplicate().get(purgeKey);
+      return ReplicationKeys.startsWith(purgeKey, prefixes) && newerMatch(key, purgeKey, record, version);
+    });
+    if (stagedMatch) {
+      return true;
     }
     boolean[] purged = {false};
     engine.purges.forEachFrom(prefixes, (purgeKey, record) -> {

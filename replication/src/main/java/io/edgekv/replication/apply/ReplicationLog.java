@@ -64,6 +64,17 @@ final class ReplicationLog {
     changedStamps.clear();
   }
 
+  /** What this apply has changed so far: {@link #reset} returns to it (a command rolled back). */
+  Map<String, Long> mark() {
+    return new HashMap<>(changed);
+  }
+
+  /** Forgets what this apply changed after {@code mark} was taken. */
+  void reset(Map<String, Long> mark) {
+    changed.clear();
+    changed.putAll(mark);
+  }
+
   /** The highest contiguous sequence from {@code origin} as of this apply. */
   long seq(String origin) {
     Long mine = changed.get(origin);

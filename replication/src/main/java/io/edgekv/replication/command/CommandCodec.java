@@ -11,18 +11,32 @@ import io.edgekv.internal.v1.RegisterDataKeyCommand;
 import io.edgekv.internal.v1.RepairCommand;
 import io.edgekv.internal.v1.ExpireCommand;
 import io.edgekv.internal.v1.ExpireTarget;
+import io.edgekv.internal.v1.ProposalBatch;
 import io.edgekv.internal.v1.PutCommand;
 import io.edgekv.internal.v1.RaftCommand;
 import io.edgekv.internal.v1.TouchCommand;
 import io.edgekv.internal.v1.TxnCommand;
 import io.edgekv.replication.Version;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import io.edgekv.internal.v1.IncrementCommand;
 
-/** The one encoding of {@link Proposal}s in the Raft log. Format 1 is {@link RaftCommand}. */
+/**
+ * The one encoding of {@link Proposal}s in the Raft log. Format 1 is one {@link RaftCommand};
+ * format 2 ({@link #BATCH_FORMAT}) is a {@link ProposalBatch} of them (group commit), both as a
+ * request to the state machine and as a log entry. Both start with their format number in field
+ * 1, which tells them apart.
+ */
 public final class CommandCodec {
   public static final int FORMAT = 1;
+  /** A {@link ProposalBatch}: several proposals in one Raft entry. */
+  public static final int BATCH_FORMAT = 2;
+  /** Stands in a batch for a proposal the leader could not decode: apply records it as failed. */
+  private static final byte[] UNDECODABLE = RaftCommand.newBuilder().setFormat(FORMAT).build().toByteArray();
+
+  /** A decoded log entry: its proposals (an element is null where one cannot be decoded), and whether it was a batch. */
+  public record Entry(boolean batch, List<Proposal> proposals) {}
 
   private CommandCodec() {}
 
@@ -128,7 +142,59 @@ public final class CommandCodec {
         .build();
   }
 
-  /** Decodes a log entry; throws {@link IllegalArgumentException} for bytes of an unknown format. */
+  /** Several encoded proposals as one batch ({@link #BATCH_FORMAT}). */
+  public static byte[] encodeBatch(List<byte[]> proposals) {
+    ProposalBatch.Builder out = ProposalBatch.newBuilder().setFormat(BATCH_FORMAT);
+    proposals.forEach(p -> out.addProposals(ByteString.copyFrom(p)));
+    return out.build().toByteArray();
+  }
+
+  /** A batch element the leader could not decode ({@link #decodeEntry} yields null for it). */
+  public static byte[] undecodable() {
+    return UNDECODABLE.clone();
+  }
+
+  /**
+   * The elements of a {@link #BATCH_FORMAT} batch, or null when {@code bytes} are one proposal
+   * (format 1). Throws {@link IllegalArgumentException} for bytes of no known format.
+   */
+  public static List<byte[]> batchElements(byte[] bytes) {
+    ProposalBatch batch;
+    try {
+      batch = ProposalBatch.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("undecodable Raft command", e);
+    }
+    return switch (batch.getFormat()) {
+      case FORMAT -> null;
+      case BATCH_FORMAT -> batch.getProposalsList().stream().map(ByteString::toByteArray).toList();
+      default -> throw new IllegalArgumentException("unknown Raft command format " + batch.getFormat());
+    };
+  }
+
+  /**
+   * Decodes a log entry of either format; throws {@link IllegalArgumentException} when the entry
+   * as a whole has no known format. A batch element that cannot be decoded is null.
+   */
+  public static Entry decodeEntry(byte[] bytes) {
+    List<byte[]> elements = batchElements(bytes);
+    if (elements == null) {
+      return new Entry(false, List.of(decode(bytes)));
+    }
+    List<Proposal> proposals = new ArrayList<>(elements.size());
+    for (byte[] element : elements) {
+      Proposal proposal;
+      try {
+        proposal = decode(element);
+      } catch (IllegalArgumentException e) {
+        proposal = null;
+      }
+      proposals.add(proposal);
+    }
+    return new Entry(true, proposals);
+  }
+
+  /** Decodes one proposal; throws {@link IllegalArgumentException} for bytes of an unknown format. */
   public static Proposal decode(byte[] bytes) {
     RaftCommand in;
     try {

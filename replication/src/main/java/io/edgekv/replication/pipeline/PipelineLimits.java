@@ -10,14 +10,22 @@ import java.time.Duration;
  * @param maxPendingReads linearizable read barriers not yet answered
  * @param retryAfter the delay a refused caller is told to wait (gRPC {@code RetryInfo})
  * @param defaultTimeout the deadline of a request that carries none
+ * @param maxBatchBytes encoded proposals in one group-commit entry at most (one larger than this
+ *     goes alone): room for what the leader stamps on each within the Raft entry limit
  */
 public record PipelineLimits(int maxPendingProposals, long maxPendingBytes, int maxPendingReads, Duration retryAfter,
-    Duration defaultTimeout) {
+    Duration defaultTimeout, long maxBatchBytes) {
   public PipelineLimits {
-    if (maxPendingProposals < 1 || maxPendingBytes < 1 || maxPendingReads < 1) {
+    if (maxPendingProposals < 1 || maxPendingBytes < 1 || maxPendingReads < 1 || maxBatchBytes < 1) {
       throw new IllegalArgumentException("pipeline limits must be positive: " + maxPendingProposals + ", "
-          + maxPendingBytes + ", " + maxPendingReads);
+          + maxPendingBytes + ", " + maxPendingReads + ", " + maxBatchBytes);
     }
+  }
+
+  /** The limits without a group-commit byte bound of their own: a batch holds at most {@code maxPendingBytes}. */
+  public PipelineLimits(int maxPendingProposals, long maxPendingBytes, int maxPendingReads, Duration retryAfter,
+      Duration defaultTimeout) {
+    this(maxPendingProposals, maxPendingBytes, maxPendingReads, retryAfter, defaultTimeout, maxPendingBytes);
   }
 
   /**
@@ -27,6 +35,8 @@ public record PipelineLimits(int maxPendingProposals, long maxPendingBytes, int 
    */
   public static PipelineLimits defaults(int maxValueBytes, long heapBytes, Duration defaultTimeout) {
     long bytes = Math.max(2L * maxValueBytes, Math.min(64L << 20, heapBytes / 8));
-    return new PipelineLimits(1024, bytes, 4096, Duration.ofMillis(200), defaultTimeout);
+    // A batch of proposals up to one maximum value in size, plus at most 256 stamps (well under
+    // 100 B each), stays within the Raft entry limit (the value plus 64 KiB).
+    return new PipelineLimits(1024, bytes, 4096, Duration.ofMillis(200), defaultTimeout, maxValueBytes);
   }
 }

@@ -13,6 +13,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.List;
+import io.edgekv.replication.command.CommandCodec;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -25,8 +28,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 
 /**
@@ -37,6 +39,8 @@ import java.io.IOException;
  *       outstanding; beyond that a request is refused at once ({@link OverloadedException}).
  *   <li>Deadlines: every request carries one; nothing is proposed after it, every retry ends at
  *       it, and the returned future completes by it.
+ *   <li>Group commit: on the leader, proposals that queue while a batch is being committed go to
+ *       Raft together as one entry ({@link GroupCommit}), each with its own result.
  *   <li>No hop to itself: on the leader a proposal goes straight to the local Ratis server; on a
  *       follower it is forwarded to the leader's internal service ({@link LeaderLink}); while no
  *       leader is known it is retried briefly, until the deadline.
@@ -53,6 +57,10 @@ public final class ShardProposer {
   static final long RETRY_PAUSE_MILLIS = 25;
   /** How long one round of term questions may take (reads waiting for it retry after it fails). */
   static final long TERM_ROUND_MILLIS = 1000;
+  /** How long one shared read-index round may take (a read whose round failed asks again, until its deadline). */
+  static final long READ_ROUND_MILLIS = 3000;
+  /** Read-index rounds of one shard in flight at a time (on the leader, and from a follower to it). */
+  static final int READ_ROUNDS_IN_FLIGHT = 4;
 
   private final int shard;
   private final String region;
@@ -66,7 +74,20 @@ public final class ShardProposer {
   private final Admission proposals;
   private final Admission reads;
   /** The leader's term confirmations, one round in flight, shared by the reads that wait for it. */
-  private final TermRounds termRounds = new TermRounds(this::termRound);
+  private final SharedRounds<Long> termRounds = new SharedRounds<>(this::termRound, this::onScheduler);
+  /**
+   * Confirmed read indexes on this node while it leads: a few rounds in flight (each one Ratis
+   * read index and one term round), each shared by every read, local or forwarded, that arrived
+   * before it started.
+   */
+  private final SharedRounds<ReadIndexResponse> localReadRounds =
+      new SharedRounds<>(() -> confirmedReadIndex(Deadline.afterMillis(READ_ROUND_MILLIS)), READ_ROUNDS_IN_FLIGHT,
+          this::onScheduler);
+  /** This node's reads asking the leader it knows (itself included): a few questions in flight, shared. */
+  private final SharedRounds<ReadIndexResponse> leaderReadRounds =
+      new SharedRounds<>(this::askLeader, READ_ROUNDS_IN_FLIGHT, this::onScheduler);
+  /** The leader's group commit: proposals queued while a batch is being committed go together. */
+  private final GroupCommit groupCommit;
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 
@@ -89,6 +110,7 @@ public final class ShardProposer {
         limits.maxPendingBytes(), limits.retryAfter());
     this.reads = new Admission("shard " + shard + " read barriers", limits.maxPendingReads(), Long.MAX_VALUE,
         limits.retryAfter());
+    this.groupCommit = new GroupCommit(shard, limits.maxBatchBytes(), this::submitLocal);
   }
 
   public Admission proposals() {
@@ -136,13 +158,16 @@ public final class ShardProposer {
     } catch (OverloadedException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return submitLocal(proposal, deadline).handle((reply, error) -> {
+    return groupCommit.add(proposal, deadline).handle((answer, error) -> {
       proposals.release(proposal.length);
       if (error != null) {
-        throw error instanceof CompletionException c ? c : new CompletionException(error);
+        Throwable cause = unwrap(error);
+        throw new CompletionException(cause instanceof TimeoutException
+            ? unavailable("no commit within the deadline (outcome unknown)", cause) : cause);
       }
+      RaftClientReply reply = answer.reply();
       if (reply.isSuccess()) {
-        return ProposeResponse.newBuilder().setResult(decode(reply)).build();
+        return ProposeResponse.newBuilder().setResult(answer.result()).build();
       }
       if (reply.getNotLeaderException() != null || reply.getLeaderNotReadyException() != null) {
         return notLeader();
@@ -176,11 +201,15 @@ public final class ShardProposer {
       return;
     }
     if (target.equals(self.toString())) {
-      submitLocal(proposal, deadline).whenComplete((reply, error) -> {
+      groupCommit.add(proposal, deadline).whenComplete((answer, error) -> {
+        RaftClientReply reply = answer == null ? null : answer.reply();
         if (error != null) {
-          result.completeExceptionally(unavailable(String.valueOf(unwrap(error).getMessage()), unwrap(error)));
+          Throwable cause = unwrap(error);
+          result.completeExceptionally(cause instanceof TimeoutException
+              ? unavailable("no commit within the deadline (outcome unknown)", cause)
+              : unavailable(String.valueOf(cause.getMessage()), cause));
         } else if (reply.isSuccess()) {
-          complete(result, reply);
+          result.complete(answer.result());
         } else if (reply.getNotLeaderException() != null || reply.getLeaderNotReadyException() != null) {
           var suggested = reply.getNotLeaderException() == null ? null
               : reply.getNotLeaderException().getSuggestedLeader();
@@ -273,7 +302,22 @@ public final class ShardProposer {
     } catch (OverloadedException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return confirmedReadIndex(deadline).whenComplete((r, e) -> reads.release(0));
+    return within(localReadRounds.next(), deadline).whenComplete((r, e) -> reads.release(0));
+  }
+
+  /** One round of {@link #leaderReadRounds}: the read index of the leader this node knows now. */
+  private CompletableFuture<ReadIndexResponse> askLeader() {
+    String target = leader.get();
+    if (target.isEmpty()) {
+      return CompletableFuture.failedFuture(readUnavailable("no leader known", null));
+    }
+    return target.equals(self.toString()) ? localReadRounds.next()
+        : link.readIndex(target, shard, Deadline.afterMillis(READ_ROUND_MILLIS));
+  }
+
+  /** A shared round's answer, waited for until {@code deadline} without ending the round for the others. */
+  private static <T> CompletableFuture<T> within(CompletableFuture<T> shared, Deadline deadline) {
+    return shared.copy().orTimeout(Math.max(1, deadline.remainingMillis()), TimeUnit.MILLISECONDS);
   }
 
   private void readAttempt(Deadline deadline, CompletableFuture<Long> result, String hint) {
@@ -284,12 +328,15 @@ public final class ShardProposer {
       result.completeExceptionally(readUnavailable("no read index within the deadline (no leader or no quorum)", null));
       return;
     }
-    String target = hint != null && !hint.isEmpty() ? hint : leader.get();
+    boolean hinted = hint != null && !hint.isEmpty();
+    String target = hinted ? hint : leader.get();
     if (target.isEmpty()) {
       scheduleRead(deadline, result);
       return;
     }
-    CompletableFuture<ReadIndexResponse> asked = target.equals(self.toString()) ? confirmedReadIndex(deadline)
+    // Reads share rounds: one read index in flight per shard serves every read that arrived before it.
+    CompletableFuture<ReadIndexResponse> asked = !hinted ? within(leaderReadRounds.next(), deadline)
+        : target.equals(self.toString()) ? within(localReadRounds.next(), deadline)
         : link.readIndex(target, shard, deadline);
     asked.whenComplete((response, error) -> {
       if (error != null) {
@@ -327,7 +374,7 @@ public final class ShardProposer {
    * The read index on this node, if it leads: Ratis' read on the local server (which waits until
    * the leader has committed an entry of its term and applied its read index) and, at the same
    * time, {@link TermQuorum}: a majority of the members, asked in a round that starts after this
-   * call ({@link TermRounds}, shared by the reads waiting for it), is still at most in this
+   * call ({@link SharedRounds}, shared by the reads waiting for it), is still at most in this
    * leader's term. Ratis' own majority confirmation is not enough: Ratis 3.3 skips it when the
    * commit index has not moved since an earlier confirmation (ReadIndexHeartbeats), which is
    * exactly the state of a leader cut off from its group, so a deposed leader answered STRONG
@@ -400,8 +447,9 @@ public final class ShardProposer {
         .setLeader(known.equals(self.toString()) ? "" : known).build();
   }
 
-  private CompletableFuture<RaftClientReply> submitLocal(byte[] proposal, Deadline deadline) {
-    RaftClientRequest request = request(Message.valueOf(ByteString.copyFrom(proposal)),
+  /** One group-commit batch ({@link GroupCommit}) to the local Ratis server: one request, one Raft entry. */
+  private CompletableFuture<RaftClientReply> submitLocal(List<byte[]> batch, Deadline deadline) {
+    RaftClientRequest request = request(Message.valueOf(UnsafeByteOperations.unsafeWrap(CommandCodec.encodeBatch(batch))),
         RaftClientRequest.writeRequestType(), deadline);
     try {
       return server.submitClientRequestAsync(request);
@@ -420,22 +468,6 @@ public final class ShardProposer {
         .setType(type)
         .setTimeoutMs(Math.max(1, deadline.remainingMillis()))
         .build();
-  }
-
-  private void complete(CompletableFuture<CommandResult> result, RaftClientReply reply) {
-    try {
-      result.complete(decode(reply));
-    } catch (RuntimeException e) {
-      result.completeExceptionally(e);
-    }
-  }
-
-  private CommandResult decode(RaftClientReply reply) {
-    try {
-      return CommandResult.parseFrom(reply.getMessage().getContent().toByteArray());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("shard " + shard + ": undecodable apply result", e);
-    }
   }
 
   private RuntimeException failure(RaftClientReply reply) {
@@ -466,5 +498,10 @@ public final class ShardProposer {
       e = e.getCause();
     }
     return e;
+  }
+
+  /** Runs {@code task} on the shard's scheduler (read before the constructor set it: called later). */
+  private void onScheduler(Runnable task) {
+    scheduler.execute(task);
   }
 }

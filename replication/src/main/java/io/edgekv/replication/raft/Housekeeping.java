@@ -46,7 +46,12 @@ final class Housekeeping {
     }
   }
 
-  /** See {@link RegionReplica#collectTombstones}. */
+  /**
+   * Proposes the removal of tombstones older than {@code cutoffMillis} (HLC time) on a shard
+   * this replica leads, at most {@code max}, oldest first. The caller picks the cutoff so that
+   * every region has applied them, plus a grace period; apply removes a tombstone only if it is
+   * still the same one. With none to collect, an empty collection after {@code tickAfterMillis}.
+   */
   void collectTombstones(int shard, long cutoffMillis, int max, long tickAfterMillis) {
     if (proposeFromTimeIndex(shard, collections, engine -> engine.tombstoneIndex, cutoffMillis, max, true,
         Command.CollectTombstones::new, "tombstone collection") != 0) {

@@ -2,6 +2,7 @@ package io.edgekv.replication.raft;
 
 import io.edgekv.api.v1.ChangeEvent;
 import io.edgekv.internal.v1.AppliedPosition;
+import io.edgekv.internal.v1.CommandResults;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.apply.Applier;
 import io.edgekv.replication.apply.AppliedStamps;
@@ -13,16 +14,21 @@ import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.command.Refusal;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.KvEngine;
+import io.edgekv.replication.storage.NotInMemoryException;
+import io.edgekv.replication.storage.ReEncryption;
 import io.edgekv.replication.storage.ShardFailedException;
 import io.edgekv.replication.storage.StorageException;
 import io.edgekv.replication.storage.StorageOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -47,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * The Ratis state machine of one shard. The leader stamps each proposal (HLC, origin region,
  * expiry deadline) in {@link #startTransaction} before it is appended; {@link #applyTransaction}
  * then runs the deterministic {@link Applier} and commits the data, its indexes, the
- * deduplication record and the applied position in one RocksDB batch.
+ * deduplication record and the applied position in one RocksDB batch. An entry may carry a batch
+ * of proposals (group commit, {@code ShardProposer}): one entry, one batch, one result per
+ * proposal ({@code CommandResults}).
  *
  * <p>Restart: RocksDB holds its own applied position, which may be ahead of the latest
  * snapshot; Ratis replays the log from the snapshot and entries at or below that position are
@@ -75,6 +83,9 @@ public final class KvStateMachine extends BaseStateMachine {
   private final ReentrantReadWriteLock engineLock = new ReentrantReadWriteLock();
   private KvEngine engine;
   private volatile Applier applier;
+  /** Held by apply and by re-encryption's writes, so the two never interleave on a key. */
+  private final ReentrantLock applyLock = new ReentrantLock();
+  private volatile ReEncryption reencryption;
   private volatile Runnable afterApply = () -> {};
   /** Set once, by the first storage error that stopped this replica. */
   private final AtomicReference<Failure> failure = new AtomicReference<>();
@@ -108,6 +119,7 @@ public final class KvStateMachine extends BaseStateMachine {
   private void openEngine() {
     engine = new KvEngine(engineDir, storageOptions, atRest);
     applier = new Applier(engine, shard);
+    reencryption = new ReEncryption(engine);
     appliedIndex.advanceTo(engine.appliedPosition().getIndex());
   }
 
@@ -130,6 +142,15 @@ public final class KvStateMachine extends BaseStateMachine {
     checkHealthy();
     engineLock.readLock().lock();
     try {
+      return readLocked(reader);
+    } finally {
+      engineLock.readLock().unlock();
+    }
+  }
+
+  /** Runs {@code reader} with the engine lock held; corruption it finds fails the shard. */
+  private <T> T readLocked(Function<KvEngine, T> reader) {
+    try {
       if (engine.isClosed()) {
         throw new StorageException("shard " + shard + " is closed", null);
       }
@@ -139,6 +160,25 @@ public final class KvStateMachine extends BaseStateMachine {
         throw fail("a read found corrupt data: " + e.getMessage(), e);
       }
       throw e;
+    }
+  }
+
+  /**
+   * {@link #read} for a caller that must not wait (a transport thread): empty when the engine is
+   * being swapped (a snapshot install holds it) or when {@code reader} needs the disk
+   * ({@link NotInMemoryException}); then the caller reads where it may wait.
+   *
+   * @throws ShardFailedException as {@link #read}
+   */
+  public <T> Optional<T> tryRead(Function<KvEngine, T> reader) {
+    checkHealthy();
+    if (!engineLock.readLock().tryLock()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(readLocked(reader));
+    } catch (NotInMemoryException e) {
+      return Optional.empty();
     } finally {
       engineLock.readLock().unlock();
     }
@@ -165,6 +205,34 @@ public final class KvStateMachine extends BaseStateMachine {
       applier.trimReplicationLog(retention);
       return null;
     });
+  }
+
+  /**
+   * One step of background re-encryption ({@link ReEncryption}): re-seals at most {@code
+   * maxRecords} records (about {@code maxBytes}) that rest under an older key, writing under the
+   * lock apply holds. Not part of apply: local, no change event, nothing replicated. Returns the
+   * bytes re-sealed (0: nothing to do).
+   */
+  public long reencrypt(int maxRecords, long maxBytes) {
+    return read(engine -> {
+      ReEncryption current = reencryption;
+      ReEncryption.Step step = current.find(maxRecords, maxBytes);
+      if (step.isEmpty()) {
+        return 0L;
+      }
+      applyLock.lock();
+      try {
+        current.reseal(step);
+      } finally {
+        applyLock.unlock();
+      }
+      return Math.max(1, step.bytes());
+    });
+  }
+
+  /** Records of this shard still under an older key, as far as re-encryption has counted. */
+  public long recordsUnderOldKeys() {
+    return reencryption.remaining();
   }
 
   /** Why this shard has failed on this replica (the storage error, naming the file when known); empty while healthy. */
@@ -318,17 +386,67 @@ public final class KvStateMachine extends BaseStateMachine {
 
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-    Proposal proposal;
+    byte[] opened;
     try {
-      proposal = CommandCodec.decode(atRest.open(request.getMessage().getContent().toByteArray()));
-    } catch (IllegalArgumentException e) {
+      opened = atRest.open(request.getMessage().getContent().toByteArray());
+    } catch (StorageException e) {
       throw new IOException("rejected proposal: " + e.getMessage(), e);
     }
-    Optional<Refusal> refused = CommandRules.check(proposal.command());
-    if (refused.isPresent()) {
-      // The entry point validates first; this keeps a command that slipped past it out of the log.
-      throw new IOException("rejected proposal: " + refused.get().message());
+    List<byte[]> elements = requestBatch(opened);
+    byte[] logData;
+    if (elements == null) {
+      Proposal proposal;
+      try {
+        proposal = CommandCodec.decode(opened);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("rejected proposal: " + e.getMessage(), e);
+      }
+      Optional<Refusal> refused = CommandRules.check(proposal.command());
+      if (refused.isPresent()) {
+        // The entry point validates first; this keeps a command that slipped past it out of the log.
+        throw new IOException("rejected proposal: " + refused.get().message());
+      }
+      logData = stamp(proposal);
+    } else {
+      // Group commit: one bad proposal must not fail the others, so each goes into the entry
+      // (apply records a refused or undecodable one as failed, with a result of its own).
+      List<byte[]> stamped = new ArrayList<>(elements.size());
+      for (byte[] element : elements) {
+        byte[] one;
+        try {
+          one = stamp(CommandCodec.decode(atRest.open(element)));
+        } catch (IllegalArgumentException | StorageException e) {
+          LOG.warn("shard {}: a proposal of a batch cannot be decoded; it is recorded as failed: {}", shard,
+              e.getMessage());
+          one = CommandCodec.undecodable();
+        }
+        stamped.add(one);
+      }
+      logData = CommandCodec.encodeBatch(stamped);
     }
+    return TransactionContext.newBuilder()
+        .setStateMachine(this)
+        .setClientRequest(request)
+        .setLogData(ByteString.copyFrom(atRest.seal(logData)))
+        .build();
+  }
+
+  /**
+   * The proposals of a batch request (ShardProposer's group commit: a plain envelope of sealed
+   * proposals), or null for a single proposal (one sent through a Raft client), told apart by
+   * the format of the opened bytes (a sealed proposal opens to format 1; the envelope is never
+   * sealed as a whole, so it opens to itself).
+   */
+  private static List<byte[]> requestBatch(byte[] opened) {
+    try {
+      return CommandCodec.batchElements(opened);
+    } catch (IllegalArgumentException e) {
+      return null; // the single proposal's own decoding names the problem
+    }
+  }
+
+  /** The proposal as the log holds it: stamped with the leader's HLC, region and expiry deadlines. */
+  private byte[] stamp(Proposal proposal) {
     long hlc = clock.now();
     // Expiry deadlines are fixed here, from the leader's wall clock (the HLC may run ahead of it
     // after observing a fast peer), so every replica applies the same bytes.
@@ -340,12 +458,7 @@ public final class KvStateMachine extends BaseStateMachine {
       case Command.Txn txn -> txn.withExpiresAt(millis);
       default -> proposal.command();
     };
-    byte[] stamped = atRest.seal(CommandCodec.encode(proposal.stamped(hlc, region, command)));
-    return TransactionContext.newBuilder()
-        .setStateMachine(this)
-        .setClientRequest(request)
-        .setLogData(ByteString.copyFrom(stamped))
-        .build();
+    return CommandCodec.encode(proposal.stamped(hlc, region, command));
   }
 
   @Override
@@ -361,18 +474,25 @@ public final class KvStateMachine extends BaseStateMachine {
       return CompletableFuture.failedFuture(new ShardFailedException(shard, failed.cause(), failed.corruption(),
           failed.file()));
     }
-    Proposal proposal = decodeOrNull(entry);
-    if (proposal != null) {
-      clock.observe(proposal.hlc());
+    CommandCodec.Entry decoded = decodeOrNull(entry);
+    List<Proposal> proposals = decoded == null ? null : decoded.proposals();
+    if (proposals != null) {
+      for (Proposal proposal : proposals) {
+        if (proposal == null) {
+          continue;
+        }
+        clock.observe(proposal.hlc());
+        if (proposal.command() instanceof Command.ApplyRemote remote) {
+          // Receiving a remote version advances the local HLC, so later local writes order after it.
+          remote.mutations().forEach(m -> clock.observe(m.getVersion().getHlc()));
+        }
+      }
     }
-    if (proposal != null && proposal.command() instanceof Command.ApplyRemote remote) {
-      // Receiving a remote version advances the local HLC, so later local writes order after it.
-      remote.mutations().forEach(m -> clock.observe(m.getVersion().getHlc()));
-    }
-    Applier.Outcome outcome;
+    List<Applier.Outcome> outcomes;
     engineLock.readLock().lock();
+    applyLock.lock();
     try {
-      outcome = applier.apply(proposal, entry.getTerm(), index);
+      outcomes = applier.applyAll(proposals, entry.getTerm(), index);
     } catch (StorageException e) {
       // Not thrown out of apply: Ratis would close every group of the server and leave the process
       // half alive. This replica stops applying (skipping the entry would diverge it forever).
@@ -384,28 +504,37 @@ public final class KvStateMachine extends BaseStateMachine {
       return CompletableFuture.failedFuture(fail("applying index " + index + " failed: " + e,
           new StorageException("unexpected error in apply: " + e, e)));
     } finally {
+      applyLock.unlock();
       engineLock.readLock().unlock();
     }
     updateLastAppliedTermIndex(entry.getTerm(), index);
     appliedIndex.advanceTo(index);
     afterApply.run();
-    for (ChangeEvent event : outcome.events()) {
-      try {
-        listener.onChange(event);
-      } catch (RuntimeException e) {
-        LOG.warn("shard {}: change listener failed on index {}", shard, index, e);
+    for (Applier.Outcome outcome : outcomes) {
+      for (ChangeEvent event : outcome.events()) {
+        try {
+          listener.onChange(event);
+        } catch (RuntimeException e) {
+          LOG.warn("shard {}: change listener failed on index {}", shard, index, e);
+        }
       }
     }
-    return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(outcome.result().toByteArray())));
+    if (decoded != null && decoded.batch()) {
+      CommandResults.Builder results = CommandResults.newBuilder();
+      outcomes.forEach(outcome -> results.addResults(outcome.result()));
+      return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(results.build().toByteArray())));
+    }
+    return CompletableFuture.completedFuture(
+        Message.valueOf(ByteString.copyFrom(outcomes.getFirst().result().toByteArray())));
   }
 
   /**
-   * The entry's proposal, or null when this release cannot decode it (written by another release,
+   * The entry's proposals, or null when this release cannot decode it (written by another release,
    * or damaged before it was appended). Decoding is pure, so every replica of the release agrees.
    */
-  private Proposal decodeOrNull(LogEntryProto entry) {
+  private CommandCodec.Entry decodeOrNull(LogEntryProto entry) {
     try {
-      return CommandCodec.decode(atRest.open(entry.getStateMachineLogEntry().getLogData().toByteArray()));
+      return CommandCodec.decodeEntry(atRest.open(entry.getStateMachineLogEntry().getLogData().toByteArray()));
     } catch (RuntimeException e) {
       LOG.error("shard {}: index {} cannot be decoded; recorded as a failed command", shard, entry.getIndex(), e);
       return null;

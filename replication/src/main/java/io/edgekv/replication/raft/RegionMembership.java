@@ -27,6 +27,7 @@ import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.ReconfigurationTimeoutException;
 import org.apache.ratis.protocol.exceptions.SetConfigurationException;
 import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.util.TimeDuration;
@@ -95,6 +96,32 @@ public final class RegionMembership implements AutoCloseable {
   public List<Peer> members(int shard) {
     return conf(shard).getCurrentPeers().stream().map(RegionMembership::toPeer)
         .sorted(Comparator.comparing(Peer::id)).toList();
+  }
+
+  /**
+   * Whether {@code id} is a peer of one of the region's shard groups as this node knows it: in a
+   * group's configuration (current, or previous during a change), or, where this node leads, a
+   * node it replicates to, which includes a node that an {@link #add} is letting catch up before
+   * it enters the configuration (the node-certificate check of mutual TLS asks this, so
+   * {@code admin add-node} works under TLS).
+   */
+  public boolean knows(String id) {
+    for (int shard = 0; shard < shards(); shard++) {
+      try {
+        RaftServer.Division division = server.getDivision(bootstrapGroups.get(shard).getGroupId());
+        if (division.getRaftConf().getAllPeers().stream().anyMatch(p -> p.getId().toString().equals(id))) {
+          return true;
+        }
+        RoleInfoProto role = division.getInfo().getRoleInfoProto();
+        if (role.hasLeaderInfo() && role.getLeaderInfo().getFollowerInfoList().stream()
+            .anyMatch(f -> f.getId().getId().toStringUtf8().equals(id))) {
+          return true;
+        }
+      } catch (IOException e) {
+        // The group is not open here: it knows nobody.
+      }
+    }
+    return false;
   }
 
   private RaftConfiguration conf(int shard) {

@@ -246,6 +246,12 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     return machines.get(shard).read(reader);
   }
 
+  /** {@link #read} without waiting: see {@link KvStateMachine#tryRead}. */
+  <T> Optional<T> tryRead(int shard, Function<KvEngine, T> reader) {
+    rebuilds.throwIfRebuilding(shard);
+    return machines.get(shard).tryRead(reader);
+  }
+
   /** The read API of this replica's local storage: entries, purge receipts, version vectors. */
   public ShardReads reads() {
     return reads;
@@ -542,12 +548,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     return raft.snapshotNow(timeoutMillis);
   }
 
-  /**
-   * Proposes the removal of tombstones older than {@code cutoffMillis} (HLC time) on a shard
-   * this replica leads, at most {@code max}, oldest first. The caller picks the cutoff so that
-   * every region has applied them, plus a grace period; apply removes a tombstone only if it is
-   * still the same one. With none to collect, an empty collection after {@code tickAfterMillis}.
-   */
+  /** Tombstone collection on a shard this replica leads: see {@code Housekeeping#collectTombstones}. */
   public void collectTombstones(int shard, long cutoffMillis, int max, long tickAfterMillis) {
     housekeeping.collectTombstones(shard, cutoffMillis, max, tickAfterMillis);
   }

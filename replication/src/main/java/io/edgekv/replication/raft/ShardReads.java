@@ -6,6 +6,7 @@ import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.ShardFailedException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiPredicate;
 
 /**
@@ -33,6 +34,15 @@ public final class ShardReads {
    */
   public List<StoredEntry> entries(int shard, List<EntryKey> keys) {
     return replica.read(shard, engine -> engine.entries.getAll(keys));
+  }
+
+  /**
+   * {@link #entries} for a caller that must not wait (a transport thread): empty when the read
+   * would need the disk or the shard's engine is being swapped; the caller then reads with
+   * {@link #entries} where it may wait.
+   */
+  public Optional<List<StoredEntry>> entriesInMemory(int shard, List<EntryKey> keys) {
+    return replica.tryRead(shard, engine -> engine.entries.getAllInMemory(keys));
   }
 
   /**

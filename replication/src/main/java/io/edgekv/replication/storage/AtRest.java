@@ -53,6 +53,29 @@ public interface AtRest {
    */
   default void learnDataKey(String namespace, WrappedKey key, boolean current) {}
 
+  /**
+   * Whether {@code stored} (a value of {@code namespace}, or of a table of mixed namespaces when
+   * null) rests under another key than the one {@link #seal} would use now: an older data key, an
+   * older master key, or none (written before encryption was turned on). Background re-encryption
+   * ({@link ReEncryption}) re-seals such records.
+   */
+  default boolean stale(String namespace, byte[] stored) {
+    return false;
+  }
+
+  /**
+   * {@code key} wrapped by the current master key when an older one wraps it (the same key and id,
+   * so records sealed with it stay readable); null when it is already wrapped by the current one.
+   */
+  default WrappedKey rewrapped(String namespace, WrappedKey key) {
+    return null;
+  }
+
+  /** Grows each time a namespace's current data key changes, so re-encryption knows it has work again. */
+  default long generation() {
+    return 0;
+  }
+
   AtRest PLAINTEXT = new AtRest() {
     @Override
     public byte[] seal(byte[] plain) {

@@ -3,6 +3,7 @@ package io.edgekv.replication.storage;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.BiConsumer;
 import org.rocksdb.WriteBatch;
 
 /**
@@ -10,7 +11,8 @@ import org.rocksdb.WriteBatch;
  * {@code repl_meta} column family: {@code "dk/" namespace 0 id} to the wrapped key, and {@code
  * "dkc/" namespace} to the id of the namespace's current key. Apply writes them in the batch of
  * the registering command, so every replica and every snapshot holds the same keys; old keys stay,
- * so records sealed with them stay readable after a rotation. The keys are wrapped (sealed under a
+ * so records sealed with them stay readable after a rotation (and until background re-encryption
+ * has re-sealed them; a key re-wrapped under a new master key keeps its id). The keys are wrapped (sealed under a
  * master key), never plain.
  */
 public final class DataKeyring {
@@ -42,6 +44,31 @@ public final class DataKeyring {
 
   /** Hands every key of the engine's state to {@code atRest} (at open: a restart or a new snapshot). */
   static void load(Table<byte[], byte[]> replMeta, AtRest atRest) {
+    forEachKey(replMeta, (namespace, key) -> {
+      byte[] current = replMeta.get(concat(CURRENT_PREFIX, namespace.getBytes(StandardCharsets.UTF_8)));
+      atRest.learnDataKey(namespace, key, Arrays.equals(key.id(), current));
+    });
+  }
+
+  /**
+   * Adds to {@code batch} every key of the engine's state that an older master key wraps, wrapped
+   * by the current one ({@link AtRest#rewrapped}): the same key under the same id. A local step of
+   * re-encryption, not a command (each replica re-wraps its own copy); returns how many.
+   */
+  static int rewrap(Table<byte[], byte[]> replMeta, AtRest atRest, WriteBatch batch) {
+    int[] count = {0};
+    forEachKey(replMeta, (namespace, key) -> {
+      AtRest.WrappedKey rewrapped = atRest.rewrapped(namespace, key);
+      if (rewrapped != null) {
+        replMeta.put(batch, concat(KEY_PREFIX, namespace.getBytes(StandardCharsets.UTF_8), new byte[] {0}, key.id()),
+            rewrapped.wrapped());
+        count[0]++;
+      }
+    });
+    return count[0];
+  }
+
+  private static void forEachKey(Table<byte[], byte[]> replMeta, BiConsumer<String, AtRest.WrappedKey> visitor) {
     replMeta.forEachFrom(KEY_PREFIX, (key, wrapped) -> {
       if (!startsWith(key, KEY_PREFIX)) {
         return false;
@@ -51,9 +78,7 @@ public final class DataKeyring {
         zero++;
       }
       String namespace = new String(key, KEY_PREFIX.length, zero - KEY_PREFIX.length, StandardCharsets.UTF_8);
-      byte[] id = Arrays.copyOfRange(key, zero + 1, key.length);
-      byte[] current = replMeta.get(concat(CURRENT_PREFIX, namespace.getBytes(StandardCharsets.UTF_8)));
-      atRest.learnDataKey(namespace, new AtRest.WrappedKey(id, wrapped), Arrays.equals(id, current));
+      visitor.accept(namespace, new AtRest.WrappedKey(Arrays.copyOfRange(key, zero + 1, key.length), wrapped));
       return true;
     });
   }

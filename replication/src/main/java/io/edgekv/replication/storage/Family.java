@@ -27,6 +27,15 @@ interface Family {
     return out;
   }
 
+  /**
+   * {@link #getAll}, served from memory only (RocksDB: memtables and block cache, no file read):
+   * null when a key needs the disk (then the caller reads where it may wait). The default is
+   * {@link #getAll}, for stores that hold everything in memory.
+   */
+  default List<byte[]> getAllInMemory(List<byte[]> keys) throws RocksDBException {
+    return getAll(keys);
+  }
+
   void put(WriteBatch batch, byte[] key, byte[] value) throws RocksDBException;
 
   void delete(WriteBatch batch, byte[] key) throws RocksDBException;

@@ -18,6 +18,8 @@ import org.rocksdb.DataBlockIndexType;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
+import org.rocksdb.ReadTier;
+import org.rocksdb.Status;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -101,6 +103,25 @@ final class RocksStore implements Store {
             out.add(db.get(handle, options, key));
           }
           return out;
+        } finally {
+          db.releaseSnapshot(snapshot);
+        }
+      }
+
+      @Override
+      public List<byte[]> getAllInMemory(List<byte[]> keys) throws RocksDBException {
+        Snapshot snapshot = db.getSnapshot();
+        try (ReadOptions options = new ReadOptions().setSnapshot(snapshot).setReadTier(ReadTier.BLOCK_CACHE_TIER)) {
+          List<byte[]> out = new ArrayList<>(keys.size());
+          for (byte[] key : keys) {
+            out.add(db.get(handle, options, key));
+          }
+          return out;
+        } catch (RocksDBException e) {
+          if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
+            return null;
+          }
+          throw e;
         } finally {
           db.releaseSnapshot(snapshot);
         }

@@ -59,15 +59,35 @@ public final class Table<K, V> {
    */
   public List<V> getAll(List<K> keys) {
     try {
-      List<byte[]> raw = family.getAll(keys.stream().map(keyCodec::encode).toList());
-      List<V> out = new ArrayList<>(raw.size());
-      for (byte[] bytes : raw) {
-        out.add(bytes == null ? null : valueCodec.decode(atRest.open(bytes)));
-      }
-      return out;
+      return decodeAll(family.getAll(keys.stream().map(keyCodec::encode).toList()));
     } catch (RocksDBException e) {
       throw StorageException.of("read from " + name, e);
     }
+  }
+
+  /**
+   * {@link #getAll} served from memory only (no file read, so never a wait on the disk).
+   *
+   * @throws NotInMemoryException when a key needs the disk
+   */
+  public List<V> getAllInMemory(List<K> keys) {
+    try {
+      List<byte[]> raw = family.getAllInMemory(keys.stream().map(keyCodec::encode).toList());
+      if (raw == null) {
+        throw new NotInMemoryException(name);
+      }
+      return decodeAll(raw);
+    } catch (RocksDBException e) {
+      throw StorageException.of("read from " + name, e);
+    }
+  }
+
+  private List<V> decodeAll(List<byte[]> raw) {
+    List<V> out = new ArrayList<>(raw.size());
+    for (byte[] bytes : raw) {
+      out.add(bytes == null ? null : valueCodec.decode(atRest.open(bytes)));
+    }
+    return out;
   }
 
   public void put(WriteBatch batch, K key, V value) {
@@ -112,5 +132,54 @@ public final class Table<K, V> {
     } catch (RocksDBException e) {
       throw StorageException.of("scan of " + name, e);
     }
+  }
+
+  /** Whether this table's values are sealed (so re-encryption has something to do). */
+  boolean sealed() {
+    return atRest != AtRest.PLAINTEXT;
+  }
+
+  /**
+   * Visits the stored (sealed) bytes in key order from {@code from} (raw key, inclusive; null: the
+   * first) with whether each is {@link AtRest#stale}, until the visitor returns false. Nothing is
+   * decrypted.
+   */
+  void forEachStoredFrom(byte[] from, StoredVisitor visitor) {
+    try {
+      family.scan(from, (key, stored) -> visitor.visit(key, stored.length, atRest.stale(namespaceOfRaw(key), stored)));
+    } catch (RocksDBException e) {
+      throw StorageException.of("scan of " + name, e);
+    }
+  }
+
+  /** What {@link #forEachStoredFrom} visits. */
+  @FunctionalInterface
+  interface StoredVisitor {
+    boolean visit(byte[] key, int storedBytes, boolean stale);
+  }
+
+  /**
+   * Adds to {@code batch} the value stored under raw {@code key} re-sealed under the current key,
+   * if it is still stale when read now: the same plain bytes, so nothing a reader sees changes.
+   * The caller holds the lock apply holds, so no newer value can be written between this read and
+   * the batch's write. Returns whether it added a put.
+   */
+  boolean reseal(WriteBatch batch, byte[] key) {
+    try {
+      byte[] stored = family.get(key);
+      String namespace = namespaceOfRaw(key);
+      if (stored == null || !atRest.stale(namespace, stored)) {
+        return false;
+      }
+      byte[] plain = atRest.open(stored);
+      family.put(batch, key, namespace == null ? atRest.seal(plain) : atRest.seal(namespace, plain));
+      return true;
+    } catch (RocksDBException e) {
+      throw StorageException.of("re-seal in " + name, e);
+    }
+  }
+
+  private String namespaceOfRaw(byte[] key) {
+    return namespaceOf == null ? null : namespaceOf.apply(keyCodec.decode(key));
   }
 }
