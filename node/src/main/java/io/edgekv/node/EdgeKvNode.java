@@ -14,6 +14,7 @@ import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.gossip.EmulatedWan;
 import io.edgekv.replication.gossip.RegionTransport;
 import io.edgekv.replication.gossip.Shipper;
+import io.edgekv.replication.gossip.Watermarks;
 import io.edgekv.node.config.ConfigFiles;
 import io.edgekv.node.api.NodeUnavailableException;
 import io.grpc.BindableService;
@@ -186,11 +187,14 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     publicServices = security.guardPublic(
         List.of(member.guard(kv), admin, member.guard(invalidation), health.getHealthService()));
     publicServer = publicServer();
+    // Tombstone collection's applied watermarks: claims the receiver takes, the shipper reports.
+    Watermarks watermarks = new Watermarks(replica,
+        config.topology().regions().stream().map(NodeConfig.Region::name).toList());
     internalServer = Transport.server(config, config.self().internalPort(), security.internalServer(),
         Transport.ServerLimits.internalPort(config.limits()), internalConnections, internalExecutor, Map.of(),
         security.guardInternal(List.of(new InternalServiceImpl(localStatus, traces, replica, changelog,
             config.replication().maxClockOffset(), metrics.refusedClockSkew(), new RequestValidator(config.limits()),
-            unsafe), health.getHealthService())),
+            unsafe, watermarks), health.getHealthService())),
         () -> false).start();
     Map<String, List<String>> otherRegionNodes = new LinkedHashMap<>();
     for (NodeConfig.Region other : config.topology().regions()) {
@@ -207,7 +211,7 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
     long gossipMillis = config.replication().gossipInterval().toMillis();
     shipper = new Shipper(replica, wan, new Shipper.Settings(otherRegions, tuning.shipBatchEntries(),
         maxBatchBytes, gossipMillis, tuning.shipRetryBackoff().toMillis(),
-        tuning.relayAfterGossipRounds() * gossipMillis), replicationScheduler);
+        tuning.relayAfterGossipRounds() * gossipMillis), watermarks, replicationScheduler);
     replica.onApplied(shipper::wake);
     shipper.start();
     metrics.bindReplicationLag(shipper::lag);
@@ -321,8 +325,8 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
 
   /**
    * Tombstone garbage collection on the shards this node leads: a tombstone goes once every
-   * region has applied everything up to it (from the version vectors the shipper learned) and
-   * the grace period has passed, so no late write can resurrect its key.
+   * region's applied watermark, as that region reported it, is past it plus the grace period
+   * ({@link Watermarks}), so no late write can resurrect its key.
    */
   private void collectTombstones() {
     if (shipper == null) {
@@ -333,10 +337,10 @@ public final class EdgeKvNode implements AutoCloseable, NodeControl {
       if (replica.shardFailure(shard).isPresent()) {
         continue;
       }
+      // While some region has reported no watermark, nothing is collected; the shard still ticks.
       var stable = shipper.stableBeforeMillis(shard);
-      if (stable.isPresent()) {
-        replica.collectTombstones(shard, Math.min(stable.getAsLong(), clock.millis()) - grace, tuning.sweepBatch());
-      }
+      long cutoff = stable.isPresent() ? Math.min(stable.getAsLong(), clock.millis()) - grace : Long.MIN_VALUE;
+      replica.collectTombstones(shard, cutoff, tuning.sweepBatch(), Watermarks.tickAfterMillis(grace));
     }
   }
 

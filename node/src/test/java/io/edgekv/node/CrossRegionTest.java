@@ -9,6 +9,8 @@ import io.edgekv.client.PutResult;
 import io.edgekv.client.Version;
 import io.edgekv.node.bench.PropagationBench;
 import io.edgekv.node.testing.MiniKvCluster;
+import io.edgekv.replication.gossip.Receiver;
+import io.edgekv.replication.gossip.Shipper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +26,15 @@ import org.junit.jupiter.api.Test;
 /** Three regions of one node each: propagation, last-writer-wins convergence, relay, clock-skew refusal. */
 class CrossRegionTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
+  /**
+   * A relay waits by design (docs/replication.md): the receiver lists the origin stale after
+   * {@link Receiver#STALE_AFTER_MILLIS}, the relay learns it with the next answer (up to a
+   * heartbeat, {@link Shipper#HEARTBEAT_MILLIS}), confirms it for one back-off (5 s) and waits
+   * its rank's delay (1 s): 21-26 s. Twice the worst of that, for a loaded machine; a relay that
+   * never happens still fails.
+   */
+  private static final Duration RELAY_WAIT = Duration.ofMillis(
+      2 * (Receiver.STALE_AFTER_MILLIS + 2 * Shipper.HEARTBEAT_MILLIS + 1_000));
   private static MiniKvCluster cluster;
 
   @BeforeAll
@@ -49,10 +60,14 @@ class CrossRegionTest {
   }
 
   private static void awaitEverywhere(String key, String value) {
+    awaitEverywhere(key, value, WAIT);
+  }
+
+  private static void awaitEverywhere(String key, String value, Duration wait) {
     for (int i = 0; i < cluster.size(); i++) {
       EdgeKvClient client = in(i);
       int node = i;
-      MiniKvCluster.await(WAIT, key + "=" + value + " on node " + node, () -> {
+      MiniKvCluster.await(wait, key + "=" + value + " on node " + node, () -> {
         GetResult r = client.get(key);
         return value == null ? !r.found() : r.found() && value.equals(r.valueAsString());
       });
@@ -182,9 +197,9 @@ class CrossRegionTest {
     cluster.node(0).wan().cut("ap-south");
     cluster.node(2).wan().cut("eu-west");
     in(0).put("relayed", "via-us-east");
-    awaitEverywhere("relayed", "via-us-east");
+    awaitEverywhere("relayed", "via-us-east", RELAY_WAIT);
     in(2).put("relayed-back", "also");
-    awaitEverywhere("relayed-back", "also");
+    awaitEverywhere("relayed-back", "also", RELAY_WAIT);
   }
 
   @Test

@@ -12,9 +12,11 @@ import io.edgekv.replication.command.CommandRules;
 import io.edgekv.replication.command.Proposal;
 import io.edgekv.replication.gossip.Receiver;
 import io.edgekv.replication.gossip.Shipper;
+import io.edgekv.replication.gossip.Watermarks;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.apply.Applier;
+import io.edgekv.replication.apply.AppliedStamps;
 import io.edgekv.replication.raft.GroupInfo;
 import io.edgekv.replication.raft.ReplicaLog;
 import io.edgekv.replication.storage.KvEngine;
@@ -48,7 +50,8 @@ final class SimPop implements ReplicaLog {
   private final KvEngine engine;
   private final Applier applier;
   private final SimLink link;
-  private final Receiver receiver;
+  private Receiver receiver;
+  private Watermarks watermarks;
   private HybridClock hlc;
   private SimExecutor executor;
   private Shipper shipper;
@@ -66,8 +69,14 @@ final class SimPop implements ReplicaLog {
     this.hlc = new HybridClock(clock);
     this.executor = new SimExecutor(sim.loop());
     this.link = new SimLink(sim, this);
-    this.receiver = new Receiver(this, Duration.ofMillis(sim.options().maxClockOffsetMillis()),
-        () -> sim.clockRefusals++, sim.options().ignoreHlc() ? this::restamped : UnaryOperator.identity());
+    startReceiving();
+  }
+
+  /** The receiving side and its applied watermarks, as a node starts them. */
+  private void startReceiving() {
+    watermarks = new Watermarks(this, sim.regionNames());
+    receiver = new Receiver(this, Duration.ofMillis(sim.options().maxClockOffsetMillis()),
+        () -> sim.clockRefusals++, sim.options().ignoreHlc() ? this::restamped : UnaryOperator.identity(), watermarks);
   }
 
   String id() {
@@ -196,7 +205,7 @@ final class SimPop implements ReplicaLog {
 
   /** Became its region's leader: starts shipping and tombstone collection, as a shard leader does. */
   void lead() {
-    shipper = new Shipper(this, link, sim.shipperSettings(region.name()), executor);
+    shipper = new Shipper(this, link, sim.shipperSettings(region.name()), watermarks, executor);
     shipper.start();
     TombstoneCollector collector = new TombstoneCollector(sim, this);
     executor.scheduleWithFixedDelay(collector::run, 1000, 1000, TimeUnit.MILLISECONDS);
@@ -223,9 +232,12 @@ final class SimPop implements ReplicaLog {
     up = true;
     sim.loop().trace("restart", region.index(), id.hashCode());
     executor = new SimExecutor(sim.loop());
-    // As on a node: a restarted HLC starts from the wall clock. Entries already in the engine are
-    // not replayed (KvStateMachine skips them), so it observes only what it applies from now on.
+    // As on a node: a restarted HLC starts from the wall clock and, as KvStateMachine.initialize
+    // does, past the stamp of the last applied entry (entries already in the engine are not
+    // replayed). The receiver (when each region last called, its watermarks' claims) is kept, as
+    // before watermarks: a model limit (docs/simulation.md).
     hlc = new HybridClock(clock);
+    hlc.observe(applier.appliedStamps().entry());
     region.restarted(this);
   }
 
@@ -286,5 +298,10 @@ final class SimPop implements ReplicaLog {
 
   Map<String, Long> vector() {
     return applier.versionVector();
+  }
+
+  @Override
+  public AppliedStamps appliedStamps(int shard) {
+    return applier.appliedStamps();
   }
 }

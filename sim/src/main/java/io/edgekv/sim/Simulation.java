@@ -243,6 +243,11 @@ public final class Simulation {
     return history;
   }
 
+  /** Every region's name, in order (known before the regions are built). */
+  List<String> regionNames() {
+    return geography.names();
+  }
+
   List<SimRegion> regions() {
     return regions;
   }

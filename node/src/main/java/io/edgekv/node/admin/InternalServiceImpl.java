@@ -26,6 +26,7 @@ import io.edgekv.node.api.InvalidInputException;
 import io.edgekv.node.api.RequestValidator;
 import io.edgekv.node.config.UnsafeSwitches;
 import io.edgekv.replication.gossip.Receiver;
+import io.edgekv.replication.gossip.Watermarks;
 import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.raft.RegionReplica;
 import io.grpc.stub.StreamObserver;
@@ -52,7 +53,8 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
   private final UnsafeSwitches unsafe;
 
   public InternalServiceImpl(LocalStatus local, KeyTraces traces, RegionReplica replica, ChangelogSource changelog,
-      Duration maxClockOffset, Counter refusedSkew, RequestValidator validator, UnsafeSwitches unsafe) {
+      Duration maxClockOffset, Counter refusedSkew, RequestValidator validator, UnsafeSwitches unsafe,
+      Watermarks watermarks) {
     this.unsafe = unsafe;
     this.mutations = new MutationValidator(validator);
     this.local = local;
@@ -60,7 +62,7 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
     this.replica = replica;
     this.changelog = changelog;
     this.receiver = new Receiver(replica, maxClockOffset, refusedSkew::increment,
-        unsafe.on(UnsafeSwitches.Switch.REMOTE_RESTAMP) ? this::restamped : UnaryOperator.identity());
+        unsafe.on(UnsafeSwitches.Switch.REMOTE_RESTAMP) ? this::restamped : UnaryOperator.identity(), watermarks);
   }
 
   @Override

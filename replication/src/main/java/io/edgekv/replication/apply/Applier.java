@@ -131,9 +131,17 @@ public final class Applier {
         log.flush(batch);
         changelog.write(batch, index, entry.events);
       }
-      engine.setAppliedPosition(batch, term, index);
+      long stamp = log.entryStamp();
+      if (proposals != null) {
+        for (Proposal proposal : proposals) {
+          if (proposal != null) {
+            stamp = Math.max(stamp, proposal.hlc());
+          }
+        }
+      }
+      engine.setAppliedPosition(batch, term, index, stamp);
       engine.write(batch);
-      log.publish();
+      log.publish(stamp);
       return outcomes;
     }
   }
@@ -194,6 +202,17 @@ public final class Applier {
   /** The shard's version vector as of the last written batch (immutable; no storage read). */
   public Map<String, Long> versionVector() {
     return log.published();
+  }
+
+  /**
+   * What this replica has applied, in origins' stamps, for tombstone collection: per origin the
+   * stamp of its last mutation applied in sequence, and the stamp of the last applied log entry
+   * (this region's own mutations are stamped in log order, so none stamped at or below it is
+   * still to come). See {@link AppliedStamps}.
+   */
+  public AppliedStamps appliedStamps() {
+    long entry = log.entryStamp();
+    return new AppliedStamps(log.stamps(), entry, log.published());
   }
 
   /** Deletes replication-log entries beyond the newest {@code retention} per origin (outside apply). */

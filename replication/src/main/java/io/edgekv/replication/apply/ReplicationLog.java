@@ -1,5 +1,6 @@
 package io.edgekv.replication.apply;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.edgekv.internal.v1.Mutation;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.ReplicationKeys;
@@ -29,15 +30,38 @@ final class ReplicationLog {
   private final Map<String, Long> changed = new HashMap<>();
   /** Per origin, the sequence up to which {@link #trim} has deleted the log. */
   private final Map<String, Long> trimmed = new ConcurrentHashMap<>();
+  /**
+   * Per origin, the origin's stamp of the last mutation applied in sequence (0: unknown): every
+   * mutation of that origin stamped at or below it has been applied (docs/replication.md,
+   * tombstone collection). Published like the vector; never mutated once published.
+   */
+  private volatile Map<String, Long> publishedStamps;
+  private final Map<String, Long> changedStamps = new HashMap<>();
+  /** The stamp of the last applied log entry (0 when none was recorded). */
+  private volatile long entryStamp;
 
   ReplicationLog(KvEngine engine) {
     this.engine = engine;
     this.published = Map.copyOf(ReplicationKeys.versionVector(engine));
+    Map<String, Long> stamps = new HashMap<>();
+    published.forEach((origin, seq) -> {
+      byte[] last = engine.replog.get(ReplicationKeys.logKey(origin, seq));
+      if (last != null) {
+        try {
+          stamps.put(origin, Mutation.parseFrom(last).getStampedHlc());
+        } catch (InvalidProtocolBufferException e) {
+          // unknown: this origin's stamp is learned again from its next mutation
+        }
+      }
+    });
+    this.publishedStamps = Map.copyOf(stamps);
+    this.entryStamp = engine.appliedPosition().getStamp();
   }
 
   /** Starts an apply: forgets what an earlier, unwritten one changed. */
   void begin() {
     changed.clear();
+    changedStamps.clear();
   }
 
   /** What this apply has changed so far: {@link #reset} returns to it (a command rolled back). */
@@ -72,6 +96,7 @@ final class ReplicationLog {
   void logRemote(ApplyContext ctx, Mutation m) {
     engine.replog.put(ctx.batch, ReplicationKeys.logKey(m.getOriginRegion(), m.getSeq()), m.toByteArray());
     setSeq(m.getOriginRegion(), m.getSeq());
+    changedStamps.put(m.getOriginRegion(), m.getStampedHlc());
   }
 
   /** Adds the vector's changes to the apply's batch. */
@@ -79,8 +104,13 @@ final class ReplicationLog {
     changed.forEach((origin, seq) -> ReplicationKeys.writeSeq(engine, batch, origin, seq));
   }
 
-  /** After the apply's batch is written: readers see the advanced vector. */
-  void publish() {
+  /**
+   * After the apply's batch is written: readers see the advanced vector, then the stamps of the
+   * entry ({@code stamp}, 0 for one without a proposal) and of the mutations it applied. The vector
+   * goes first, so that a reader of {@link #entryStamp} then of the vector sees a vector at least
+   * as new as that entry.
+   */
+  void publish(long stamp) {
     if (!changed.isEmpty()) {
       // A fresh map each time, never mutated after this (readers keep the one they got): one copy,
       // not two as a copy into an immutable map would make (this runs after every apply).
@@ -89,11 +119,30 @@ final class ReplicationLog {
       published = Collections.unmodifiableMap(next);
       changed.clear();
     }
+    if (!changedStamps.isEmpty()) {
+      Map<String, Long> next = new HashMap<>(publishedStamps);
+      next.putAll(changedStamps);
+      publishedStamps = Collections.unmodifiableMap(next);
+      changedStamps.clear();
+    }
+    if (stamp > entryStamp) {
+      entryStamp = stamp;
+    }
   }
 
   /** The vector as of the last written batch (immutable). */
   Map<String, Long> published() {
     return published;
+  }
+
+  /** Per origin, the stamp of its last mutation applied in sequence, as of the last written batch (immutable). */
+  Map<String, Long> stamps() {
+    return publishedStamps;
+  }
+
+  /** The stamp of the last applied log entry, 0 when none was recorded. */
+  long entryStamp() {
+    return entryStamp;
   }
 
   /**

@@ -40,6 +40,7 @@ public final class Receiver {
   private final Duration maxClockOffset;
   private final Runnable refusedSkew;
   private final UnaryOperator<List<Mutation>> intake;
+  private final Watermarks watermarks;
   /** When a request last came straight from each region (wall-clock millis of this node). */
   private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
   /** When this node was first called by another region (-1: not yet). */
@@ -59,17 +60,16 @@ public final class Receiver {
    * @param refusedSkew called once per batch refused for a timestamp too far ahead (a metric)
    * @param intake applied to a batch's mutations before they are proposed: the identity, except
    *     for the chaos suite's deliberate {@code remote-restamp} bug
+   * @param watermarks this node's applied watermarks: takes the claims requests carry, answers
+   *     with the watermark when asked (shared with the node's {@link Shipper})
    */
   public Receiver(ReplicaLog replica, Duration maxClockOffset, Runnable refusedSkew,
-      UnaryOperator<List<Mutation>> intake) {
+      UnaryOperator<List<Mutation>> intake, Watermarks watermarks) {
     this.replica = replica;
     this.maxClockOffset = maxClockOffset;
     this.refusedSkew = refusedSkew;
     this.intake = intake;
-  }
-
-  public Receiver(ReplicaLog replica, Duration maxClockOffset, Runnable refusedSkew) {
-    this(replica, maxClockOffset, refusedSkew, UnaryOperator.identity());
+    this.watermarks = watermarks;
   }
 
   /**
@@ -79,7 +79,8 @@ public final class Receiver {
    * the batch, or waited {@value ReplicaLog#LOCAL_APPLY_WAIT_MILLIS} ms for it) the part of this region's
    * version vector the sender needs: all of it when asked, else the sender's region, the batch's
    * origins and the stale origins (not heard from directly for {@value #STALE_AFTER_MILLIS} ms),
-   * which are listed too; and the shard's leader, when it is not the answering node.
+   * which are listed too; the shard's leader, when it is not the answering node; and this
+   * replica's applied watermark when asked. A claim the request carries is recorded.
    */
   public CompletableFuture<ReplicateResponse> replicate(int shard, ReplicateRequest request, Deadline deadline) {
     long now = replica.clock().clock().millis();
@@ -90,6 +91,9 @@ public final class Receiver {
       resumedMillis = now;
     }
     lastCalledMillis = Math.max(lastCalledMillis, now);
+    if (request.getClosedHlc() > 0) {
+      watermarks.claimed(shard, request.getFromRegion(), request.getClosedSeq(), request.getClosedHlc());
+    }
     long limit = now + maxClockOffset.toMillis();
     for (Mutation m : request.getMutationsList()) {
       if (HybridClock.physicalMillis(m.getVersion().getHlc()) > limit) {
@@ -141,6 +145,9 @@ public final class Receiver {
     String leader = replica.leader(shard);
     if (!leader.equals(replica.nodeId())) {
       answer.setLeader(leader);
+    }
+    if (request.getWantWatermark()) {
+      answer.setAppliedWatermark(watermarks.watermark(shard));
     }
     return answer.build();
   }

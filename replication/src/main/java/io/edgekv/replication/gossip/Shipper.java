@@ -25,13 +25,11 @@ import org.slf4j.LoggerFactory;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.edgekv.replication.storage.StorageException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.zip.CRC32C;
 
 /**
  * Cross-region replication from this node, for the shards it leads (DESIGN.md section 7).
@@ -81,14 +79,14 @@ public final class Shipper implements AutoCloseable {
   private final ReplicaView replica;
   private final RegionLink link;
   private final Settings settings;
+  private final Watermarks watermarks;
+  private final RelayRanks ranks;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Map<String, Peer> peers = new ConcurrentHashMap<>();
   /** The same peers per shard, in the order of {@code otherRegions}: a run looks them up without building keys. */
   private final Map<Integer, Peer[]> peersByShard = new ConcurrentHashMap<>();
   private final AtomicBoolean runQueued = new AtomicBoolean();
-  /** This region's rank per (origin, destination): the regions are fixed for the shipper's life. */
-  private final Map<String, Integer> ranks = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /** What this node knows of one (region, shard). Written on the scheduler thread only. */
@@ -129,6 +127,9 @@ public final class Shipper implements AutoCloseable {
     volatile long behindEntries;
     volatile CompletableFuture<?> repairing = CompletableFuture.completedFuture(null);
     volatile long lastRepairMillis;
+    /** The highest applied watermark the region reported (0: none yet); see {@link Watermarks}. */
+    volatile long watermark;
+    long lastWatermarkAskMillis;
 
     /** Where the next batch starts for {@code origin}: after what was applied or is on its way. */
     long shippedUpTo(String origin) {
@@ -136,10 +137,14 @@ public final class Shipper implements AutoCloseable {
     }
   }
 
-  public Shipper(ReplicaView replica, RegionLink link, Settings settings, ScheduledExecutorService scheduler) {
+  /** @param watermarks this node's applied watermarks (shared with its {@link Receiver}) */
+  public Shipper(ReplicaView replica, RegionLink link, Settings settings, Watermarks watermarks,
+      ScheduledExecutorService scheduler) {
     this.replica = replica;
     this.link = link;
     this.settings = settings;
+    this.watermarks = watermarks;
+    this.ranks = new RelayRanks(replica.region(), settings.otherRegions());
     this.scheduler = scheduler;
     this.clock = replica.clock().clock();
   }
@@ -195,7 +200,7 @@ public final class Shipper implements AutoCloseable {
     boolean probing = peer.failures > 0;
     List<Mutation> batch = peer.vector == null || probing ? List.of() : due(region, shard, mine, peer, now);
     if (peer.needsRepair && peer.repairing.isDone() && now - peer.lastRepairMillis >= REPAIR_INTERVAL_MILLIS
-        && now - peer.needsRepairSince >= REPAIR_INTERVAL_MILLIS * rank(region, region, replica.region())) {
+        && now - peer.needsRepairSince >= REPAIR_INTERVAL_MILLIS * ranks.rank(region, region)) {
       peer.lastRepairMillis = now;
       peer.repairing = repair(region, shard);
     }
@@ -206,13 +211,24 @@ public final class Shipper implements AutoCloseable {
     if (batch.isEmpty() && !gossipDue) {
       return;
     }
-    ReplicateRequest request = ReplicateRequest.newBuilder()
+    // The region's applied watermark every heartbeat interval (tombstone collection), and this
+    // region's claim on requests that carry none of its own mutations (those carry their stamps).
+    boolean wantWatermark = now - peer.lastWatermarkAskMillis >= HEARTBEAT_MILLIS;
+    if (wantWatermark) {
+      peer.lastWatermarkAskMillis = now;
+    }
+    ReplicateRequest.Builder builder = ReplicateRequest.newBuilder()
         .setFormat(1)
         .setFromRegion(replica.region())
         .setShard(shard)
         .addAllMutations(batch)
         .setFullVector(wantFull)
-        .build();
+        .setWantWatermark(wantWatermark);
+    if (batch.stream().noneMatch(m -> m.getOriginRegion().equals(replica.region()))) {
+      Watermarks.Claim claim = watermarks.ownClaim(shard);
+      builder.setClosedSeq(claim.seq()).setClosedHlc(claim.hlc());
+    }
+    ReplicateRequest request = builder.build();
     Map<String, Long> last = new HashMap<>();
     for (Mutation m : batch) {
       last.merge(m.getOriginRegion(), m.getSeq(), Math::max);
@@ -292,6 +308,9 @@ public final class Shipper implements AutoCloseable {
       merged.merge(origin, seq, Math::max);
     });
     peer.vector = Map.copyOf(merged);
+    if (response.getAppliedWatermark() > peer.watermark) {
+      peer.watermark = response.getAppliedWatermark();
+    }
     peer.staleOrigins = Set.copyOf(response.getStaleOriginsList());
     peer.staleOriginsInOrder = List.copyOf(response.getStaleOriginsList());
     peer.staleSince.keySet().retainAll(peer.staleOrigins);
@@ -299,33 +318,6 @@ public final class Shipper implements AutoCloseable {
     if (full) {
       peer.lastFullVectorMillis = clock.millis();
     }
-  }
-
-  /**
-   * This region's place among the regions that may serve {@code peer} for {@code origin} (relay
-   * its mutations, or repair the peer): 0 for the first, by a hash of the three names, so that
-   * every region computes the same order and usually one region does the work, the next only
-   * if it is still needed a while later.
-   */
-  private int rank(String origin, String peer, String self) {
-    return ranks.computeIfAbsent(origin + "/" + peer, k -> computeRank(origin, peer, self));
-  }
-
-  private int computeRank(String origin, String peer, String self) {
-    long mine = order(origin, peer, self);
-    int rank = 0;
-    for (String other : settings.otherRegions()) {
-      if (!other.equals(origin) && !other.equals(peer) && order(origin, peer, other) < mine) {
-        rank++;
-      }
-    }
-    return rank;
-  }
-
-  private static long order(String origin, String peer, String candidate) {
-    CRC32C crc = new CRC32C();
-    crc.update((origin + "\u0000" + peer + "\u0000" + candidate).getBytes(StandardCharsets.UTF_8));
-    return crc.getValue();
   }
 
   /**
@@ -345,10 +337,10 @@ public final class Shipper implements AutoCloseable {
               differing.add(i);
             }
           }
-          if (differing.isEmpty()) {
-            return CompletableFuture.completedFuture(0);
-          }
-          List<Mutation> state = replica.read(shard, engine -> AntiEntropy.state(engine, differing, buckets));
+          // With no bucket differing the region still gets the vector: its state already dominates
+          // it, and without it the region stays behind the log for good (repaired again and again).
+          List<Mutation> state = differing.isEmpty() ? List.of()
+              : replica.read(shard, engine -> AntiEntropy.state(engine, differing, buckets));
           CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
           // Tombstones and purge records go last, so that (when they fit one batch) they arrive
           // with the vector: a receiver holding a repaired tombstone its vector does not cover
@@ -439,7 +431,7 @@ public final class Shipper implements AutoCloseable {
       if (relayed && wait != null && wait[0] == from && now < wait[1]) {
         continue; // the next one to relay is still too young (no need to read it again)
       }
-      long relayDelay = relayed ? settings.relayAfterMillis() * (1 + rank(originName, region, replica.region())) : 0;
+      long relayDelay = relayed ? settings.relayAfterMillis() * (1 + ranks.rank(originName, region)) : 0;
       if (relayed && now - Math.max(peer.staleSince.getOrDefault(originName, now),
           peer.advancedAt.getOrDefault(originName, 0L)) < RELAY_CONFIRM_MILLIS + relayDelay) {
         // Not stale for long enough, or another region (the origin itself, another relay) still
@@ -540,31 +532,22 @@ public final class Shipper implements AutoCloseable {
   }
 
   /**
-   * The time before which every other region has applied every mutation this region holds for
-   * {@code shard} (from the vectors last learned), or empty when some region's position is
-   * unknown or behind the log's retention. With no other region, the current time.
+   * The time (physical millis of an HLC) before which every region, this one included, has
+   * applied every mutation of every region, as each region reported it ({@link Watermarks}: its
+   * applied watermark; this replica's own computed here), or empty while some region has not
+   * reported one. A tombstone older than this (and the grace) is applied everywhere, and no
+   * write older than it can still arrive anywhere.
    */
   public OptionalLong stableBeforeMillis(int shard) {
-    long stable = clock.millis();
-    Map<String, Long> mine = replica.versionVector(shard);
+    long least = watermarks.watermark(shard);
     for (String region : settings.otherRegions()) {
       Peer peer = peers.get(region + "/" + shard);
-      if (peer == null || peer.vector == null) {
+      if (peer == null || peer.watermark == 0) {
         return OptionalLong.empty();
       }
-      for (Map.Entry<String, Long> origin : mine.entrySet()) {
-        long theirs = peer.vector.getOrDefault(origin.getKey(), 0L);
-        if (theirs >= origin.getValue()) {
-          continue;
-        }
-        long next = nextStamp(shard, peer, origin.getKey(), theirs);
-        if (next < 0) {
-          return OptionalLong.empty();
-        }
-        stable = Math.min(stable, next);
-      }
+      least = Math.min(least, peer.watermark);
     }
-    return OptionalLong.of(stable);
+    return least == 0 ? OptionalLong.empty() : OptionalLong.of(HybridClock.physicalMillis(least));
   }
 
   /** Replication lag toward every other region, for the shards this node leads. */

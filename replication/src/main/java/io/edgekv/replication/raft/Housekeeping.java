@@ -3,6 +3,7 @@ package io.edgekv.replication.raft;
 import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.Proposal;
+import io.edgekv.replication.hlc.HybridClock;
 import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.ReplicationKeys;
@@ -45,10 +46,25 @@ final class Housekeeping {
     }
   }
 
-  /** See {@link RegionReplica#collectTombstones}. */
-  void collectTombstones(int shard, long cutoffMillis, int max) {
-    proposeFromTimeIndex(shard, collections, engine -> engine.tombstoneIndex, cutoffMillis, max, true,
-        Command.CollectTombstones::new, "tombstone collection");
+  /**
+   * Proposes the removal of tombstones older than {@code cutoffMillis} (HLC time) on a shard
+   * this replica leads, at most {@code max}, oldest first. The caller picks the cutoff so that
+   * every region has applied them, plus a grace period; apply removes a tombstone only if it is
+   * still the same one. With none to collect, an empty collection after {@code tickAfterMillis}.
+   */
+  void collectTombstones(int shard, long cutoffMillis, int max, long tickAfterMillis) {
+    if (proposeFromTimeIndex(shard, collections, engine -> engine.tombstoneIndex, cutoffMillis, max, true,
+        Command.CollectTombstones::new, "tombstone collection") != 0) {
+      return;
+    }
+    // Nothing to collect yet: on a shard that holds tombstones and applied nothing for a while, an
+    // empty collection goes through the log, so this region's applied watermark moves on.
+    long lastEntry = HybridClock.physicalMillis(replica.appliedStamps(shard).entry());
+    if (lastEntry < replica.clock().clock().millis() - tickAfterMillis
+        && replica.read(shard, engine -> holdsAny(engine.tombstoneIndex))) {
+      collections.put(shard, replica.submit(shard, Proposal.unkeyed(new Command.CollectTombstones(List.of())))
+          .exceptionally(error -> null));
+    }
   }
 
   /** Trims every healthy shard's replication log to the configured retention per origin. */
@@ -64,18 +80,28 @@ final class Housekeeping {
     }
   }
 
+  private static boolean holdsAny(Table<byte[], byte[]> index) {
+    boolean[] any = {false};
+    index.forEachFrom(null, (key, value) -> {
+      any[0] = true;
+      return false;
+    });
+    return any[0];
+  }
+
   /**
-   * On a shard this replica leads, with no earlier proposal of the same kind in flight: scans a
+   * On a shard this replica leads, with no earlier proposal of the same kind in flight (else -1): scans a
    * time index ({@link ReplicationKeys#timeKey}) for entries before {@code beforeMillis} that are
    * (or, for tombstones, are not) live values, at most {@code max}, and proposes {@code command}
-   * for them with the versions seen, so that apply can skip any that changed meanwhile.
+   * for them with the versions seen, so that apply can skip any that changed meanwhile. Returns
+   * how many it proposed.
    */
-  private void proposeFromTimeIndex(int shard, Map<Integer, CompletableFuture<?>> inFlight,
+  private int proposeFromTimeIndex(int shard, Map<Integer, CompletableFuture<?>> inFlight,
       Function<KvEngine, Table<byte[], byte[]>> index, long beforeMillis, int max, boolean tombstones,
       Function<List<Command.ExpireTarget>, Command> command, String what) {
     CompletableFuture<?> previous = inFlight.get(shard);
     if (!replica.isLeader(shard) || (previous != null && !previous.isDone())) {
-      return;
+      return -1;
     }
     List<Command.ExpireTarget> targets = replica.read(shard, engine -> {
       List<Command.ExpireTarget> found = new ArrayList<>();
@@ -98,5 +124,6 @@ final class Housekeeping {
         return null;
       }));
     }
+    return targets.size();
   }
 }

@@ -5,6 +5,7 @@ import io.edgekv.internal.v1.AppliedPosition;
 import io.edgekv.internal.v1.CommandResults;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.apply.Applier;
+import io.edgekv.replication.apply.AppliedStamps;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
 import io.edgekv.replication.storage.AtRest;
@@ -192,6 +193,12 @@ public final class KvStateMachine extends BaseStateMachine {
     return applier.versionVector();
   }
 
+  /** What this replica applied, in the origins' stamps (see {@link Applier#appliedStamps}). */
+  public AppliedStamps appliedStamps() {
+    checkHealthy();
+    return applier.appliedStamps();
+  }
+
   /** Deletes replication-log entries beyond the newest {@code retention} per origin (not part of apply). */
   public void trimReplicationLog(long retention) {
     read(engine -> {
@@ -295,6 +302,8 @@ public final class KvStateMachine extends BaseStateMachine {
       checkpoints.init(storage);
       AppliedPosition position = engine.appliedPosition();
       setLastAppliedTermIndex(TermIndex.valueOf(position.getTerm(), position.getIndex()));
+      // Entries already applied are not replayed: start the clock past the last one's stamp.
+      clock.observe(position.getStamp());
     }, IOException.class);
   }
 
@@ -364,6 +373,7 @@ public final class KvStateMachine extends BaseStateMachine {
       openEngine();
       AppliedPosition position = engine.appliedPosition();
       setLastAppliedTermIndex(TermIndex.valueOf(position.getTerm(), position.getIndex()));
+      clock.observe(position.getStamp());
       LOG.info("shard {}: installed snapshot at index {}", shard, position.getIndex());
     } finally {
       engineLock.writeLock().unlock();

@@ -9,6 +9,7 @@ import io.edgekv.internal.v1.ReadIndexResponse;
 import io.edgekv.replication.ChangeListener;
 import io.edgekv.replication.ReadUnavailableException;
 import io.edgekv.replication.WriteUnavailableException;
+import io.edgekv.replication.apply.AppliedStamps;
 import io.edgekv.replication.command.Command;
 import io.edgekv.replication.command.CommandCodec;
 import io.edgekv.replication.command.Proposal;
@@ -430,6 +431,11 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     return reads.versionVector(shard);
   }
 
+  @Override
+  public AppliedStamps appliedStamps(int shard) {
+    return reads.appliedStamps(shard);
+  }
+
   /** {@link #submit(int, Proposal, Deadline)} with the default request timeout. */
   public CompletableFuture<CommandResult> submit(int shard, Proposal proposal) {
     return submit(shard, proposal, Deadline.after(pipelineLimits.defaultTimeout()));
@@ -542,14 +548,9 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
     return raft.snapshotNow(timeoutMillis);
   }
 
-  /**
-   * Proposes the removal of tombstones older than {@code cutoffMillis} (HLC time) on a shard
-   * this replica leads, at most {@code max}, oldest first. The caller picks the cutoff so that
-   * every region has applied them, plus a grace period; apply removes a tombstone only if it is
-   * still the same one.
-   */
-  public void collectTombstones(int shard, long cutoffMillis, int max) {
-    housekeeping.collectTombstones(shard, cutoffMillis, max);
+  /** Tombstone collection on a shard this replica leads: see {@code Housekeeping#collectTombstones}. */
+  public void collectTombstones(int shard, long cutoffMillis, int max, long tickAfterMillis) {
+    housekeeping.collectTombstones(shard, cutoffMillis, max, tickAfterMillis);
   }
 
   /** The first index still in this replica's Raft log (greater than 1 once the log was purged). */

@@ -1,6 +1,7 @@
 package io.edgekv.replication.raft;
 
 import io.edgekv.replication.hlc.HybridClock;
+import io.edgekv.replication.apply.AppliedStamps;
 import io.edgekv.replication.storage.KvEngine;
 import io.edgekv.replication.storage.ReplicationKeys;
 import java.util.List;
@@ -33,5 +34,13 @@ public interface ReplicaView {
    */
   default Map<String, Long> versionVector(int shard) {
     return read(shard, ReplicationKeys::versionVector);
+  }
+
+  /**
+   * What the shard has applied in the origins' stamps (tombstone collection). By default nothing
+   * is known, which lets no tombstone be collected.
+   */
+  default AppliedStamps appliedStamps(int shard) {
+    return AppliedStamps.NONE;
   }
 }

@@ -1,5 +1,6 @@
 package io.edgekv.replication.raft;
 
+import io.edgekv.replication.apply.AppliedStamps;
 import io.edgekv.internal.v1.StoredEntry;
 import io.edgekv.replication.storage.EntryKey;
 import io.edgekv.replication.storage.ShardFailedException;
@@ -62,6 +63,12 @@ public final class ShardReads {
   public Map<String, Long> versionVector(int shard) {
     replica.checkNotRebuilding(shard);
     return replica.machine(shard).versionVector();
+  }
+
+  /** What the shard applied, in the origins' stamps (tombstone collection); kept in memory by apply. */
+  public AppliedStamps appliedStamps(int shard) {
+    replica.checkNotRebuilding(shard);
+    return replica.machine(shard).appliedStamps();
   }
 
   /** The applied index as stored in the shard's RocksDB: a storage read, for liveness checks. */

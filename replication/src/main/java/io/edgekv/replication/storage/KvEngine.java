@@ -126,9 +126,10 @@ public final class KvEngine implements AutoCloseable {
     return position == null ? AppliedPosition.newBuilder().setFormat(1).build() : position;
   }
 
-  /** Adds the applied position to a batch, so that it commits with the data it covers. */
-  public void setAppliedPosition(WriteBatch batch, long term, long index) {
-    raftMeta.put(batch, APPLIED_KEY, AppliedPosition.newBuilder().setFormat(1).setTerm(term).setIndex(index).build());
+  /** Adds the applied position (and the entry's HLC stamp) to a batch, so that it commits with the data it covers. */
+  public void setAppliedPosition(WriteBatch batch, long term, long index, long stamp) {
+    raftMeta.put(batch, APPLIED_KEY, AppliedPosition.newBuilder().setFormat(1).setTerm(term).setIndex(index)
+        .setStamp(stamp).build());
   }
 
   public void write(WriteBatch batch) {

@@ -225,7 +225,9 @@ class CommandApplyTest {
     assertEquals(MutationKind.MUTATION_PURGE, logged(REGION, 3).getKind());
 
     apply(new Command.ApplyRemote(List.of(late)));
-    assertNull(stored("user/late"), "a write older than the purge does not come back");
+    assertTrue(stored("user/late").getTombstone(), "a write older than the purge does not come back");
+    assertEquals(Version.of(late.getVersion()), StoredEntries.version(stored("user/late")),
+        "only a tombstone of its version stays");
     assertEquals(1L, applier.versionVector().get("us-east"), "but it takes its place in the sequence");
   }
 
@@ -241,6 +243,36 @@ class CommandApplyTest {
     assertTrue(stored("b").getStale());
     assertFalse(stored("b").getTombstone());
     assertNull(engine.purges.get(ReplicationKeys.tagPurgeKey(NS, "blue")), "a soft purge records nothing");
+  }
+
+  @Test
+  void aWriteDeadOnArrivalLeavesATombstoneOfItsVersionSoThatAnOlderWriteArrivingLaterStaysDead() {
+    // The simulation's seed 4 (10 regions): the purge arrived first, the purged write left no
+    // trace, and an older write of the key arriving after it was live here only.
+    apply(new Command.Purge(NS, new Command.PurgeSelector.Tag("t7"), false, ""));
+    Mutation purged = remotePut("us-east", 1, "k", NOW - 5_000).toBuilder().addTags("t7").build();
+    apply(new Command.ApplyRemote(List.of(purged)));
+    assertTrue(stored("k").getTombstone(), "dead on arrival");
+    assertEquals(Version.of(purged.getVersion()), StoredEntries.version(stored("k")), "at the purged write's version");
+    apply(new Command.ApplyRemote(List.of(remotePut("ap-south", 1, "k", NOW - 6_000))));
+    assertTrue(stored("k").getTombstone(), "an older write arriving later does not come back");
+    assertEquals(Version.of(purged.getVersion()), StoredEntries.version(stored("k")));
+  }
+
+  @Test
+  void appliedStampsFollowTheLogAndTheEntryStampSurvivesAReopen() {
+    apply(new Command.ApplyRemote(List.of(remotePut("us-east", 1, "r", NOW - 1_000))));
+    apply(put("k", "v", List.of(), 0, 0));
+    apply(new Command.CollectTombstones(List.of()));
+    long entry = HybridClock.fromMillis(NOW) + index;
+    AppliedStamps stamps = applier.appliedStamps();
+    assertEquals(HybridClock.fromMillis(NOW - 1_000), stamps.byOrigin().get("us-east"));
+    assertEquals(HybridClock.fromMillis(NOW) + 2, stamps.byOrigin().get(REGION), "the stamp of its own last mutation");
+    assertEquals(entry, stamps.entry(), "an entry without mutations moves the entry stamp on");
+    assertEquals(entry, engine.appliedPosition().getStamp(), "stored with the applied position");
+    AppliedStamps reopened = new Applier(engine, 0).appliedStamps();
+    assertEquals(stamps.byOrigin(), reopened.byOrigin());
+    assertEquals(entry, reopened.entry());
   }
 
   @Test
