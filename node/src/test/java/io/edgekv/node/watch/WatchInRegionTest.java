@@ -238,6 +238,12 @@ class WatchInRegionTest {
     for (int i = 0; i < 9; i++) {
       publisher.publish("big", payload, "big-" + i);
     }
+    // node 1 must have applied all nine before the resume, or the last arrive live after the
+    // reset: a put after them, readable on node 1, was applied there after them (one log)
+    EdgeKvClient writer = client(List.of(cluster.publicAddress(0)), ns);
+    writer.put("applied-marker", "v");
+    EdgeKvClient onNode1 = client(List.of(cluster.publicAddress(1)), ns);
+    MiniKvCluster.await(WAIT, "node 1 applied the publishes", () -> onNode1.get("applied-marker").found());
     RawStream resumed = rawWatch(1, request.toBuilder().setResumePosition(position).build(), false);
     MiniKvCluster.await(WAIT, "reset", () -> resumed.has(WatchEventType.WATCH_RESET));
     assertEquals(WatchEventType.WATCH_RESET, resumed.received.get(1).getType());
