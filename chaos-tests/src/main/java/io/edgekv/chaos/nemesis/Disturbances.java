@@ -1,8 +1,8 @@
 package io.edgekv.chaos.nemesis;
 
-import io.edgekv.chaos.cluster.Cluster;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.edgekv.chaos.cluster.Cluster;
 import io.edgekv.chaos.cluster.NodeRef;
 import io.edgekv.chaos.cluster.SecureTestbed;
 import io.edgekv.client.EdgeKvClient;
@@ -60,9 +60,13 @@ final class Disturbances {
   }
 
   private static EdgeKvClient client(NodeRef node, ExecutorService executor) {
-    EdgeKvClientBuilder b = SecureTestbed.clientBuilder().endpoint(node.endpoint()).deadline(Duration.ofSeconds(2))
-        .retryPolicy(RetryPolicy.noRetries());
+    EdgeKvClientBuilder b = builder(node, Duration.ofSeconds(2));
     return (executor == null ? b : b.executor(executor)).build();
+  }
+
+  /** A client of {@code node} alone, without retries: a fault's calls say what they did. */
+  private static EdgeKvClientBuilder builder(NodeRef node, Duration deadline) {
+    return SecureTestbed.clientBuilder().endpoint(node.endpoint()).deadline(deadline).retryPolicy(RetryPolicy.noRetries());
   }
 
   void strobe(Fault.Strobe s, ObjectNode report) {
@@ -95,8 +99,7 @@ final class Disturbances {
                 .findFirst().orElse(null)
             : m.target();
         NodeRef ask = cluster.node(from != null ? from : nodes.getFirst().id());
-        try (EdgeKvClient c = SecureTestbed.clientBuilder().endpoint(ask.endpoint()).deadline(Duration.ofSeconds(5))
-            .retryPolicy(RetryPolicy.noRetries()).build()) {
+        try (EdgeKvClient c = builder(ask, Duration.ofSeconds(5)).build()) {
           c.admin().transferLeader(-1, to);
           r.done().incrementAndGet();
         } catch (RuntimeException e) {
@@ -123,8 +126,7 @@ final class Disturbances {
     String what = (stage == 0 ? "add-node " : "remove-node ") + spare.node().id();
     long began = System.nanoTime();
     String outcome;
-    try (EdgeKvClient c = SecureTestbed.clientBuilder().endpoint(cluster.node(via).endpoint()).deadline(Duration.ofSeconds(20))
-        .retryPolicy(RetryPolicy.noRetries()).build()) {
+    try (EdgeKvClient c = builder(cluster.node(via), Duration.ofSeconds(20)).build()) {
       if (stage == 0) {
         c.admin().addNode(spare.node().id(), spare.host(), spare.raftPort());
       } else {
