@@ -15,7 +15,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.zip.CRC32C;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.edgekv.replication.storage.StorageException;
@@ -37,7 +39,7 @@ public final class AntiEntropy {
     return (int) (crc.getValue() % buckets);
   }
 
-  /** One SHA-256 per bucket over (key, version, tombstone, value digest) in key order, plus the purge records. */
+  /** One SHA-256 per bucket over (key, version, tombstone, value digest, a counter's slots) in key order, plus the purge records. */
   public static List<ByteString> digests(KvEngine engine, int buckets) {
     MessageDigest[] digests = new MessageDigest[buckets];
     for (int i = 0; i < buckets; i++) {
@@ -49,6 +51,13 @@ public final class AntiEntropy {
       d.update(ByteBuffer.allocate(9).putLong(entry.getHlc()).put((byte) (entry.getTombstone() ? 1 : 0)).array());
       d.update(entry.getOriginRegion().getBytes(StandardCharsets.UTF_8));
       d.update(entry.getDigest().toByteArray());
+      if (entry.getCounter()) {
+        // A counter's value digest covers only its total: two copies holding the same total from
+        // different slots (each missing increments of the other) would compare equal and never be
+        // repaired, while the repair's vector told both they had everything (simulation, 2 s grace).
+        slots(d, entry.getCounterPMap());
+        slots(d, entry.getCounterNMap());
+      }
       return true;
     });
     MessageDigest purges = digests[0];
@@ -62,6 +71,15 @@ public final class AntiEntropy {
       out.add(ByteString.copyFrom(d.digest()));
     }
     return out;
+  }
+
+  /** A counter's per-region slots into a digest, in region order (the map's order is not defined). */
+  private static void slots(MessageDigest d, Map<String, Long> slots) {
+    d.update(ByteBuffer.allocate(4).putInt(slots.size()).array());
+    for (Map.Entry<String, Long> slot : new TreeMap<>(slots).entrySet()) {
+      d.update(slot.getKey().getBytes(StandardCharsets.UTF_8));
+      d.update(ByteBuffer.allocate(9).put((byte) 0).putLong(slot.getValue()).array());
+    }
   }
 
   /** The entries (values and tombstones) of some buckets, and every purge record, as mutations. */
