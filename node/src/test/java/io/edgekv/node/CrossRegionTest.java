@@ -29,9 +29,9 @@ class CrossRegionTest {
   /**
    * A relay waits by design (docs/replication.md): the receiver lists the origin stale after
    * {@link Receiver#STALE_AFTER_MILLIS}, the relay learns it with the next answer (up to a
-   * heartbeat, {@link Shipper#HEARTBEAT_MILLIS}), confirms it for one back-off (5 s) and waits
-   * its rank's delay (1 s): 21-26 s. Twice the worst of that, for a loaded machine; a relay that
-   * never happens still fails.
+   * heartbeat, {@link Shipper#HEARTBEAT_MILLIS}), offers it, is granted it in the answer and
+   * waits {@code relayAfter} (1 s): 16-21 s. Twice that plus a heartbeat, for a loaded machine;
+   * a relay that never happens still fails.
    */
   private static final Duration RELAY_WAIT = Duration.ofMillis(
       2 * (Receiver.STALE_AFTER_MILLIS + 2 * Shipper.HEARTBEAT_MILLIS + 1_000));

@@ -92,6 +92,7 @@ public final class InternalServiceImpl extends InternalServiceGrpc.InternalServi
       int shard = checkShard(request.getShard());
       mutations.check(request.getMutationsList(), true);
       mutations.checkVector(request.getVersionVectorMap());
+      mutations.checkVector(request.getRelayOffersMap(), "relay_offers");
       return receiver.replicate(shard, request, Calls.deadline());
     }, status -> {});
   }

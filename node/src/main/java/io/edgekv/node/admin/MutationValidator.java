@@ -35,11 +35,16 @@ final class MutationValidator {
   }
 
   void checkVector(Map<String, Long> vector) {
+    checkVector(vector, "version_vector");
+  }
+
+  /** A map of region to sequence ({@code version_vector}, {@code relay_offers}): known-shaped names, sequences in range. */
+  void checkVector(Map<String, Long> vector, String field) {
     vector.forEach((origin, seq) -> {
-      region(origin, "version_vector");
+      region(origin, field);
       if (seq < 0) {
-        throw new InvalidInputException("version_vector", String.valueOf(Long.MAX_VALUE),
-            "version_vector[" + origin + "] is " + Long.toUnsignedString(seq) + "; the limit is " + Long.MAX_VALUE);
+        throw new InvalidInputException(field, String.valueOf(Long.MAX_VALUE),
+            field + "[" + origin + "] is " + Long.toUnsignedString(seq) + "; the limit is " + Long.MAX_VALUE);
       }
     });
   }

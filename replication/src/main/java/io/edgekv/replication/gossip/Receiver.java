@@ -12,6 +12,7 @@ import io.edgekv.replication.pipeline.Deadline;
 import io.edgekv.replication.raft.ReplicaLog;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,36 @@ public final class Receiver {
   private volatile long resumedMillis = -1;
   /** No call from any region for this long: this node was unreachable, not one origin's link. */
   static final long SILENCE_MILLIS = 2 * Shipper.HEARTBEAT_MILLIS;
+  /**
+   * A region is granted a relay only once it has called this node for this long without a
+   * silence: after a partition heals, the origin itself comes back within its back-off
+   * ({@link Shipper#MAX_BACKOFF_MILLIS}), and a relay in that window would send its backlog twice.
+   */
+  public static final long RELAY_LINK_MILLIS = Shipper.MAX_BACKOFF_MILLIS + 1_000;
+  /**
+   * A relay grant holds this long after it was last given or last brought this node's vector on;
+   * then another region that offers the origin may take it over (the holder's relays got lost).
+   */
+  public static final long RELAY_HOLD_MILLIS = Shipper.HEARTBEAT_MILLIS;
+  /** Since when each region has called this node without a silence (wall-clock millis of this node). */
+  private final Map<String, Long> callingSince = new ConcurrentHashMap<>();
+  /** Per shard, per stale origin: the region granted its relay. */
+  private final Map<Integer, Map<String, Grant>> grants = new ConcurrentHashMap<>();
+
+  /** One origin's relay, granted to one region. */
+  private static final class Grant {
+    final String region;
+    long toldMillis;
+    long seq;
+    long progressMillis;
+
+    Grant(String region, long now, long seq) {
+      this.region = region;
+      this.toldMillis = now;
+      this.seq = seq;
+      this.progressMillis = now;
+    }
+  }
 
   /**
    * @param maxClockOffset how far ahead of this node's clock a remote timestamp may be
@@ -84,7 +115,10 @@ public final class Receiver {
    */
   public CompletableFuture<ReplicateResponse> replicate(int shard, ReplicateRequest request, Deadline deadline) {
     long now = replica.clock().clock().millis();
-    lastHeard.put(request.getFromRegion(), now);
+    Long previous = lastHeard.put(request.getFromRegion(), now);
+    if (previous == null || now - previous > SILENCE_MILLIS) {
+      callingSince.put(request.getFromRegion(), now);
+    }
     if (firstCalledMillis < 0) {
       firstCalledMillis = now;
     } else if (now - lastCalledMillis > SILENCE_MILLIS) {
@@ -129,6 +163,7 @@ public final class Receiver {
     }
     stale.sort(null);
     answer.addAllStaleOrigins(stale);
+    answer.addAllRelayGrants(grant(shard, request, all, stale));
     if (request.getFullVector()) {
       answer.putAllVersionVector(all);
     } else {
@@ -150,6 +185,47 @@ public final class Receiver {
       answer.setAppliedWatermark(watermarks.watermark(shard));
     }
     return answer.build();
+  }
+
+  /**
+   * The stale origins the sender is to relay here. One region at a time relays an origin: the
+   * first that offers it (holds more of it than this replica applied) after calling for
+   * {@value #RELAY_LINK_MILLIS} ms, for as long as it keeps offering and either was told within
+   * {@value #RELAY_HOLD_MILLIS} ms or brought the vector on; a holder that stops offering (it
+   * delivered what it had) gives the grant up. Relays chosen by the senders, each from its own
+   * view of the destination, sent the same backlog several times (docs/simulation.md).
+   */
+  private List<String> grant(int shard, ReplicateRequest request, Map<String, Long> vector, List<String> stale) {
+    Map<String, Grant> byOrigin = grants.computeIfAbsent(shard, s -> new HashMap<>());
+    long now = replica.clock().clock().millis();
+    String from = request.getFromRegion();
+    boolean linked = now - callingSince.getOrDefault(from, now) >= RELAY_LINK_MILLIS;
+    List<String> granted = new ArrayList<>();
+    synchronized (byOrigin) {
+      byOrigin.keySet().retainAll(stale);
+      for (String origin : stale) {
+        long seq = vector.getOrDefault(origin, 0L);
+        boolean offered = request.getRelayOffersOrDefault(origin, 0L) > seq;
+        Grant grant = byOrigin.get(origin);
+        if (grant != null && seq > grant.seq) {
+          grant.seq = seq;
+          grant.progressMillis = now;
+        }
+        boolean held = grant != null && now - Math.max(grant.toldMillis, grant.progressMillis) < RELAY_HOLD_MILLIS;
+        if (held && grant.region.equals(from)) {
+          if (offered) {
+            grant.toldMillis = now;
+            granted.add(origin);
+          } else {
+            byOrigin.remove(origin);
+          }
+        } else if (!held && offered && linked) {
+          byOrigin.put(origin, new Grant(from, now, seq));
+          granted.add(origin);
+        }
+      }
+    }
+    return granted;
   }
 
   /** This replica's anti-entropy digests of a shard, {@code buckets} clamped to 1..{@value #MAX_BUCKETS}. */

@@ -7,17 +7,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
- * This region's place among the regions that may serve a peer for an origin (relay the origin's
- * mutations to it, or repair it): 0 for the first, by a hash of the three names, so that every
- * region computes the same order and usually one region does the work, the next only if it is
- * still needed a while later. The regions are fixed for the shipper's life, so ranks are cached.
+ * This region's place among the regions that may repair a peer (anti-entropy toward a region
+ * behind the log's retention): 0 for the first, by a hash of the names, so that every region
+ * computes the same order and usually one region does the work, the next only if it is still
+ * needed a while later. The regions are fixed for the shipper's life, so ranks are cached.
+ * (Relays are granted by the receiving region instead: {@link Receiver}.)
  */
-final class RelayRanks {
+final class RepairRanks {
   private final String self;
   private final List<String> otherRegions;
   private final Map<String, Integer> ranks = new ConcurrentHashMap<>();
 
-  RelayRanks(String self, List<String> otherRegions) {
+  RepairRanks(String self, List<String> otherRegions) {
     this.self = self;
     this.otherRegions = List.copyOf(otherRegions);
   }

@@ -48,9 +48,10 @@ import java.util.Set;
  * needs (the whole vector on first contact and every {@value #FULL_VECTOR_MILLIS} ms); idle
  * regions get a heartbeat every {@value #HEARTBEAT_MILLIS} ms; after a failed call only empty
  * probes go, backing off up to {@value #MAX_BACKOFF_MILLIS} ms. Relay: this region's own
- * mutations go at once; a third region's only to a region that has listed that origin stale for
- * {@value #RELAY_CONFIRM_MILLIS} ms plus this region's rank delay without its vector advancing.
- * Anti-entropy toward a region behind the log's retention is staggered by the same kind of rank.
+ * mutations go at once; a third region's only to a region that listed that origin stale and
+ * granted this node its relay, one region per origin at a time ({@link Receiver}), after offers
+ * this node makes in its requests. Anti-entropy toward a region behind the log's retention is
+ * staggered by a rank among the possible repairers ({@link RepairRanks}).
  *
  * <p>Thread-safe: the per-region state is touched only on the given single-threaded scheduler.
  */
@@ -67,10 +68,11 @@ public final class Shipper implements AutoCloseable {
   /** The longest back-off after failed calls (it doubles from {@code retryBackoffMillis}). */
   static final long MAX_BACKOFF_MILLIS = 5_000;
   /**
-   * How long a region must list an origin stale before this node relays that origin to it (plus
-   * the rank's delay): after a heal the origin itself returns within its back-off.
+   * How long a relay grant from a region's answer is acted on: the region holds it for
+   * {@link Receiver#RELAY_HOLD_MILLIS} after telling, so a grant this old cannot have passed to
+   * another region yet (one-way delays well below the difference).
    */
-  static final long RELAY_CONFIRM_MILLIS = MAX_BACKOFF_MILLIS;
+  static final long RELAY_GRANT_USE_MILLIS = Receiver.RELAY_HOLD_MILLIS / 2;
 
   /** Tunables. {@code maxBatchBytes} must fit a Raft entry of the receiving region. */
   public record Settings(List<String> otherRegions, int maxBatchCount, int maxBatchBytes, long gossipIntervalMillis,
@@ -80,7 +82,7 @@ public final class Shipper implements AutoCloseable {
   private final RegionLink link;
   private final Settings settings;
   private final Watermarks watermarks;
-  private final RelayRanks ranks;
+  private final RepairRanks ranks;
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Map<String, Peer> peers = new ConcurrentHashMap<>();
@@ -108,14 +110,14 @@ public final class Shipper implements AutoCloseable {
     long lastFullVectorMillis;
     /** Origins the region last said it has not heard from directly: their mutations are relayed to it. */
     volatile Set<String> staleOrigins = Set.of();
-    /** The same origins, in the order the answer listed them (sorted): relays go in a fixed order. */
+    /** The same origins, in the order the answer listed them (sorted): offers go in a fixed order. */
     volatile List<String> staleOriginsInOrder = List.of();
-    /** Per stale origin: since when the region's answers have listed it. */
-    final Map<String, Long> staleSince = new HashMap<>();
-    /** Per origin: when the region's vector last advanced beyond what this node relayed to it (someone else delivers). */
-    final Map<String, Long> advancedAt = new HashMap<>();
-    /** Per origin: the highest sequence this node relayed to the region. */
-    final Map<String, Long> relayedUpTo = new HashMap<>();
+    /** Stale origins the region's latest answer asked this node to relay, in the answer's order. */
+    volatile List<String> relayGrants = List.of();
+    /** When that answer came (this node's clock). */
+    long relayGrantedMillis;
+    /** When a request last carried relay offers. */
+    long lastOfferMillis;
     /** Since when the region has needed anti-entropy from this node's view (0: it does not). */
     long needsRepairSince;
     /** Per relayed origin: the next sequence to relay and when it is old enough to go. */
@@ -144,7 +146,7 @@ public final class Shipper implements AutoCloseable {
     this.link = link;
     this.settings = settings;
     this.watermarks = watermarks;
-    this.ranks = new RelayRanks(replica.region(), settings.otherRegions());
+    this.ranks = new RepairRanks(replica.region(), settings.otherRegions());
     this.scheduler = scheduler;
     this.clock = replica.clock().clock();
   }
@@ -198,7 +200,10 @@ public final class Shipper implements AutoCloseable {
     // After a failed call only an empty probe goes, until the region answers again: a partitioned
     // region is not sent the same batches over and over.
     boolean probing = peer.failures > 0;
-    List<Mutation> batch = peer.vector == null || probing ? List.of() : due(region, shard, mine, peer, now);
+    // What this node could relay of the region's stale origins: offered, and granted to one region.
+    Map<String, Long> offers = new HashMap<>();
+    boolean unrelayable = peer.vector != null && !probing && offers(region, shard, mine, peer, offers);
+    List<Mutation> batch = peer.vector == null || probing ? List.of() : due(region, shard, mine, peer, now, unrelayable);
     if (peer.needsRepair && peer.repairing.isDone() && now - peer.lastRepairMillis >= REPAIR_INTERVAL_MILLIS
         && now - peer.needsRepairSince >= REPAIR_INTERVAL_MILLIS * ranks.rank(region, region)) {
       peer.lastRepairMillis = now;
@@ -208,8 +213,14 @@ public final class Shipper implements AutoCloseable {
     // An empty request only when nothing is on its way (an answer brings the region's vector
     // anyway): a probe after a failure, the first contact, a heartbeat or a full-vector refresh.
     boolean gossipDue = peer.inFlight == 0 && (probing || wantFull || now - peer.lastSentMillis >= HEARTBEAT_MILLIS);
-    if (batch.isEmpty() && !gossipDue) {
+    // Offers ride on every request; on their own at most once a heartbeat, when nothing is granted.
+    boolean offerDue = !offers.isEmpty() && peer.inFlight == 0 && !grantFresh(peer, now)
+        && now - peer.lastOfferMillis >= HEARTBEAT_MILLIS;
+    if (batch.isEmpty() && !gossipDue && !offerDue) {
       return;
+    }
+    if (!offers.isEmpty()) {
+      peer.lastOfferMillis = now;
     }
     // The region's applied watermark every heartbeat interval (tombstone collection), and this
     // region's claim on requests that carry none of its own mutations (those carry their stamps).
@@ -223,7 +234,8 @@ public final class Shipper implements AutoCloseable {
         .setShard(shard)
         .addAllMutations(batch)
         .setFullVector(wantFull)
-        .setWantWatermark(wantWatermark);
+        .setWantWatermark(wantWatermark)
+        .putAllRelayOffers(offers);
     if (batch.stream().noneMatch(m -> m.getOriginRegion().equals(replica.region()))) {
       Watermarks.Claim claim = watermarks.ownClaim(shard);
       builder.setClosedSeq(claim.seq()).setClosedHlc(claim.hlc());
@@ -233,9 +245,6 @@ public final class Shipper implements AutoCloseable {
     for (Mutation m : batch) {
       last.merge(m.getOriginRegion(), m.getSeq(), Math::max);
       peer.sent.merge(m.getOriginRegion(), m.getSeq(), Math::max);
-      if (!m.getOriginRegion().equals(replica.region())) {
-        peer.relayedUpTo.merge(m.getOriginRegion(), m.getSeq(), Math::max);
-      }
     }
     peer.lastSentMillis = now;
     peer.inFlight++;
@@ -272,7 +281,7 @@ public final class Shipper implements AutoCloseable {
         }
       }
       updateLag(shard, peer);
-      if (error == null && (!batch.isEmpty() || peer.behindEntries > 0)) {
+      if (error == null && (!batch.isEmpty() || peer.behindEntries > 0 || !peer.relayGrants.isEmpty())) {
         // Only this region may have more to get now: a run over every region per answer would
         // cost (regions - 1) squared ship attempts per write at hundreds of regions.
         shipAgain(region, shard, peer);
@@ -296,25 +305,18 @@ public final class Shipper implements AutoCloseable {
     }
   }
 
-  /** Merges what an answer says of the region's vector (each origin only grows) and its stale origins. */
+  /** Merges what an answer says of the region's vector (each origin only grows), its stale origins and relay grants. */
   private void learn(Peer peer, ReplicateResponse response, boolean full) {
-    long now = clock.millis();
     Map<String, Long> merged = new HashMap<>(peer.vector == null ? Map.of() : peer.vector);
-    response.getVersionVectorMap().forEach((origin, seq) -> {
-      Long known = merged.get(origin);
-      if (known != null && seq > known && seq > peer.relayedUpTo.getOrDefault(origin, 0L)) {
-        peer.advancedAt.put(origin, now);
-      }
-      merged.merge(origin, seq, Math::max);
-    });
+    response.getVersionVectorMap().forEach((origin, seq) -> merged.merge(origin, seq, Math::max));
     peer.vector = Map.copyOf(merged);
     if (response.getAppliedWatermark() > peer.watermark) {
       peer.watermark = response.getAppliedWatermark();
     }
     peer.staleOrigins = Set.copyOf(response.getStaleOriginsList());
     peer.staleOriginsInOrder = List.copyOf(response.getStaleOriginsList());
-    peer.staleSince.keySet().retainAll(peer.staleOrigins);
-    peer.staleOrigins.forEach(origin -> peer.staleSince.putIfAbsent(origin, now));
+    peer.relayGrants = List.copyOf(response.getRelayGrantsList());
+    peer.relayGrantedMillis = clock.millis();
     if (full) {
       peer.lastFullVectorMillis = clock.millis();
     }
@@ -401,19 +403,22 @@ public final class Shipper implements AutoCloseable {
    * nothing it originated, this region's mutations at once, a third region's once they are
    * {@code relayAfterMillis} old (by their origin's stamp).
    */
-  private List<Mutation> due(String region, int shard, Map<String, Long> mine, Peer peer, long now) {
+  private List<Mutation> due(String region, int shard, Map<String, Long> mine, Peer peer, long now,
+      boolean unrelayable) {
     List<Mutation> out = new ArrayList<>();
     int[] bytes = {0};
-    boolean repair = false;
-    // This region's own mutations, then a third region's only toward a region that has not heard
-    // from that origin lately (a cut link), and only once they are old enough for this region's
-    // place among the possible relays: usually one region relays, not all of them. Other origins
-    // are not looked at (with hundreds of regions most runs find nothing to send).
-    List<String> candidates = new ArrayList<>(1 + peer.staleOrigins.size());
+    boolean repair = unrelayable;
+    // This region's own mutations, then a third region's only where the region granted this node
+    // their relay (it has not heard from the origin lately: a cut link), and only once they are
+    // relayAfterMillis old. Other origins are not looked at (with hundreds of regions most runs
+    // find nothing to send).
+    List<String> candidates = new ArrayList<>(1 + peer.relayGrants.size());
     candidates.add(replica.region());
-    for (String stale : peer.staleOriginsInOrder) {
-      if (!stale.equals(region) && !stale.equals(replica.region())) {
-        candidates.add(stale);
+    if (grantFresh(peer, now)) {
+      for (String granted : peer.relayGrants) {
+        if (!granted.equals(region) && !granted.equals(replica.region())) {
+          candidates.add(granted);
+        }
       }
     }
     for (String originName : candidates) {
@@ -431,13 +436,7 @@ public final class Shipper implements AutoCloseable {
       if (relayed && wait != null && wait[0] == from && now < wait[1]) {
         continue; // the next one to relay is still too young (no need to read it again)
       }
-      long relayDelay = relayed ? settings.relayAfterMillis() * (1 + ranks.rank(originName, region)) : 0;
-      if (relayed && now - Math.max(peer.staleSince.getOrDefault(originName, now),
-          peer.advancedAt.getOrDefault(originName, 0L)) < RELAY_CONFIRM_MILLIS + relayDelay) {
-        // Not stale for long enough, or another region (the origin itself, another relay) still
-        // brings the region this origin's mutations: relaying them too would send them twice.
-        continue;
-      }
+      long relayDelay = relayed ? settings.relayAfterMillis() : 0;
       long relayBefore = now - relayDelay;
       byte[] start = ReplicationKeys.logKey(originName, from);
       byte[] end = ReplicationKeys.logKey(originName, Long.MAX_VALUE);
@@ -483,6 +482,34 @@ public final class Shipper implements AutoCloseable {
     }
     peer.needsRepair = repair;
     return out;
+  }
+
+  /** Whether the region's latest grants are recent enough to act on ({@link #RELAY_GRANT_USE_MILLIS}). */
+  private static boolean grantFresh(Peer peer, long now) {
+    return !peer.relayGrants.isEmpty() && now - peer.relayGrantedMillis < RELAY_GRANT_USE_MILLIS;
+  }
+
+  /**
+   * Fills {@code out} with the region's stale origins of which this node's log holds what the
+   * region lacks next (origin to this node's sequence): what it could relay, offered in requests.
+   * Returns whether this node holds more of some stale origin than its log still has: only
+   * anti-entropy can bring the region that.
+   */
+  private boolean offers(String region, int shard, Map<String, Long> mine, Peer peer, Map<String, Long> out) {
+    boolean unrelayable = false;
+    for (String origin : peer.staleOriginsInOrder) {
+      long have = mine.getOrDefault(origin, 0L);
+      long theirs = peer.vector.getOrDefault(origin, 0L);
+      if (origin.equals(region) || origin.equals(replica.region()) || have <= theirs) {
+        continue;
+      }
+      if (nextStamp(shard, peer, origin, theirs) >= 0) {
+        out.put(origin, have);
+      } else {
+        unrelayable = true;
+      }
+    }
+    return unrelayable;
   }
 
   /**
