@@ -47,11 +47,9 @@ import java.util.Set;
  * docs/replication.md details: requests carry no vector and answers only the part the sender
  * needs (the whole vector on first contact and every {@value #FULL_VECTOR_MILLIS} ms); idle
  * regions get a heartbeat every {@value #HEARTBEAT_MILLIS} ms; after a failed call only empty
- * probes go, backing off up to {@value #MAX_BACKOFF_MILLIS} ms. Relay: this region's own
- * mutations go at once; a third region's only to a region that listed that origin stale and
- * granted this node its relay, one region per origin at a time ({@link Receiver}), after offers
- * this node makes in its requests. Anti-entropy toward a region behind the log's retention is
- * staggered by a rank among the possible repairers ({@link RepairRanks}).
+ * probes go, backing off up to {@value #MAX_BACKOFF_MILLIS} ms. Relay: a third region's mutations
+ * go only where the destination granted this node their relay after its offer, one region per
+ * origin at a time ({@link Receiver}); anti-entropy is staggered by {@link RepairRanks}.
  *
  * <p>Thread-safe: the per-region state is touched only on the given single-threaded scheduler.
  */
@@ -67,11 +65,7 @@ public final class Shipper implements AutoCloseable {
   static final long FULL_VECTOR_MILLIS = 60_000;
   /** The longest back-off after failed calls (it doubles from {@code retryBackoffMillis}). */
   static final long MAX_BACKOFF_MILLIS = 5_000;
-  /**
-   * How long a relay grant from a region's answer is acted on: the region holds it for
-   * {@link Receiver#RELAY_HOLD_MILLIS} after telling, so a grant this old cannot have passed to
-   * another region yet (one-way delays well below the difference).
-   */
+  /** How long a relay grant is acted on: half the time the granting region holds it ({@link Receiver#RELAY_HOLD_MILLIS}). */
   static final long RELAY_GRANT_USE_MILLIS = Receiver.RELAY_HOLD_MILLIS / 2;
 
   /** Tunables. {@code maxBatchBytes} must fit a Raft entry of the receiving region. */
@@ -112,9 +106,8 @@ public final class Shipper implements AutoCloseable {
     volatile Set<String> staleOrigins = Set.of();
     /** The same origins, in the order the answer listed them (sorted): offers go in a fixed order. */
     volatile List<String> staleOriginsInOrder = List.of();
-    /** Stale origins the region's latest answer asked this node to relay, in the answer's order. */
+    /** Stale origins the region's latest answer asked this node to relay, and when that answer came. */
     volatile List<String> relayGrants = List.of();
-    /** When that answer came (this node's clock). */
     long relayGrantedMillis;
     /** When a request last carried relay offers. */
     long lastOfferMillis;
@@ -200,8 +193,7 @@ public final class Shipper implements AutoCloseable {
     // After a failed call only an empty probe goes, until the region answers again: a partitioned
     // region is not sent the same batches over and over.
     boolean probing = peer.failures > 0;
-    // What this node could relay of the region's stale origins: offered, and granted to one region.
-    Map<String, Long> offers = new HashMap<>();
+    Map<String, Long> offers = new HashMap<>(); // what this node could relay of the region's stale origins
     boolean unrelayable = peer.vector != null && !probing && offers(region, shard, mine, peer, offers);
     List<Mutation> batch = peer.vector == null || probing ? List.of() : due(region, shard, mine, peer, now, unrelayable);
     if (peer.needsRepair && peer.repairing.isDone() && now - peer.lastRepairMillis >= REPAIR_INTERVAL_MILLIS
@@ -490,10 +482,9 @@ public final class Shipper implements AutoCloseable {
   }
 
   /**
-   * Fills {@code out} with the region's stale origins of which this node's log holds what the
-   * region lacks next (origin to this node's sequence): what it could relay, offered in requests.
-   * Returns whether this node holds more of some stale origin than its log still has: only
-   * anti-entropy can bring the region that.
+   * Fills {@code out} with the stale origins whose next mutation the region lacks this node's log
+   * holds (origin to this node's sequence: relay offers). Returns whether this node holds more of
+   * some stale origin than its log still has (only anti-entropy can bring the region that).
    */
   private boolean offers(String region, int shard, Map<String, Long> mine, Peer peer, Map<String, Long> out) {
     boolean unrelayable = false;
@@ -503,10 +494,10 @@ public final class Shipper implements AutoCloseable {
       if (origin.equals(region) || origin.equals(replica.region()) || have <= theirs) {
         continue;
       }
-      if (nextStamp(shard, peer, origin, theirs) >= 0) {
+      boolean logged = nextStamp(shard, peer, origin, theirs) >= 0;
+      unrelayable |= !logged;
+      if (logged) {
         out.put(origin, have);
-      } else {
-        unrelayable = true;
       }
     }
     return unrelayable;
