@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -20,6 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -31,6 +33,7 @@ final class BenchWorkload {
 
   /** Latencies are recorded in microseconds up to this bound; longer calls count as the bound. */
   private static final long MAX_LATENCY_MICROS = TimeUnit.MINUTES.toMicros(10);
+  private static final Duration WORKER_START_TIMEOUT = Duration.ofSeconds(30);
 
   /** The bench's parameters, validated by {@link BenchCommand}. */
   record Settings(int concurrency, int keys, int valueSize, double readRatio, String keyPrefix, Duration callTimeout) {}
@@ -116,14 +119,24 @@ final class BenchWorkload {
 
   /** Runs the mixed workload for {@code length} and returns what it measured. */
   Result run(Duration length) {
-    long start = System.nanoTime();
-    long end = start + length.toNanos();
+    // The window opens when the last worker is running (thread start-up on a loaded machine must
+    // not eat it), and every worker makes at least one call, so a short run still measures.
+    AtomicLong start = new AtomicLong();
+    AtomicLong end = new AtomicLong();
+    CyclicBarrier open = new CyclicBarrier(settings.concurrency(), () -> {
+      start.set(System.nanoTime());
+      end.set(start.get() + length.toNanos());
+    });
     List<Callable<OpStats[]>> workers = new ArrayList<>();
     for (int w = 0; w < settings.concurrency(); w++) {
-      workers.add(() -> work(end, new SplittableRandom(ThreadLocalRandom.current().nextLong())));
+      workers.add(() -> {
+        open.await(WORKER_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        return work(end.get(), new SplittableRandom(ThreadLocalRandom.current().nextLong()));
+      });
     }
-    List<OpStats[]> perWorker = runAll(workers, length.plus(settings.callTimeout()).plusSeconds(10));
-    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    List<OpStats[]> perWorker = runAll(workers,
+        length.plus(settings.callTimeout()).plus(WORKER_START_TIMEOUT).plusSeconds(10));
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start.get());
     OpStats reads = new OpStats();
     OpStats writes = new OpStats();
     for (OpStats[] s : perWorker) {
@@ -137,7 +150,7 @@ final class BenchWorkload {
     OpStats reads = new OpStats();
     OpStats writes = new OpStats();
     byte[] value = randomValue(random);
-    while (System.nanoTime() < endNanos && !Thread.currentThread().isInterrupted()) {
+    do {
       byte[] key = keys[random.nextInt(keys.length)];
       boolean read = random.nextDouble() < settings.readRatio();
       OpStats stats = read ? reads : writes;
@@ -157,7 +170,7 @@ final class BenchWorkload {
         // Counted and the load goes on: a bench without quorum must last its whole duration.
         stats.errors.merge(statusOf(e), 1L, Long::sum);
       }
-    }
+    } while (System.nanoTime() < endNanos && !Thread.currentThread().isInterrupted());
     return new OpStats[] {reads, writes};
   }
 
