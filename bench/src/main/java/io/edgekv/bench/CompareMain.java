@@ -111,7 +111,8 @@ public final class CompareMain {
     Files.createDirectories(logs);
     int b = options.basePort();
     progress("round " + round + "/" + options.rounds() + ": starting EdgeKV (3 nodes), Redis, etcd (3 members)");
-    try (EdgeKvRegion edgekv = EdgeKvRegion.start(launcher, b, dir.resolve("edgekv"), logs, options.profile());
+    try (EdgeKvRegion edgekv = EdgeKvRegion.start(launcher, b, dir.resolve("edgekv"), logs, options.profile(),
+        options.dataSetBytes());
          RedisServer redis = RedisServer.start(redisBinary, b + REDIS_OFFSET, dir.resolve("redis"), logs);
          EtcdCluster etcd = EtcdCluster.start(etcdBinary, b + ETCD_CLIENT_OFFSET, b + ETCD_PEER_OFFSET,
              dir.resolve("etcd"), logs)) {

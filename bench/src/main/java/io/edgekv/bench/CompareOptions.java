@@ -9,7 +9,8 @@ import java.util.Set;
  * The harness' options, as the node's {@code BenchCompareCommand} passes them: {@code --rounds N
  * --base-port B --warmup-ms N --duration-ms N --keys N --value-sizes 100,1024 --out DIR
  * [--workloads name,name] [--json] [--no-coalesce] [--profile]}: {@code --no-coalesce} sends
- * each EdgeKV get alone, {@code --profile} records a JFR profile of each EdgeKV node.
+ * each EdgeKV get alone, {@code --profile} records a JFR profile of each EdgeKV node and of each
+ * measurement's load generator.
  */
 record CompareOptions(int rounds, int basePort, long warmupMillis, long durationMillis, int keys,
     List<Integer> valueSizes, Path out, Set<String> workloads, boolean json, boolean coalesce, boolean profile) {
@@ -33,6 +34,16 @@ record CompareOptions(int rounds, int basePort, long warmupMillis, long duration
     if (!ok) {
       throw new IllegalArgumentException(message);
     }
+  }
+
+  /**
+   * Bytes a node's block cache gets so that the whole data set stays in memory, as in Redis:
+   * twice the keys times (the largest value plus 256 bytes of key, metadata and block overhead),
+   * for the older versions of the smaller values that compaction has not dropped yet.
+   */
+  long dataSetBytes() {
+    int largest = valueSizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+    return 2L * keys * (largest + 256L);
   }
 
   /** Whether {@code w} is to be measured: every workload unless {@code --workloads} named some. */

@@ -65,11 +65,16 @@ final class LoadRunner {
 
   private JsonNode run(SystemUnderTest s, List<String> extra, int valueBytes, String logName, long timeoutSeconds)
       throws IOException, InterruptedException {
-    List<String> args = new ArrayList<>(List.of("-cp", launcher.loadClassPath(s.anchor()), LoadMain.class.getName(),
+    Path log = logs.resolve(logName + ".log");
+    List<String> args = new ArrayList<>();
+    if (options.profile() && !extra.contains("--preload")) {
+      // the load generator's own profile (the client's side of each call), beside the nodes'
+      args.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + logs.resolve(logName + ".jfr"));
+    }
+    args.addAll(List.of("-cp", launcher.loadClassPath(s.anchor()), LoadMain.class.getName(),
         "--system", s.name(), "--endpoint", s.endpoint(), "--keys", String.valueOf(options.keys()),
         "--value-bytes", String.valueOf(valueBytes)));
     args.addAll(extra);
-    Path log = logs.resolve(logName + ".log");
     Files.createDirectories(logs);
     Process p = new ProcessBuilder(launcher.java(args, "1g")).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .start();

@@ -42,6 +42,7 @@ class HarnessPartsTest {
     assertTrue(o.json());
     assertTrue(o.profile());
     assertTrue(o.coalesce(), "coalescing is on unless --no-coalesce");
+    assertEquals(2L * 100_000 * (1024 + 256), o.dataSetBytes(), "each node's block cache holds the largest data set");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> CompareOptions.parse(new String[] {"--base-port", "65200"}));
     assertTrue(e.getMessage().contains("--base-port"), e.getMessage());

@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RaftGroups implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftGroups.class);
+  /** First election timeout (minimum; the maximum is twice it) of a group whose only member is this node. */
+  private static final long FIRST_ELECTION_ALONE_MS = 50;
 
   private final RegionReplica.Settings settings;
   private final PipelineLimits pipelineLimits;
@@ -309,6 +311,13 @@ final class RaftGroups implements AutoCloseable {
     RaftServerConfigKeys.setStorageFreeSpaceMin(p, SizeInBytes.valueOf(diskSpace.minFreeBytes() / 4));
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, millis(tuning.electionTimeoutMin().toMillis()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, millis(tuning.electionTimeoutMax().toMillis()));
+    if (settings.peers().size() == 1 && !settings.join()) {
+      // A region of one node has nobody to wait for: it elects itself at once rather than after a
+      // full election timeout (1-2 s of an empty node's time to ready). Groups of several keep the
+      // timeout for their first election too (no early campaigns beside a live leader's lease).
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, millis(FIRST_ELECTION_ALONE_MS));
+      RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, millis(2 * FIRST_ELECTION_ALONE_MS));
+    }
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, millis(tuning.requestTimeout().toMillis()));
     // Durability: the log is fsynced before an append is acknowledged (the default, stated here on purpose).
     RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, false);
