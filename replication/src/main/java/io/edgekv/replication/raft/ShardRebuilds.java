@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
 final class ShardRebuilds {
   private static final Logger LOG = LoggerFactory.getLogger(ShardRebuilds.class);
   private static final AtomicLong CALL_IDS = new AtomicLong();
+  /** Longest single leadership-transfer try before the next member is asked. */
+  private static final long TRANSFER_TRY_MILLIS = 5_000;
 
   private final RegionReplica replica;
   private final String nodeId;
@@ -244,25 +246,34 @@ final class ShardRebuilds {
       List<RaftPeer> others, long deadline, int shard) {
     RaftPeerId current = leader.getServerId();
     List<String> tried = new ArrayList<>();
-    for (RaftPeer peer : others) {
-      if (peer.getId().equals(current)) {
-        continue;
-      }
-      try {
-        RaftClientReply moved = admin.admin().transferLeadership(peer.getId(), current, remainingMillis(deadline));
-        if (moved.isSuccess()) {
-          GroupInfoReply next = leaderWithQuorum(admin, groupId, others, deadline, shard);
-          if (!next.getServerId().equals(current)) {
-            LOG.info("shard {}: leadership moved from {} to {} for the rebuild of {}", shard, current,
-                next.getServerId(), nodeId);
-            return next;
-          }
+    // A member just restarted may not be caught up yet, and Ratis refuses to hand it the lead: go
+    // round the other members again, for at most half the time left (the other half is the
+    // rebuild's), each try bounded so that one cannot eat it.
+    long moveBy = System.nanoTime() + (deadline - System.nanoTime()) / 2;
+    do {
+      tried.clear();
+      for (RaftPeer peer : others) {
+        if (peer.getId().equals(current)) {
+          continue;
         }
-        tried.add(peer.getId() + ": " + moved.getException());
-      } catch (IOException | RuntimeException e) {
-        tried.add(peer.getId() + ": " + e.getMessage());
+        try {
+          long budget = Math.min(remainingMillis(moveBy), TRANSFER_TRY_MILLIS);
+          RaftClientReply moved = admin.admin().transferLeadership(peer.getId(), current, budget);
+          if (moved.isSuccess()) {
+            GroupInfoReply next = leaderWithQuorum(admin, groupId, others, deadline, shard);
+            if (!next.getServerId().equals(current)) {
+              LOG.info("shard {}: leadership moved from {} to {} for the rebuild of {}", shard, current,
+                  next.getServerId(), nodeId);
+              return next;
+            }
+          }
+          tried.add(peer.getId() + ": " + moved.getException());
+        } catch (IOException | RuntimeException e) {
+          tried.add(peer.getId() + ": " + e.getMessage());
+        }
       }
-    }
+      LockSupport.parkNanos(Duration.ofMillis(Math.min(500, remainingMillis(moveBy))).toNanos());
+    } while (System.nanoTime() < moveBy);
     throw new ShardRebuildRefusedException("shard " + shard + ": leadership could not move from " + current
         + " to another member " + tried + " (a leader that knew this node's old log would not refill it); "
         + "nothing was changed");
