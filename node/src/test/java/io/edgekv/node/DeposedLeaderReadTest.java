@@ -22,6 +22,9 @@ import org.junit.jupiter.api.Test;
  * without a majority's answer; meanwhile the others elect a new leader and commit writes. A STRONG
  * read on the deposed leader must then fail, or see those writes: it must never answer with the
  * value it had (the chaos suite's register/mixed run caught exactly that, docs/consistency.md).
+ * Nor may a BOUNDED read once the bound has passed since the cut: the deposed leader's staleness
+ * counts from its majority's last answers, not from its role (cache-staleness/mixed caught a
+ * near cache trusting such a leader).
  *
  * <p>Node 0 gets a long maximum election timeout (it notices the lost majority only after 60 s,
  * as a stalled or overloaded leader does late) and leads; the Raft messages between it and the
@@ -74,8 +77,23 @@ class DeposedLeaderReadTest {
             // UNAVAILABLE or deadline: the deposed leader cannot confirm a read index. Correct.
           }
         }
+        // BOUNDED reads and Watch progress rest on the node's own staleness: a leader is current
+        // only as of its majority's answers, so the deposed one knows it is falling behind.
+        MiniKvCluster.await(WAIT, "the deposed leader's staleness passes 1 s",
+            () -> cluster.node(0).replica().stalenessMillis(0) > 1_000);
+        for (int i = 0; i < 3; i++) {
+          try {
+            GetResult read = onIsolated.get("k", ReadOptions.bounded(Duration.ofSeconds(1)));
+            assertEquals("new", read.valueAsString(), "BOUNDED (1 s) read #" + i + " on the deposed leader "
+                + isolated + " more than 1 s after it was cut off");
+          } catch (AssertionError e) {
+            throw e;
+          } catch (RuntimeException refused) {
+            // UNAVAILABLE or deadline: too stale to answer alone, and no read index. Correct.
+          }
+        }
         assertTrue(cluster.node(0).replica().groups().get(0).isLeader(),
-            "the check above only counts while node 0 still believes it leads");
+            "the checks above only count while node 0 still believes it leads");
       } finally {
         CodeInjectionForTesting.remove(APPEND_ENTRIES);
         CodeInjectionForTesting.remove(REQUEST_VOTE);

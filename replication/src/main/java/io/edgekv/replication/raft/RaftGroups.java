@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +22,8 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.grpc.server.GrpcServices;
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -31,9 +35,12 @@ import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachine;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
@@ -239,6 +246,42 @@ final class RaftGroups implements AutoCloseable {
     } catch (IOException e) {
       return "";
     }
+  }
+
+  /** This replica's last proof that its view of the shard's group was current ({@link LeaderContact}). */
+  LeaderContact.Proof contact(int shard) {
+    try {
+      RaftServer.Division division = server.getDivision(groupIdOf(shard));
+      RaftConfiguration conf = division.getRaftConf();
+      RoleInfoProto role = division.getInfo().getRoleInfoProto();
+      Map<RaftPeerId, Long> commits = new HashMap<>();
+      for (CommitInfoProto commit : division.getCommitInfos()) {
+        commits.put(RaftPeerId.valueOf(commit.getServer().getId()), commit.getCommitIndex());
+      }
+      return LeaderContact.of(role, division.getId(), conf.getCurrentPeers().stream().map(RaftPeer::getId).toList(),
+          conf.getPreviousPeers().stream().map(RaftPeer::getId).toList(), commits, termCommitted(division));
+    } catch (IOException | RuntimeException e) {
+      return LeaderContact.Proof.NONE; // closed or closing: no proof
+    }
+  }
+
+  /**
+   * Whether the division has committed an entry of its current term: on a leader Ratis'
+   * leader-ready; elsewhere the term of the entry at its commit index (from the latest snapshot
+   * when that entry was purged).
+   */
+  private static boolean termCommitted(RaftServer.Division division) {
+    DivisionInfo info = division.getInfo();
+    if (info.isLeader()) {
+      return info.isLeaderReady();
+    }
+    long committed = division.getRaftLog().getLastCommittedIndex();
+    TermIndex entry = division.getRaftLog().getTermIndex(committed);
+    if (entry == null) {
+      SnapshotInfo snapshot = division.getStateMachine().getLatestSnapshot();
+      entry = snapshot != null && snapshot.getIndex() == committed ? snapshot.getTermIndex() : null;
+    }
+    return entry != null && entry.getTerm() == info.getCurrentTerm();
   }
 
   /** The shard group's state on this replica; {@code failed} when the shard failed here. */

@@ -131,7 +131,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
         settings.tuning().electionTimeoutMax().multipliedBy(3).plusSeconds(1));
     this.raft = new RaftGroups(settings, pipelineLimits, diskSpace);
     this.housekeeping = new Housekeeping(this, settings.replogRetention());
-    this.freshness = new Freshness(clock.clock(), settings.shards());
+    this.freshness = new Freshness(System::nanoTime, settings.shards());
   }
 
   /** The stable group id of a region's shard, the same on every node. */
@@ -503,9 +503,9 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
   }
 
   /**
-   * How far behind this replica may be, in milliseconds: 0 on the leader; on a follower, the time
-   * since it last had applied everything the leader had told it was committed. Long.MAX_VALUE
-   * when it has never been caught up or knows no leader.
+   * How far behind this replica may be, in milliseconds: on the leader, the time since a majority
+   * last answered it; on a follower, the time since its leader's last message, when it had applied
+   * everything it knew committed then ({@link Freshness}). Long.MAX_VALUE when it never was.
    */
   public long stalenessMillis(int shard) {
     return freshness.stalenessMillis(shard);
@@ -513,7 +513,7 @@ public final class RegionReplica implements AutoCloseable, ReplicaLog {
 
   /** Samples each shard's freshness; called periodically by the node. */
   public void sampleFreshness() {
-    freshness.sample(groups());
+    freshness.sample(groups(), raft::contact);
   }
 
   /**
