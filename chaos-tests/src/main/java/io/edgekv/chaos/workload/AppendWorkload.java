@@ -89,7 +89,7 @@ public final class AppendWorkload implements Workload {
     EdgeKvClient client = fin ? proc.clients().failover(node) : proc.clients().via(node);
     List<GetResult> read;
     try {
-      read = fin ? Proc.untilDeadline(() -> client.batchGet(keys, STRONG)) : client.batchGet(keys, STRONG);
+      read = fin ? proc.untilDeadline(() -> client.batchGet(keys, STRONG)) : client.batchGet(keys, STRONG);
     } catch (RuntimeException e) {
       inv.failed(txn, e, false); // nothing written yet: a failed read is a failed transaction
       return;

@@ -81,7 +81,7 @@ public final class CounterWorkload implements Workload {
   private static void read(Proc proc, String key, String node, boolean fin) {
     Proc.Invocation inv = proc.invoke("read", key, NullNode.getInstance(), node, "EVENTUAL", fin);
     try {
-      GetResult r = fin ? Proc.untilDeadline(() -> proc.clients().only(node).get(key, EVENTUAL))
+      GetResult r = fin ? proc.untilDeadline(() -> proc.clients().only(node).get(key, EVENTUAL))
           : proc.clients().via(node).get(key, EVENTUAL);
       ObjectNode value = JSON.objectNode();
       if (r.found()) {

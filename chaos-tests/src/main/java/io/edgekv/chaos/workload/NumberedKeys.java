@@ -39,7 +39,7 @@ final class NumberedKeys {
     Proc.Invocation inv = proc.invoke("scan", prefix, NullNode.getInstance(), node, "STRONG", true);
     ScanOptions scan = ScanOptions.builder().limit(ScanOptions.MAX_LIMIT).read(STRONG).build();
     try {
-      List<Long> present = Proc.untilDeadline(() -> proc.clients().failover(node)
+      List<Long> present = proc.untilDeadline(() -> proc.clients().failover(node)
           .scanAll(prefix.getBytes(StandardCharsets.UTF_8), scan).map(KvEntry::valueAsString).map(Long::parseLong)
           .toList());
       ArrayNode out = JSON.arrayNode();

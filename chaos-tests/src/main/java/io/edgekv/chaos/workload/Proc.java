@@ -66,19 +66,34 @@ public final class Proc {
 
   /** How long a final read keeps retrying (through every node) before it is recorded as failed. */
   public static final java.time.Duration FINAL_DEADLINE = java.time.Duration.ofSeconds(60);
+  /**
+   * How long the final reads of one process may retry in all: once spent (the region cannot
+   * serve, as after the {@code skip-fsync} self-test lost a quorum's data), every remaining
+   * final read gets one try, so a run ends in minutes instead of a minute per key.
+   */
+  public static final java.time.Duration FINAL_PHASE_BUDGET = java.time.Duration.ofSeconds(180);
+  /** When this process's final-read budget runs out (System.nanoTime); set by the first final read. */
+  private long finalPhaseEnd;
+  private boolean finalPhaseStarted;
 
   /**
-   * Calls {@code read} until it succeeds or {@link #FINAL_DEADLINE} passes, for the final reads
+   * Calls {@code read} until it succeeds or {@link #FINAL_DEADLINE} passes (and at most until
+   * {@link #FINAL_PHASE_BUDGET} after this process's first final read), for the final reads
    * (which have no effect, so retrying inside one recorded operation is sound): a loaded machine
    * must not turn one slow read into an undecided run. Rethrows the last failure.
    */
-  public static <T> T untilDeadline(java.util.function.Supplier<T> read) {
-    long deadline = System.nanoTime() + FINAL_DEADLINE.toNanos();
+  public <T> T untilDeadline(java.util.function.Supplier<T> read) {
+    long now = System.nanoTime();
+    if (!finalPhaseStarted) {
+      finalPhaseStarted = true;
+      finalPhaseEnd = now + FINAL_PHASE_BUDGET.toNanos();
+    }
+    long deadline = Math.min(now + FINAL_DEADLINE.toNanos(), finalPhaseEnd);
     while (true) {
       try {
         return read.get();
       } catch (RuntimeException e) {
-        if (System.nanoTime() > deadline) {
+        if (System.nanoTime() - deadline > 0) {
           throw e;
         }
         java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250));

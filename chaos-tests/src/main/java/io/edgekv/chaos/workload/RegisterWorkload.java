@@ -132,7 +132,7 @@ public final class RegisterWorkload implements Workload {
   private void read(Proc proc, String key, String node, boolean fin) {
     Proc.Invocation inv = proc.invoke("read", key, NullNode.getInstance(), node, "STRONG", fin);
     try {
-      GetResult r = fin ? Proc.untilDeadline(() -> proc.clients().failover(node).get(key, STRONG))
+      GetResult r = fin ? proc.untilDeadline(() -> proc.clients().failover(node).get(key, STRONG))
           : proc.clients().via(node).get(key, STRONG);
       JsonNode v = value(r);
       inv.ok(v, r.servedBy().node());

@@ -105,7 +105,7 @@ public final class SetWorkload implements Workload {
       // final reads retry until their deadline (pinned to the node across regions, else failing over)
       List<Long> read = !fin ? proc.clients().via(node).scanAll(prefix, scan).map(KvEntry::valueAsString)
               .map(Long::parseLong).sorted().toList()
-          : Proc.untilDeadline(() -> (everyNode ? proc.clients().only(node) : proc.clients().failover(node))
+          : proc.untilDeadline(() -> (everyNode ? proc.clients().only(node) : proc.clients().failover(node))
               .scanAll(prefix, scan).map(KvEntry::valueAsString).map(Long::parseLong).sorted().toList());
       read.forEach(elements::add);
       inv.ok(elements, node);
