@@ -102,6 +102,7 @@ final class RaftGroups implements AutoCloseable {
   /** Starts the Raft server with the shards' state machines and joins (or first formats) every group. */
   void start(StateMachine.Registry machines) throws IOException {
     RaftProperties properties = serverProperties();
+    cutTornTails(properties);
     server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(settings.nodeId()))
         .setProperties(properties)
@@ -305,6 +306,20 @@ final class RaftGroups implements AutoCloseable {
 
   private static String peerName(RaftPeerId peer) {
     return peer == null ? "" : peer.toString();
+  }
+
+  /**
+   * Cuts the frame a power cut tore off the end of each group's open log segment ({@link TornTail}):
+   * never acknowledged, it would otherwise stop the node from starting.
+   */
+  private void cutTornTails(RaftProperties properties) throws IOException {
+    int maxEntry = RaftServerConfigKeys.Log.Appender.bufferByteLimit(properties).getSizeInt();
+    for (RaftGroup group : groups) {
+      Path current = settings.dataDir().resolve("raft").resolve(group.getGroupId().getUuid().toString()).resolve("current");
+      for (TornTail.Cut cut : TornTail.repair(current, maxEntry)) {
+        LOG.warn("Raft log of node {}, group {}: {}", settings.nodeId(), group.getGroupId(), cut);
+      }
+    }
   }
 
   /**
