@@ -3,6 +3,7 @@ package io.edgekv.chaos.checker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgekv.chaos.history.History;
+import io.edgekv.chaos.history.HostClock;
 import io.edgekv.chaos.history.Op;
 import io.edgekv.chaos.history.Operation;
 import java.util.ArrayList;
@@ -19,12 +20,13 @@ import java.util.concurrent.TimeUnit;
  * TTL expiry under clock skew. Each key is written once, with a TTL {@code d}; its expiry falls
  * between the write's invocation + d and its acknowledgement + d, give or take a tolerance of the
  * configured maximum clock offset, the largest clock skew the nemesis injected in the run (read
- * from the history's nemesis events), and {@value #SLACK_MS} ms (libfaketime re-reads its offset
- * once a second). A read invoked after ack + d + tolerance that still returns the value is an
+ * from the history's nemesis events), how far the host's own wall clock stepped during the run
+ * ({@link HostClock}: every node shares it, and the history is timed on the monotonic clock), and
+ * {@value #SLACK_MS} ms (libfaketime re-reads its offset once a second). A read invoked after ack + d + tolerance that still returns the value is an
  * <b>expired-read</b>; a read that completed before invocation + d - tolerance and misses a write
  * acknowledged before it was invoked is an <b>early-expiry</b> (or a lost write); a failed write
  * present is <b>failed-write-present</b>. The final scan is judged like a read of every key.
- * Both tolerances are reported.
+ * Every term of the tolerance is reported.
  */
 public final class TtlChecker implements Checker {
   static final long SLACK_MS = 1_500;
@@ -55,7 +57,8 @@ public final class TtlChecker implements Checker {
   @Override
   public CheckResult check(History history) {
     long skew = injectedSkewMillis(history);
-    long tolerance = TimeUnit.MILLISECONDS.toNanos(maxClockOffsetMillis + skew + SLACK_MS);
+    long host = HostClock.rangeMillis(history);
+    long tolerance = TimeUnit.MILLISECONDS.toNanos(maxClockOffsetMillis + skew + host + SLACK_MS);
     Map<Long, Operation> writes = new HashMap<>();
     List<Operation> reads = new ArrayList<>();
     Operation finalScan = null;
@@ -86,6 +89,7 @@ public final class TtlChecker implements Checker {
     stats.put("readsJudged", judged);
     stats.put("maxClockOffsetMs", maxClockOffsetMillis);
     stats.put("injectedSkewMs", skew);
+    stats.put("hostClockStepMs", host);
     stats.put("toleranceMs", TimeUnit.NANOSECONDS.toMillis(tolerance));
     if (finalScan == null || !finalScan.ok()) {
       stats.put("anomalies", counts);
@@ -102,12 +106,15 @@ public final class TtlChecker implements Checker {
     stats.put("anomalies", new LinkedHashMap<>(counts));
     if (!counts.isEmpty()) {
       return new CheckResult(name(), Verdict.INVALID, "anomalies " + counts + " (tolerance "
-          + stats.get("toleranceMs") + " ms: max clock offset " + maxClockOffsetMillis + " ms + injected skew " + skew
-          + " ms + " + SLACK_MS + " ms)", anomalies, stats);
+          + stats.get("toleranceMs") + " ms: " + terms(skew, host) + ")", anomalies, stats);
     }
     return new CheckResult(name(), Verdict.VALID, writes.size() + " keys with TTLs, " + judged + " reads and the final "
-        + "scan within expiry +- " + stats.get("toleranceMs") + " ms (max clock offset " + maxClockOffsetMillis
-        + " ms + injected skew " + skew + " ms + " + SLACK_MS + " ms)", anomalies, stats);
+        + "scan within expiry +- " + stats.get("toleranceMs") + " ms (" + terms(skew, host) + ")", anomalies, stats);
+  }
+
+  private String terms(long skew, long host) {
+    return "max clock offset " + maxClockOffsetMillis + " ms + injected skew " + skew + " ms"
+        + (host > 0 ? " + host clock step " + host + " ms" : "") + " + " + SLACK_MS + " ms";
   }
 
   private static void judge(Operation w, Operation r, boolean present, long tolerance, List<ObjectNode> anomalies,

@@ -146,14 +146,14 @@ public final class HtmlReport {
     h.append("<tr><th>").append(Html.esc(k)).append("</th><td>").append(Html.esc(v)).append("</td></tr>");
   }
 
-  /** Pairs nemesis start events with the next stop or heal. */
+  /** Pairs nemesis start events with the next stop or heal (other events, such as host-clock, are not windows). */
   static List<Window> windows(History history, double end) {
     List<Window> out = new ArrayList<>();
     Op open = null;
     for (Op op : history.nemesisEvents()) {
       if ("start".equals(op.f())) {
         open = op;
-      } else if (open != null) {
+      } else if (open != null && ("stop".equals(op.f()) || "heal".equals(op.f()))) {
         out.add(new Window(open.timeNanos() / 1e9, op.timeNanos() / 1e9, label(open)));
         open = null;
       }

@@ -14,6 +14,7 @@ import io.edgekv.chaos.checker.Verdict;
 import io.edgekv.chaos.cluster.Cluster;
 import io.edgekv.chaos.cluster.NodeRef;
 import io.edgekv.chaos.history.History;
+import io.edgekv.chaos.history.HostClock;
 import io.edgekv.chaos.history.Recorder;
 import io.edgekv.chaos.nemesis.NemesisRunner;
 import io.edgekv.chaos.nemesis.Schedule;
@@ -90,7 +91,8 @@ public final class ChaosRun {
           cluster.supports());
       awaitEveryNodeServes(clients, READY_TIMEOUT);
       // time zero of the history: the cluster is up and the clients start
-      try (Recorder recorder = new Recorder(dir.resolve("history.jsonl"))) {
+      try (Recorder recorder = new Recorder(dir.resolve("history.jsonl"));
+          HostClock hostClock = HostClock.watch(recorder)) {
 
       NemesisRunner nemesis = new NemesisRunner(cluster, recorder, () -> leader(clients),
           () -> awaitEveryNodeServes(clients, READY_TIMEOUT));
@@ -128,6 +130,7 @@ public final class ChaosRun {
       // if the nodes did not agree within the timeout, they will not a moment later: no second long wait
       convergenceReads(clients, serving, recorder, workload.keyPrefix(),
           agreed ? CONVERGENCE_TIMEOUT : Duration.ofSeconds(2));
+      hostClock.sample(); // a step during the final reads counts too
       history = recorder.history();
       }
       cluster.saveLogs(dir);

@@ -43,6 +43,23 @@ class TtlAndPurgeCheckerTest {
   }
 
   @Test
+  void aStepOfTheHostsWallClockWidensTheToleranceAndIsReported() {
+    Histories h = new Histories().op(0, "write", "ttl/1", "{\"value\":1,\"ttlMs\":3000}", Op.Type.OK,
+        "{\"value\":1,\"ttlMs\":3000}", null);
+    h.sleep(500).op(1, "read", "ttl/1", null, Op.Type.OK, "null", "STRONG"); // 2.5 s early: beyond 0.5 + 1.5 s
+    CheckResult early = new TtlChecker(500).check(scan(h, "[]").build());
+    assertEquals(Verdict.INVALID, early.verdict(), early.summary());
+    // every node's wall clock jumped 4.7 s forward while the history's monotonic clock did not
+    h.add(Op.NEMESIS, Op.Type.INFO, "host-clock", null,
+        "[{\"fault\":\"host-clock\",\"hostOffsetMs\":4700,\"stepMs\":4700}]", null, false, null);
+    CheckResult stepped = new TtlChecker(500).check(scan(h, "[]").build());
+    assertEquals(Verdict.VALID, stepped.verdict(), stepped.summary());
+    assertEquals(4_700L, stepped.stats().get("hostClockStepMs"));
+    assertTrue(stepped.summary().contains("host clock step 4700 ms"), stepped.summary());
+    assertEquals(0L, new TtlChecker(500).check(scan(new Histories(), "[]").build()).stats().get("hostClockStepMs"));
+  }
+
+  @Test
   void aPurgedKeyReadAfterThePurgeIsCaughtAndUnpurgedWritesMustSurvive() {
     PurgeChecker checker = new PurgeChecker();
     Histories h = new Histories()
