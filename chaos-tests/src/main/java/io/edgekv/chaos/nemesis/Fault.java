@@ -6,11 +6,13 @@ import io.edgekv.chaos.history.History;
 import java.util.List;
 
 /**
- * One fault of a schedule. A target of {@link #LEADER} is resolved when the fault starts (the
- * node that then leads the region's group), any other target names a node.
+ * One fault of a schedule. A target of {@link #LEADER} or {@link #FOLLOWER} is resolved when the
+ * fault starts (the node that then leads the region's group, or the first node that does not);
+ * any other target names a node.
  */
 public sealed interface Fault {
   String LEADER = "leader";
+  String FOLLOWER = "follower";
 
   FaultKind kind();
 

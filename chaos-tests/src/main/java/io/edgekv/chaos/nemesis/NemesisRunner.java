@@ -175,6 +175,11 @@ public final class NemesisRunner {
   }
 
   private String resolve(String target) {
+    if (Fault.FOLLOWER.equals(target)) {
+      Optional<String> now = leader.get();
+      return cluster.nodes().stream().map(NodeRef::id).filter(id -> !now.equals(Optional.of(id))).findFirst()
+          .orElse(cluster.nodes().getFirst().id());
+    }
     if (!Fault.LEADER.equals(target)) {
       return target;
     }

@@ -152,13 +152,21 @@ public record Schedule(List<Window> windows) {
         first.add("kill+partition");
       }
       first.removeIf(f -> !shapes.contains(f));
+    } else if (nemesis == Nemesis.PARTITION && nodes.size() >= 3) {
+      // partition: the first windows cut off the leader, then a follower, so that a node serving
+      // stale reads is certain within 20 s (two bridges, where every node still reaches the
+      // leader's side, left a self-test uncaught: seed 782253763)
+      first.add("isolate-leader");
+      first.add("isolate-follower");
     }
+    // mixed: 4 s each, so that 20 s hold all of them; partition: 6 s each, long enough for the
+    // cut-off node to serve many reads after the others committed
+    long firstMillis = nemesis == Nemesis.PARTITION ? 6_000 : 4_000;
     boolean regionPowerLossDone = false;
     long t = 2_000 + random.nextInt(1_000);
     int index = 0;
     while (true) {
-      // the fixed first windows are short, so that the short suite's 20 s hold both of them
-      long duration = index < first.size() ? 4_000 : 4_000 + random.nextInt(4_000);
+      long duration = index < first.size() ? firstMillis : 4_000 + random.nextInt(4_000);
       if (t + duration > faultMillis) {
         break;
       }
@@ -176,6 +184,8 @@ public record Schedule(List<Window> windows) {
           // membership changes during faults: a partition or a kill of a node on top
           faults.add(random.nextBoolean() ? new Fault.Isolate(pick(random, nodes)) : new Fault.Kill(pick(random, nodes)));
         }
+        case "isolate-leader" -> faults.add(new Fault.Isolate(Fault.LEADER));
+        case "isolate-follower" -> faults.add(new Fault.Isolate(Fault.FOLLOWER));
         case "kill+partition" -> {
           List<String> two = shuffled(random, nodes);
           faults.add(new Fault.Kill(two.get(0)));

@@ -72,6 +72,17 @@ class ScheduleTest {
   }
 
   @Test
+  void partitionAlwaysCutsOffTheLeaderAndThenAFollowerWithinTwentySeconds() {
+    for (long seed = 0; seed < 50; seed++) {
+      List<Schedule.Window> w = Schedule.generate(Schedule.Nemesis.PARTITION, seed, 20_000, NODES,
+          EnumSet.allOf(FaultKind.class)).windows();
+      assertTrue(w.size() >= 2, "seed " + seed + ": " + w);
+      assertEquals(List.of(new Fault.Isolate(Fault.LEADER)), w.get(0).faults(), "seed " + seed);
+      assertEquals(List.of(new Fault.Isolate(Fault.FOLLOWER)), w.get(1).faults(), "seed " + seed);
+    }
+  }
+
+  @Test
   void mixedAlwaysHasAPartitionAndAKillWithinTwentySeconds() {
     for (long seed = 0; seed < 50; seed++) {
       Schedule s = Schedule.generate(Schedule.Nemesis.MIXED, seed, 20_000, NODES, EnumSet.allOf(FaultKind.class));
