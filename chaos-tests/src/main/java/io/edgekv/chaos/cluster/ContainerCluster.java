@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -317,6 +318,16 @@ public final class ContainerCluster implements Cluster {
             "-Dorg.slf4j.simpleLogger.showDateTime=true",
             "-jar", "/opt/edgekv/edgekv-node.jar", "serve", "--config", "/etc/edgekv/node.yaml"))
         .waitingFor(Wait.forLogMessage(".*serving on.*", 1).withStartupTimeout(Duration.ofSeconds(240)));
+    // the node's output as it comes, kept when a start fails (Testcontainers then removes the
+    // container and its log) or the run is stopped before saveLogs
+    Path output = dir.resolve("output.log");
+    c.withLogConsumer(frame -> {
+      try {
+        Files.writeString(output, frame.getUtf8String(), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        LOG.debug("could not keep the output of {}: {}", id, e.toString());
+      }
+    });
     if (security != null) {
       // -Dchaos.secure: the fleet's credentials, at the path the node config names
       String credentials = security.caCert().getParent().toString();
