@@ -318,8 +318,9 @@ public final class ContainerCluster implements Cluster {
             "-Dorg.slf4j.simpleLogger.showDateTime=true",
             "-jar", "/opt/edgekv/edgekv-node.jar", "serve", "--config", "/etc/edgekv/node.yaml"))
         .waitingFor(Wait.forLogMessage(".*serving on.*", 1).withStartupTimeout(Duration.ofSeconds(240)));
-    // the node's output as it comes, kept when a start fails (Testcontainers then removes the
-    // container and its log) or the run is stopped before saveLogs
+    // the output of the node's first start as it comes (the stream ends at the first kill; saveLogs
+    // takes the whole log at the end), kept when that start fails: Testcontainers then removes
+    // the container and its log
     Path output = dir.resolve("output.log");
     c.withLogConsumer(frame -> {
       try {
